@@ -1,0 +1,347 @@
+//! The command line: clap definitions and what each command does.
+//!
+//! Exit statuses: 0 success; 1 a run that worked but where something failed
+//! (a source that could not be read); 2 a configuration or usage error.
+
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::config::{Config, SourceConfig, SourceKind, DEFAULT_CONFIG};
+use crate::daemon::{self, PollReport, Poller};
+use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::item::item_id;
+use crate::publish::rss::{self, FeedMeta};
+use crate::source;
+use crate::store::{Filter, Store};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tinkhac",
+    version,
+    about = "Vietnamese city-portal news as one deduplicated feed and a Telegram channel"
+)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(long, short, global = true, env = "TINKHAC_CONFIG", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: poll every source on its schedule and serve the feeds.
+    Run,
+    /// Poll every source once, store what is new, and exit (1 if any failed).
+    Once,
+    /// Print the unified RSS feed (or a topic's, or a source's) from the store.
+    Feed {
+        #[arg(long)]
+        topic: Option<String>,
+        #[arg(long, conflicts_with = "topic")]
+        source: Option<String>,
+    },
+    /// Validate the configuration and show what would be polled.
+    Check,
+    /// Fetch a source (by id or URL) and show the items it would give; stores nothing.
+    Preview { target: String },
+    /// Print the topics each line of standard input matches.
+    Classify {
+        /// Say which keyword or rule decided.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Run tinkhac on the shipped sample pages: no network, no token.
+    Demo {
+        /// Where to serve the feeds (falls back to any free port if taken).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// The sample pages (a directory with portal.toml).
+        #[arg(long)]
+        seeds: Option<PathBuf>,
+        /// Poll both days, print the results, and exit instead of serving.
+        #[arg(long)]
+        once: bool,
+    },
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    rt.block_on(dispatch(cli))
+}
+
+fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
+    Config::load(path).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn fail(e: anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::from(1)
+}
+
+async fn dispatch(cli: Cli) -> ExitCode {
+    if let Command::Demo {
+        listen,
+        seeds,
+        once,
+    } = &cli.command
+    {
+        let seeds = seeds.clone().unwrap_or_else(crate::demo::default_seeds_dir);
+        return match crate::demo::run(&cli.config, &seeds, *listen, *once).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(e),
+        };
+    }
+    let config = match load(&cli.config) {
+        Ok(c) => Arc::new(c),
+        Err(code) => return code,
+    };
+    let result = match cli.command {
+        Command::Run => cmd_run(config).await,
+        Command::Once => return cmd_once(config).await,
+        Command::Feed { topic, source } => cmd_feed(&config, topic, source),
+        Command::Check => cmd_check(&config),
+        Command::Preview { target } => cmd_preview(&config, &target).await,
+        Command::Classify { explain } => cmd_classify(&config, explain),
+        Command::Demo { .. } => unreachable!("handled above"),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Ok(Store::open(
+        &config.storage.path,
+        config.storage.cache_bytes,
+    )?)
+}
+
+/// A token tripped by SIGINT or SIGTERM.
+pub fn shutdown_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
+                _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        t.cancel();
+    });
+    token
+}
+
+async fn cmd_run(config: Arc<Config>) -> anyhow::Result<()> {
+    let store = open_store(&config)?;
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let shutdown = shutdown_on_signals();
+    daemon::run(config, store, listener, shutdown).await
+}
+
+/// Print one line per poll; true when every source was read.
+pub fn print_reports(reports: &[PollReport]) -> bool {
+    let mut ok = true;
+    let mut out = std::io::stdout().lock();
+    for r in reports {
+        let line = match &r.outcome {
+            Ok(s) if s.not_modified => format!("{:<28} ok    not modified (304)", r.source_id),
+            Ok(s) => format!(
+                "{:<28} ok    {} items, {} new{}",
+                r.source_id,
+                s.found,
+                s.new,
+                if s.queued > 0 {
+                    format!(", {} queued for Telegram", s.queued)
+                } else {
+                    String::new()
+                }
+            ),
+            Err(e) => {
+                ok = false;
+                format!("{:<28} FAIL  {e}", r.source_id)
+            }
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    ok
+}
+
+async fn cmd_once(config: Arc<Config>) -> ExitCode {
+    let store = match open_store(&config) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let poller = match Poller::new(config.clone(), store.clone()) {
+        Ok(p) => Arc::new(p),
+        Err(e) => return fail(e),
+    };
+    let reports = daemon::poll_all(poller).await;
+    let all_ok = print_reports(&reports);
+    if let Err(e) = store.flush().await {
+        return fail(e.into());
+    }
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn cmd_feed(config: &Config, topic: Option<String>, source: Option<String>) -> anyhow::Result<()> {
+    let filter = match (topic, source) {
+        (Some(t), _) => Filter::Topic(t),
+        (_, Some(s)) => Filter::Source(s),
+        _ => Filter::All,
+    };
+    let meta = FeedMeta::for_filter(config, &filter)
+        .with_context(|| format!("no such topic or source: {filter:?}"))?;
+    let store = open_store(config)?;
+    let items = store.latest(&filter, config.server.max_items)?;
+    print!("{}", rss::render(config, &meta, &items, Utc::now()));
+    Ok(())
+}
+
+fn cmd_check(config: &Config) -> anyhow::Result<()> {
+    println!("{}: OK", config.path.display());
+    println!(
+        "server {} (public {}), store {}, {} topics",
+        config.server.listen,
+        config.server.base_url,
+        config.storage.path.display(),
+        config.topics.len()
+    );
+    for s in &config.sources {
+        let mode = match (&s.kind, &s.scrape) {
+            (_, Some(sc)) => format!("html, selectors {:?}", sc.items.0),
+            (SourceKind::Feed, None) => "feed".to_string(),
+            (SourceKind::Html, None) => "html, auto".to_string(),
+            (SourceKind::Auto, None) => "auto (feed or html)".to_string(),
+        };
+        println!(
+            "  {:<24} every {:<6} {:<28} {}",
+            s.id,
+            humantime::format_duration(s.interval).to_string(),
+            mode,
+            s.url
+        );
+    }
+    match &config.telegram {
+        Some(t) => println!("telegram: {} topics {:?}", t.chat_id, t.topics),
+        None => println!("telegram: off"),
+    }
+    Ok(())
+}
+
+async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
+    let source = match config.source(target) {
+        Some(s) => s.clone(),
+        None => {
+            let url = Url::parse(target)
+                .with_context(|| format!("{target:?} is neither a source id nor a URL"))?;
+            SourceConfig {
+                id: "preview".into(),
+                name: url.host_str().unwrap_or("preview").to_string(),
+                url,
+                kind: SourceKind::Auto,
+                interval: config.fetch.interval,
+                timeout: config.fetch.timeout,
+                scrape: None,
+                topics: Vec::new(),
+            }
+        }
+    };
+    let fetcher = Fetcher::new(&config.fetch)?;
+    let body = match fetcher
+        .fetch(&source.url, &Validators::default(), source.timeout)
+        .await?
+    {
+        Fetched::Body(b) => b,
+        Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
+    };
+    let tz = config.fetch.timezone;
+    let harvest = source::harvest(&source, &body, tz)?;
+    let classifier = daemon::classifier_for(config)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} ({}): {} items as {}",
+        source.id,
+        source.url,
+        harvest.items.len(),
+        harvest.kind.as_str()
+    )?;
+    for (n, h) in harvest.items.iter().enumerate() {
+        let mut topics = source.topics.clone();
+        topics.extend(classifier.classify(&h.title, h.summary.as_deref()));
+        writeln!(out, "\n{:>3}. {}", n + 1, h.title)?;
+        if let Some(l) = &h.link {
+            writeln!(out, "     link:    {l}")?;
+        }
+        match &h.published {
+            Some(d) => writeln!(out, "     date:    {}", d.to_rfc3339())?,
+            None => writeln!(
+                out,
+                "     date:    (none: the first-seen time will be used)"
+            )?,
+        }
+        if let Some(s) = &h.summary {
+            writeln!(out, "     summary: {s}")?;
+        }
+        if !topics.is_empty() {
+            writeln!(out, "     topics:  {}", topics.join(", "))?;
+        }
+        writeln!(out, "     key:     {}", item_id(&source.id, h))?;
+    }
+    Ok(())
+}
+
+fn cmd_classify(config: &Config, explain: bool) -> anyhow::Result<()> {
+    let classifier = daemon::classifier_for(config)?;
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let line = line?;
+        let topics = classifier.classify(&line, None);
+        writeln!(out, "{}\t{}", topics.join(","), line)?;
+        if explain {
+            for e in classifier.explain(&line, None) {
+                writeln!(out, "  {e}")?;
+            }
+        }
+    }
+    Ok(())
+}

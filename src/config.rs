@@ -1,0 +1,757 @@
+//! `feeds.toml`: raw serde types, validated once at start into a [`Config`].
+//!
+//! Everything that can be wrong in the file (unknown keys, duplicate ids, bad
+//! selectors, durations, URLs, time zones) is found here, with the file, line
+//! and column, so the daemon never meets a bad setting mid-run. This module
+//! never reads secrets from the file: the bot token comes from the environment
+//! or a token file named here.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::FixedOffset;
+use scraper::Selector;
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+/// A configuration that loaded and validated. Paths in it are absolute or
+/// relative to the directory of the file it came from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub fetch: FetchConfig,
+    pub sources: Vec<SourceConfig>,
+    pub topics: Vec<TopicConfig>,
+    pub telegram: Option<TelegramConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Public address of the server, used for self links in the feeds.
+    pub base_url: Url,
+    pub title: String,
+    pub description: String,
+    pub max_items: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    pub path: PathBuf,
+    /// sled's page cache. sled defaults to 1 GiB, far more than a news store
+    /// of a few hundred thousand items needs; 8 MiB keeps the daemon small.
+    pub cache_bytes: u64,
+}
+
+/// Defaults for every source, and the fetcher's global limits.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub timezone: FixedOffset,
+    pub max_body_bytes: u64,
+    pub per_host: usize,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// Look at the response: feeds by content type or first bytes, else HTML.
+    Auto,
+    Feed,
+    Html,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub id: String,
+    pub name: String,
+    pub url: Url,
+    pub kind: SourceKind,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub scrape: Option<ScrapeConfig>,
+    /// Topics every item of this source belongs to, whatever its text says.
+    pub topics: Vec<String>,
+}
+
+/// Explicit CSS selectors for an HTML source. The strings are kept to show
+/// them back to the admin.
+#[derive(Debug, Clone)]
+pub struct ScrapeConfig {
+    pub items: (String, Selector),
+    pub title: Option<(String, Selector)>,
+    pub link: Option<(String, Selector)>,
+    pub date: Option<(String, Selector)>,
+    pub summary: Option<(String, Selector)>,
+    pub date_format: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TopicConfig {
+    pub id: String,
+    pub name: String,
+    pub keywords: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct TelegramConfig {
+    pub chat_id: String,
+    pub topics: Vec<String>,
+    pub api_url: Url,
+    /// Where the token is read from when it is not in `TELEGRAM_BOT_TOKEN`.
+    pub token_file: Option<PathBuf>,
+    pub admin_chat_id: Option<String>,
+}
+
+impl fmt::Debug for TelegramConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TelegramConfig")
+            .field("chat_id", &self.chat_id)
+            .field("topics", &self.topics)
+            .field("api_url", &self.api_url.as_str())
+            .field("token_file", &self.token_file)
+            .finish()
+    }
+}
+
+/// Why a configuration did not load. Shown to the admin as
+/// `feeds.toml:12:5: message`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+// ---------------------------------------------------------------------------
+// Raw shapes, as written in the file.
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    storage: RawStorage,
+    #[serde(default)]
+    fetch: RawFetch,
+    #[serde(default, rename = "source")]
+    sources: Vec<RawSource>,
+    #[serde(default, rename = "topic")]
+    topics: Vec<RawTopic>,
+    telegram: Option<RawTelegram>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<Spanned<String>>,
+    base_url: Option<Spanned<String>>,
+    title: Option<String>,
+    description: Option<String>,
+    max_items: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    path: Option<String>,
+    cache_mib: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    interval: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    max_body_mib: Option<Spanned<i64>>,
+    per_host: Option<Spanned<i64>>,
+    user_agent: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: Spanned<String>,
+    name: Option<String>,
+    url: Spanned<String>,
+    kind: Option<Spanned<String>>,
+    interval: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    scrape: Option<RawScrape>,
+    #[serde(default)]
+    topics: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScrape {
+    items: Spanned<String>,
+    title: Option<Spanned<String>>,
+    link: Option<Spanned<String>>,
+    date: Option<Spanned<String>>,
+    summary: Option<Spanned<String>>,
+    date_format: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    id: Spanned<String>,
+    name: Option<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTelegram {
+    chat_id: Spanned<String>,
+    #[serde(default)]
+    topics: Vec<Spanned<String>>,
+    api_url: Option<Spanned<String>>,
+    token_file: Option<String>,
+    admin_chat_id: Option<String>,
+    /// Refused with a clear message: the token never lives in this file.
+    token: Option<Spanned<toml::Value>>,
+}
+
+pub const DEFAULT_CONFIG: &str = "feeds.toml";
+pub const USER_AGENT: &str = concat!(
+    "tinkhac/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/tinkhac/tinkhac; news feed builder)"
+);
+
+impl Config {
+    /// Read and validate a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validate a configuration held in memory; `path` names it in errors and
+    /// anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let cx = Cx { text, path };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            cx.err(span, e.message().trim_end().to_string())
+        })?;
+        cx.validate(raw)
+    }
+
+    pub fn source(&self, id: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+}
+
+/// Parse durations written like `15m`, `30s`, `1h 30m`, `400d`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim()).map_err(|e| format!("bad duration {s:?}: {e}"))
+}
+
+/// Parse `+07:00`, `UTC+7`, `Asia/Ho_Chi_Minh` (the one named zone a
+/// Vietnamese portal needs; it has had no daylight saving since 1975).
+pub fn parse_timezone(s: &str) -> Result<FixedOffset, String> {
+    let t = s.trim();
+    if matches!(t, "Asia/Ho_Chi_Minh" | "Asia/Saigon" | "ICT") {
+        return Ok(FixedOffset::east_opt(7 * 3600).expect("valid offset"));
+    }
+    if matches!(t, "UTC" | "Z" | "GMT") {
+        return Ok(FixedOffset::east_opt(0).expect("valid offset"));
+    }
+    let t = t
+        .strip_prefix("UTC")
+        .or_else(|| t.strip_prefix("GMT"))
+        .unwrap_or(t);
+    let bad = || format!("bad timezone {s:?}: write an offset like \"+07:00\"");
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if rest.len() == 4 => rest.split_at(2),
+        None => (rest, "0"),
+    };
+    let h: i32 = h.parse().map_err(|_| bad())?;
+    let m: i32 = m.parse().map_err(|_| bad())?;
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(bad)
+}
+
+struct Cx<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Cx<'_> {
+    fn err(&self, span: Range<usize>, message: String) -> ConfigError {
+        let (line, column) = line_col(self.text, span.start);
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    fn duration(&self, v: &Spanned<String>) -> Result<Duration, ConfigError> {
+        let d = parse_duration(v.get_ref()).map_err(|m| self.err(v.span(), m))?;
+        if d < Duration::from_millis(100) {
+            return Err(self.err(v.span(), format!("duration {:?} is too short", v.get_ref())));
+        }
+        Ok(d)
+    }
+
+    fn positive(&self, v: &Spanned<i64>, what: &str) -> Result<u64, ConfigError> {
+        match u64::try_from(*v.get_ref()) {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(self.err(v.span(), format!("{what} must be a positive number"))),
+        }
+    }
+
+    fn url(&self, v: &Spanned<String>) -> Result<Url, ConfigError> {
+        let url = Url::parse(v.get_ref().trim())
+            .map_err(|e| self.err(v.span(), format!("bad URL {:?}: {e}", v.get_ref())))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(self.err(
+                v.span(),
+                format!("bad URL {:?}: only http and https URLs", v.get_ref()),
+            ));
+        }
+        Ok(url)
+    }
+
+    fn selector(&self, v: &Spanned<String>) -> Result<(String, Selector), ConfigError> {
+        let sel = Selector::parse(v.get_ref())
+            .map_err(|e| self.err(v.span(), format!("bad CSS selector {:?}: {e}", v.get_ref())))?;
+        Ok((v.get_ref().clone(), sel))
+    }
+
+    fn validate(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+        let base_dir = self
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+
+        // [server]
+        let listen = match &raw.server.listen {
+            Some(v) => v.get_ref().parse::<SocketAddr>().map_err(|e| {
+                self.err(
+                    v.span(),
+                    format!("bad listen address {:?}: {e}", v.get_ref()),
+                )
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let base_url = match &raw.server.base_url {
+            Some(v) => self.url(v)?,
+            None => Url::parse(&format!("http://{listen}/")).expect("socket address is a URL"),
+        };
+        let max_items = match &raw.server.max_items {
+            Some(v) => self.positive(v, "max_items")? as usize,
+            None => 200,
+        };
+        let title = raw
+            .server
+            .title
+            .unwrap_or_else(|| "Tin tổng hợp".to_string());
+        let server = ServerConfig {
+            listen,
+            base_url,
+            description: raw
+                .server
+                .description
+                .unwrap_or_else(|| format!("{title}: tin từ các cổng thông tin, gộp và lọc trùng")),
+            title,
+            max_items,
+        };
+
+        // [storage]
+        let storage_path =
+            PathBuf::from(raw.storage.path.as_deref().unwrap_or("data/tinkhac.sled"));
+        let storage = StorageConfig {
+            path: if storage_path.is_absolute() {
+                storage_path
+            } else {
+                base_dir.join(storage_path)
+            },
+            cache_bytes: match &raw.storage.cache_mib {
+                Some(v) => self.positive(v, "cache_mib")? * 1024 * 1024,
+                None => 8 * 1024 * 1024,
+            },
+        };
+
+        // [fetch]
+        let f = &raw.fetch;
+        let fetch = FetchConfig {
+            interval: match &f.interval {
+                Some(v) => self.duration(v)?,
+                None => Duration::from_secs(15 * 60),
+            },
+            timeout: match &f.timeout {
+                Some(v) => self.duration(v)?,
+                None => Duration::from_secs(30),
+            },
+            timezone: match &f.timezone {
+                Some(v) => parse_timezone(v.get_ref()).map_err(|m| self.err(v.span(), m))?,
+                None => FixedOffset::east_opt(7 * 3600).expect("valid offset"),
+            },
+            max_body_bytes: match &f.max_body_mib {
+                Some(v) => self.positive(v, "max_body_mib")? * 1024 * 1024,
+                None => 10 * 1024 * 1024,
+            },
+            per_host: match &f.per_host {
+                Some(v) => self.positive(v, "per_host")? as usize,
+                None => 2,
+            },
+            user_agent: f
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| USER_AGENT.to_string()),
+        };
+
+        // [[topic]]
+        let mut topics = Vec::new();
+        let mut topic_ids = HashSet::new();
+        for t in raw.topics {
+            let id = t.id.get_ref().clone();
+            check_id(&id).map_err(|m| self.err(t.id.span(), m))?;
+            if !topic_ids.insert(id.clone()) {
+                return Err(self.err(t.id.span(), format!("duplicate topic id {id:?}")));
+            }
+            if t.keywords.iter().all(|k| k.trim().is_empty()) {
+                return Err(self.err(t.id.span(), format!("topic {id:?} has no keywords")));
+            }
+            topics.push(TopicConfig {
+                name: t.name.unwrap_or_else(|| id.clone()),
+                id,
+                keywords: t.keywords,
+                exclude: t.exclude,
+            });
+        }
+        let known_topic = |v: &Spanned<String>| -> Result<String, ConfigError> {
+            if topic_ids.contains(v.get_ref()) {
+                Ok(v.get_ref().clone())
+            } else {
+                Err(self.err(
+                    v.span(),
+                    format!(
+                        "unknown topic {:?}: add a [[topic]] with that id",
+                        v.get_ref()
+                    ),
+                ))
+            }
+        };
+
+        // [[source]]
+        let mut sources = Vec::new();
+        let mut ids = HashSet::new();
+        let mut urls = HashSet::new();
+        for s in raw.sources {
+            let id = s.id.get_ref().clone();
+            check_id(&id).map_err(|m| self.err(s.id.span(), m))?;
+            if !ids.insert(id.clone()) {
+                return Err(self.err(s.id.span(), format!("duplicate source id {id:?}")));
+            }
+            let url = self.url(&s.url)?;
+            if !urls.insert(url.clone()) {
+                return Err(self.err(
+                    s.url.span(),
+                    format!("source {id:?}: URL {url} is already listed by another source"),
+                ));
+            }
+            let kind = match &s.kind {
+                None => SourceKind::Auto,
+                Some(v) => match v.get_ref().as_str() {
+                    "auto" => SourceKind::Auto,
+                    "feed" => SourceKind::Feed,
+                    "html" => SourceKind::Html,
+                    other => {
+                        return Err(self.err(
+                            v.span(),
+                            format!("bad kind {other:?}: write \"auto\", \"feed\" or \"html\""),
+                        ))
+                    }
+                },
+            };
+            let scrape = match s.scrape {
+                None => None,
+                Some(sc) => Some(ScrapeConfig {
+                    items: self.selector(&sc.items)?,
+                    title: sc.title.as_ref().map(|v| self.selector(v)).transpose()?,
+                    link: sc.link.as_ref().map(|v| self.selector(v)).transpose()?,
+                    date: sc.date.as_ref().map(|v| self.selector(v)).transpose()?,
+                    summary: sc.summary.as_ref().map(|v| self.selector(v)).transpose()?,
+                    date_format: match sc.date_format {
+                        None => None,
+                        Some(v) => {
+                            check_date_format(v.get_ref()).map_err(|m| self.err(v.span(), m))?;
+                            Some(v.into_inner())
+                        }
+                    },
+                }),
+            };
+            if scrape.is_some() && kind == SourceKind::Feed {
+                return Err(self.err(
+                    s.id.span(),
+                    format!(
+                        "source {id:?}: [source.scrape] needs an HTML source, not kind = \"feed\""
+                    ),
+                ));
+            }
+            sources.push(SourceConfig {
+                name: s.name.unwrap_or_else(|| id.clone()),
+                id,
+                url,
+                kind,
+                interval: match &s.interval {
+                    Some(v) => self.duration(v)?,
+                    None => fetch.interval,
+                },
+                timeout: match &s.timeout {
+                    Some(v) => self.duration(v)?,
+                    None => fetch.timeout,
+                },
+                scrape,
+                topics: s.topics.iter().map(known_topic).collect::<Result<_, _>>()?,
+            });
+        }
+
+        // [telegram]
+        let telegram = match raw.telegram {
+            None => None,
+            Some(t) => {
+                if let Some(v) = &t.token {
+                    return Err(self.err(
+                        v.span(),
+                        "the bot token never goes in this file: set TELEGRAM_BOT_TOKEN or token_file".into(),
+                    ));
+                }
+                let chat = t.chat_id.get_ref().trim();
+                if !(chat.starts_with('@') && chat.len() > 1 || chat.parse::<i64>().is_ok()) {
+                    return Err(self.err(
+                        t.chat_id.span(),
+                        format!("bad chat_id {chat:?}: write \"@channel_name\" or a numeric id"),
+                    ));
+                }
+                Some(TelegramConfig {
+                    chat_id: chat.to_string(),
+                    topics: t.topics.iter().map(known_topic).collect::<Result<_, _>>()?,
+                    api_url: match &t.api_url {
+                        Some(v) => self.url(v)?,
+                        None => Url::parse("https://api.telegram.org").expect("valid URL"),
+                    },
+                    token_file: t.token_file.map(|p| base_dir.join(p)),
+                    admin_chat_id: t.admin_chat_id,
+                })
+            }
+        };
+
+        Ok(Config {
+            path: self.path.to_path_buf(),
+            server,
+            storage,
+            fetch,
+            sources,
+            topics,
+            telegram,
+        })
+    }
+}
+
+fn check_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "bad id {id:?}: use 1 to 64 of a-z, 0-9 and '-' (it appears in URLs)"
+        ))
+    }
+}
+
+fn check_date_format(fmt: &str) -> Result<(), String> {
+    use chrono::format::{Item, StrftimeItems};
+    if StrftimeItems::new(fmt).any(|i| matches!(i, Item::Error)) {
+        Err(format!(
+            "bad date_format {fmt:?}: use strftime fields like \"%d/%m/%Y\""
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/tinkhac/feeds.toml"))
+    }
+
+    fn error_of(text: &str) -> (usize, usize, String) {
+        match parse(text) {
+            Err(ConfigError::Invalid {
+                line,
+                column,
+                message,
+                ..
+            }) => (line, column, message),
+            other => panic!("expected an invalid config, got {other:?}"),
+        }
+    }
+
+    const GOOD: &str = r#"
+[server]
+listen = "127.0.0.1:9000"
+title = "Tin"
+
+[fetch]
+interval = "15m"
+
+[[topic]]
+id = "giao-duc"
+keywords = ["giáo dục"]
+
+[[source]]
+id = "hp-chinh-sach"
+url = "https://haiphong.gov.vn/chinh-sach"
+interval = "10m"
+topics = ["giao-duc"]
+[source.scrape]
+items = ".tin-khac li"
+date_format = "%d/%m/%Y"
+"#;
+
+    #[test]
+    fn a_good_file_loads_with_defaults_and_overrides() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.server.listen.port(), 9000);
+        assert_eq!(c.server.base_url.as_str(), "http://127.0.0.1:9000/");
+        assert_eq!(c.server.max_items, 200);
+        assert_eq!(c.fetch.timezone.local_minus_utc(), 7 * 3600);
+        let s = &c.sources[0];
+        assert_eq!(s.interval, Duration::from_secs(600));
+        assert_eq!(s.timeout, Duration::from_secs(30));
+        assert_eq!(s.name, "hp-chinh-sach");
+        assert_eq!(s.topics, vec!["giao-duc"]);
+        assert_eq!(c.storage.path, Path::new("/etc/tinkhac/data/tinkhac.sled"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_line_and_column() {
+        let (line, col, msg) = error_of("[fetch]\nintervall = \"1m\"\n");
+        assert_eq!((line, col), (2, 1));
+        assert!(msg.contains("unknown field"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_errors() {
+        let text = "[[source]]\nid = \"a\"\nurl = \"http://x.vn/1\"\n[[source]]\nid = \"a\"\nurl = \"http://x.vn/2\"\n";
+        let (line, _, msg) = error_of(text);
+        assert_eq!(line, 5);
+        assert!(msg.contains("duplicate source id"), "{msg}");
+    }
+
+    #[test]
+    fn bad_selectors_durations_urls_and_ids_are_errors() {
+        let (l, _, m) = error_of(
+            "[[source]]\nid = \"a\"\nurl = \"http://x.vn/\"\n[source.scrape]\nitems = \"li[[\"\n",
+        );
+        assert_eq!(l, 5);
+        assert!(m.contains("bad CSS selector"), "{m}");
+        let (l, _, m) = error_of(
+            "[[source]]\nid = \"a\"\nurl = \"http://x.vn/\"\ninterval = \"ten minutes\"\n",
+        );
+        assert_eq!(l, 4);
+        assert!(m.contains("bad duration"), "{m}");
+        let (l, c, m) = error_of("[[source]]\nid = \"a\"\nurl = \"ftp://x.vn/\"\n");
+        assert_eq!((l, c), (3, 7));
+        assert!(m.contains("bad URL"), "{m}");
+        let (_, _, m) = error_of("[[source]]\nid = \"Hải Phòng\"\nurl = \"http://x.vn/\"\n");
+        assert!(m.contains("bad id"), "{m}");
+        let (_, _, m) = error_of("[fetch]\ntimezone = \"Mars\"\n");
+        assert!(m.contains("bad timezone"), "{m}");
+    }
+
+    #[test]
+    fn a_token_in_the_file_is_refused_without_echoing_it() {
+        let text = "[telegram]\nchat_id = \"@kenh\"\ntoken = \"123:SECRET\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("never goes in this file"), "{err}");
+        assert!(!err.contains("SECRET"), "{err}");
+    }
+
+    #[test]
+    fn unknown_topics_on_sources_are_errors() {
+        let (_, _, m) =
+            error_of("[[source]]\nid = \"a\"\nurl = \"http://x.vn/\"\ntopics = [\"nope\"]\n");
+        assert!(m.contains("unknown topic"), "{m}");
+    }
+
+    #[test]
+    fn timezones_parse_in_the_usual_forms() {
+        for (s, secs) in [
+            ("+07:00", 25200),
+            ("+0700", 25200),
+            ("UTC+7", 25200),
+            ("Asia/Ho_Chi_Minh", 25200),
+            ("-05:30", -19800),
+            ("UTC", 0),
+        ] {
+            assert_eq!(parse_timezone(s).unwrap().local_minus_utc(), secs, "{s}");
+        }
+    }
+
+    #[test]
+    fn the_shipped_feeds_toml_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
+        let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!c.sources.is_empty());
+    }
+}

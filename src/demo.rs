@@ -1,0 +1,278 @@
+//! `tinkhac demo`: the whole pipeline on the shipped sample pages, with no
+//! network and no token.
+//!
+//! A loopback "portal" serves `seeds/` as listed in `seeds/portal.toml`
+//! (with ETags, so the second poll of an unchanged page is a 304). The demo
+//! polls it as day one, switches the portal to day two (some pages gain new
+//! items), polls again, then serves the feeds until Ctrl-C. The store is a
+//! throw-away temporary directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::config::{Config, SourceConfig, SourceKind};
+
+#[derive(Debug, Deserialize)]
+struct PortalMap {
+    page: Vec<PageEntry>,
+}
+
+/// One page of the sample portal.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PageEntry {
+    pub path: String,
+    pub file: String,
+    pub content_type: String,
+    /// 1: the first day only; 2: from the second day on; none: both.
+    pub day: Option<u8>,
+    /// The source id the demo gives this page.
+    pub id: String,
+    pub name: Option<String>,
+}
+
+/// The sample portal: pages by path, for day one and day two.
+pub struct Portal {
+    pages: Vec<(PageEntry, Vec<u8>)>,
+    day: AtomicU8,
+}
+
+impl Portal {
+    pub fn load(seeds: &Path) -> anyhow::Result<Portal> {
+        let map_path = seeds.join("portal.toml");
+        let text = std::fs::read_to_string(&map_path)
+            .with_context(|| format!("cannot read {}", map_path.display()))?;
+        let map: PortalMap =
+            toml::from_str(&text).with_context(|| format!("bad {}", map_path.display()))?;
+        let mut pages = Vec::new();
+        for p in map.page {
+            let bytes = std::fs::read(seeds.join(&p.file))
+                .with_context(|| format!("cannot read seed {}", p.file))?;
+            pages.push((p, bytes));
+        }
+        Ok(Portal {
+            pages,
+            day: AtomicU8::new(1),
+        })
+    }
+
+    pub fn set_day(&self, day: u8) {
+        self.day.store(day, Ordering::SeqCst);
+    }
+
+    /// The page served at `path` today.
+    fn page(&self, path: &str) -> Option<&(PageEntry, Vec<u8>)> {
+        let day = self.day.load(Ordering::SeqCst);
+        self.pages
+            .iter()
+            .rev()
+            .find(|(p, _)| {
+                p.path == path
+                    && p.day
+                        .is_none_or(|d| if d == 1 { day == 1 } else { day >= d })
+            })
+    }
+
+    /// Distinct paths, in map order, with the first entry of each.
+    pub fn paths(&self) -> Vec<&PageEntry> {
+        let mut seen: Vec<&PageEntry> = Vec::new();
+        for (p, _) in &self.pages {
+            if !seen.iter().any(|s| s.path == p.path) {
+                seen.push(p);
+            }
+        }
+        seen
+    }
+
+    /// Serve on an already bound listener until `shutdown`.
+    pub async fn serve(
+        self: Arc<Self>,
+        listener: tokio::net::TcpListener,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
+        let app = axum::Router::new().fallback(portal_page).with_state(self);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await
+    }
+}
+
+async fn portal_page(State(portal): State<Arc<Portal>>, uri: Uri, headers: HeaderMap) -> Response {
+    let Some((page, bytes)) = portal.page(uri.path()) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let digest = Sha256::digest(bytes);
+    let etag = format!(
+        "\"{}\"",
+        digest[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let mut h = HeaderMap::new();
+    h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex"));
+    if let Ok(ct) = HeaderValue::from_str(&page.content_type) {
+        h.insert(header::CONTENT_TYPE, ct);
+    }
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return (StatusCode::NOT_MODIFIED, h).into_response();
+    }
+    (h, bytes.clone()).into_response()
+}
+
+/// Where `cargo run -- demo` finds the samples: the crate's own `seeds/`.
+pub fn default_seeds_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
+}
+
+/// A configuration polling every page of the portal at `portal_base`, with
+/// the topics and channel settings of `base` (normally the shipped
+/// `feeds.toml`), a throw-away store, and short intervals.
+pub fn demo_config(
+    base: &Config,
+    portal: &Portal,
+    portal_base: &Url,
+    store_dir: &Path,
+    listen: std::net::SocketAddr,
+) -> Config {
+    let mut cfg = base.clone();
+    cfg.server.listen = listen;
+    cfg.server.base_url =
+        Url::parse(&format!("http://{listen}/")).expect("socket address is a URL");
+    cfg.storage.path = store_dir.join("tinkhac.sled");
+    cfg.sources = portal
+        .paths()
+        .into_iter()
+        .map(|p| SourceConfig {
+            id: p.id.clone(),
+            name: p.name.clone().unwrap_or_else(|| p.id.clone()),
+            url: portal_base.join(&p.path).expect("portal path joins"),
+            kind: SourceKind::Auto,
+            interval: std::time::Duration::from_secs(30),
+            timeout: std::time::Duration::from_secs(10),
+            scrape: None,
+            topics: Vec::new(),
+        })
+        .collect();
+    cfg
+}
+
+/// `tinkhac demo`: poll the sample portal as day one and day two, show what
+/// happened, then serve the feeds (or exit, with `once`).
+pub async fn run(
+    config_path: &Path,
+    seeds: &Path,
+    listen: std::net::SocketAddr,
+    once: bool,
+) -> anyhow::Result<()> {
+    use crate::daemon::{self, Poller};
+    use crate::store::{Filter, Store};
+
+    // Topics and channel settings come from the shipped feeds.toml when it is
+    // there; the sources are the sample portal's pages.
+    let base = if config_path.exists() {
+        Config::load(config_path)?
+    } else {
+        Config::parse("", config_path)?
+    };
+    let portal = Arc::new(Portal::load(seeds)?);
+    let shutdown = CancellationToken::new();
+    let portal_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let portal_url = Url::parse(&format!("http://{}/", portal_listener.local_addr()?))?;
+    let portal_task = tokio::spawn(portal.clone().serve(portal_listener, shutdown.clone()));
+
+    let listener = if once {
+        None
+    } else {
+        Some(match tokio::net::TcpListener::bind(listen).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("{listen} is taken ({e}); using any free port");
+                tokio::net::TcpListener::bind("127.0.0.1:0").await?
+            }
+        })
+    };
+    let served_at = match &listener {
+        Some(l) => l.local_addr()?,
+        None => listen,
+    };
+    let store_dir = tempfile::Builder::new().prefix("tinkhac-demo-").tempdir()?;
+    let config = Arc::new(demo_config(
+        &base,
+        &portal,
+        &portal_url,
+        store_dir.path(),
+        served_at,
+    ));
+    let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
+    let poller = Arc::new(Poller::new(config.clone(), store.clone())?);
+
+    println!(
+        "Sample portal at {portal_url} ({} pages); throw-away store in {}",
+        config.sources.len(),
+        store_dir.path().display()
+    );
+    println!("\n== Day 1: first poll of every source (their items are the backlog: stored, never pushed)");
+    crate::cli::print_reports(&daemon::poll_all(poller.clone()).await);
+    portal.set_day(2);
+    println!("\n== Day 2: the portal has new items; unchanged pages answer 304");
+    crate::cli::print_reports(&daemon::poll_all(poller.clone()).await);
+
+    let items = store.latest(&Filter::All, config.server.max_items)?;
+    println!(
+        "\n== The unified feed now holds {} items (newest first):",
+        items.len()
+    );
+    for i in items.iter().take(12) {
+        println!(
+            "  {}  {}{}",
+            i.published.format("%d/%m/%Y %H:%M"),
+            i.title,
+            if i.topics.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", i.topics.join(", "))
+            }
+        );
+    }
+    if items.len() > 12 {
+        println!("  … and {} more", items.len() - 12);
+    }
+
+    let result = match listener {
+        None => Ok(()),
+        Some(listener) => {
+            println!("\n== Serving (Ctrl-C to stop):");
+            println!("  unified feed:  http://{served_at}/feed.xml");
+            for t in &config.topics {
+                println!("  topic feed:    http://{served_at}/topics/{}.xml", t.id);
+            }
+            println!("  health:        http://{served_at}/healthz");
+            let stop = crate::cli::shutdown_on_signals();
+            let s = stop.clone();
+            let d = shutdown.clone();
+            tokio::spawn(async move {
+                s.cancelled().await;
+                d.cancel();
+            });
+            daemon::run(config.clone(), store.clone(), listener, stop).await
+        }
+    };
+    shutdown.cancel();
+    let _ = portal_task.await;
+    store.flush().await?;
+    result
+}

@@ -1,0 +1,319 @@
+//! The polite HTTP client: conditional GETs, compression, a body cap checked
+//! while streaming, per-host concurrency, and the retry schedule.
+//!
+//! It knows nothing of pages or feeds: bytes in, bytes out. It never retries
+//! by itself; the daemon decides when to come back ([`next_delay`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::config::FetchConfig;
+
+/// Validators remembered from the last 200 answer of a source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum Fetched {
+    /// 304: the source has not changed since the validators were stored.
+    NotModified,
+    Body(Body),
+}
+
+#[derive(Debug)]
+pub struct Body {
+    pub bytes: Vec<u8>,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// Where the body came from after redirects: links resolve against it.
+    pub final_url: Url,
+    pub validators: Validators,
+    /// The body's size on the wire, before decompression, when known.
+    pub wire_bytes: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("body larger than the {limit}-byte cap")]
+    TooLarge { limit: u64 },
+    #[error("HTTP status {status}")]
+    Status {
+        status: u16,
+        /// From `Retry-After` on 429 and 503.
+        retry_after: Option<Duration>,
+    },
+    #[error("too many redirects (more than {0})")]
+    TooManyRedirects(usize),
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("request failed: {0}")]
+    Other(String),
+}
+
+impl Error {
+    /// How long the server asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+pub const MAX_REDIRECTS: usize = 5;
+
+/// One client shared by every source: connection pooling, and the per-host
+/// limit of requests in flight.
+pub struct Fetcher {
+    client: reqwest::Client,
+    max_body: u64,
+    per_host: usize,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Fetcher {
+    pub fn new(cfg: &FetchConfig) -> Result<Fetcher, Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .connect_timeout(Duration::from_secs(10).min(cfg.timeout))
+            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .gzip(true)
+            .brotli(true)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::Other(e.to_string()))?;
+        Ok(Fetcher {
+            client,
+            max_body: cfg.max_body_bytes,
+            per_host: cfg.per_host,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn host_slot(&self, url: &Url) -> Arc<Semaphore> {
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let mut hosts = self.hosts.lock().expect("host map poisoned");
+        hosts
+            .entry(key)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+            .clone()
+    }
+
+    /// GET `url`, conditionally when `validators` hold anything. `timeout`
+    /// covers the whole exchange, body included; waiting for a per-host slot
+    /// does not count against it.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        timeout: Duration,
+    ) -> Result<Fetched, Error> {
+        let slot = self.host_slot(url);
+        let _permit = slot.acquire_owned().await.expect("semaphore never closed");
+        match tokio::time::timeout(timeout, self.fetch_inner(url, validators, timeout)).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Timeout(timeout)),
+        }
+    }
+
+    async fn fetch_inner(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        timeout: Duration,
+    ) -> Result<Fetched, Error> {
+        let mut req = self.client.get(url.clone()).header(
+            header::ACCEPT,
+            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/html;q=0.9, */*;q=0.5",
+        );
+        if let Some(etag) = &validators.etag {
+            req = req.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(header::IF_MODIFIED_SINCE, lm);
+        }
+        let mut resp = req.send().await.map_err(|e| classify(e, timeout))?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified);
+        }
+        if !status.is_success() {
+            let retry_after = if status == StatusCode::TOO_MANY_REQUESTS
+                || status == StatusCode::SERVICE_UNAVAILABLE
+            {
+                parse_retry_after(resp.headers(), Utc::now())
+            } else {
+                None
+            };
+            return Err(Error::Status {
+                status: status.as_u16(),
+                retry_after,
+            });
+        }
+        let headers = resp.headers().clone();
+        let final_url = resp.url().clone();
+        // Content-Length is the compressed size when the body is encoded;
+        // the cap below applies to what decompression yields.
+        let wire_bytes = resp.content_length();
+        if let Some(len) = wire_bytes {
+            if len > self.max_body && headers.get(header::CONTENT_ENCODING).is_none() {
+                return Err(Error::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e, timeout))? {
+            if bytes.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(Error::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Body(Body {
+            bytes,
+            content_type: header_str(&headers, header::CONTENT_TYPE),
+            final_url,
+            validators: Validators {
+                etag: header_str(&headers, header::ETAG),
+                last_modified: header_str(&headers, header::LAST_MODIFIED),
+            },
+            wire_bytes,
+        }))
+    }
+}
+
+fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    h.get(name)
+        .and_then(|v: &HeaderValue| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn classify(e: reqwest::Error, timeout: Duration) -> Error {
+    if e.is_timeout() {
+        Error::Timeout(timeout)
+    } else if e.is_redirect() {
+        Error::TooManyRedirects(MAX_REDIRECTS)
+    } else if e.is_connect() {
+        Error::Connect(root_cause(&e))
+    } else {
+        Error::Other(root_cause(&e))
+    }
+}
+
+/// The innermost cause, which is the readable one ("connection refused"),
+/// without the URL: the caller logs the source id instead.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// `Retry-After` in seconds or as an HTTP date, capped at one day.
+pub fn parse_retry_after(h: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let v = h.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let d = if let Ok(secs) = v.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let at = DateTime::parse_from_rfc2822(v).ok()?;
+        (at.with_timezone(&Utc) - now).to_std().unwrap_or_default()
+    };
+    Some(d.min(Duration::from_secs(24 * 3600)))
+}
+
+/// Longest wait after failures: a source is retried at least this often, for
+/// ever. Giving up for good is the complaint users of other readers make most.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+
+/// When to poll a source next.
+///
+/// After a success: the interval, give or take 10% so that sources sharing
+/// an interval spread out. After `failures` consecutive failures: full
+/// jitter, a uniform pick in `[floor, min(MAX_BACKOFF, interval · 2^(n-1))]`,
+/// where the floor (a tenth of the interval, at most a minute) keeps a
+/// failing source from being hammered. `Retry-After` is always honoured as
+/// a minimum.
+pub fn next_delay(
+    interval: Duration,
+    failures: u32,
+    retry_after: Option<Duration>,
+    rng: &mut fastrand::Rng,
+) -> Duration {
+    let base = if failures == 0 {
+        let spread = interval.as_secs_f64() * 0.1;
+        Duration::from_secs_f64(interval.as_secs_f64() + (rng.f64() * 2.0 - 1.0) * spread)
+    } else {
+        let exp = interval.saturating_mul(1u32 << failures.saturating_sub(1).min(20));
+        let cap = exp.min(MAX_BACKOFF).max(interval.min(MAX_BACKOFF));
+        let floor = (interval / 10).min(Duration::from_secs(60));
+        let pick = Duration::from_secs_f64(cap.as_secs_f64() * rng.f64());
+        pick.max(floor)
+    };
+    base.max(retry_after.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2025-12-23T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
+        assert_eq!(parse_retry_after(&h, now), Some(Duration::from_secs(120)));
+        h.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static("Tue, 23 Dec 2025 01:05:00 GMT"),
+        );
+        assert_eq!(parse_retry_after(&h, now), Some(Duration::from_secs(300)));
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(parse_retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_never_stops() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let interval = Duration::from_secs(600);
+        for _ in 0..200 {
+            let d = next_delay(interval, 0, None, &mut rng);
+            assert!(d >= Duration::from_secs(540) && d <= Duration::from_secs(660));
+        }
+        let mut max_seen = Duration::ZERO;
+        for n in 1..40 {
+            for _ in 0..50 {
+                let d = next_delay(interval, n, None, &mut rng);
+                assert!(d <= MAX_BACKOFF, "{d:?} after {n} failures");
+                assert!(d >= Duration::from_secs(60));
+                max_seen = max_seen.max(d);
+            }
+        }
+        assert!(
+            max_seen > Duration::from_secs(3 * 3600),
+            "the cap is reachable"
+        );
+        let d = next_delay(interval, 3, Some(Duration::from_secs(9000)), &mut rng);
+        assert!(d >= Duration::from_secs(9000), "Retry-After is a floor");
+    }
+}

@@ -1,0 +1,40 @@
+//! tinkhac turns Vietnamese city-portal news pages and ordinary feeds into one
+//! deduplicated RSS feed, per-topic feeds, and a Telegram channel.
+//!
+//! How an item flows:
+//! 1. [`config`] loads `feeds.toml` once and validates everything in it.
+//! 2. [`daemon`] schedules each source; [`fetch`] GETs it politely
+//!    (conditional, compressed, capped, at most two requests per host).
+//! 3. [`source`] turns the body into [`item::Harvested`] items: feeds with
+//!    feed-rs, pages with scraper (explicit selectors or auto-detection of
+//!    the "Tin khác" blocks and dated listings), dates with `source::date`.
+//! 4. [`item`] gives each its identity (the canonical link), [`classify`]
+//!    its topics.
+//! 5. [`store`] (sled) keeps each item once, for ever, and in the same
+//!    transaction queues the new ones the channel wants.
+//! 6. [`publish`] renders the feeds once per store change and serves them.
+//!
+//! [`cli`] maps commands onto these; [`demo`] runs them on the shipped samples.
+
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod demo;
+pub mod fetch;
+pub mod item;
+pub mod publish;
+pub mod source;
+pub mod store;
+
+/// Log to stderr; `RUST_LOG` filters (default: info for tinkhac, warn else).
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,tinkhac=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}

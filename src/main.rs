@@ -1,0 +1,19 @@
+//! The `tinkhac` binary: parse the command line, start logging, run.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Usage errors exit with 2, like configuration errors.
+    let cli = match tinkhac::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    tinkhac::init_tracing();
+    tinkhac::cli::run(cli)
+}

@@ -1,0 +1,109 @@
+//! RSS 2.0 rendering of stored items, with the `rss` crate, which escapes
+//! every text it writes: nothing from a portal reaches the XML raw.
+
+use chrono::{DateTime, Utc};
+use rss::extension::atom::{AtomExtension, Link};
+use rss::{Category, Channel, Guid, Source};
+
+use crate::config::Config;
+use crate::item::Item;
+use crate::store::Filter;
+
+/// Title, self link and description of one feed (the unified one, a topic's
+/// or a source's).
+pub struct FeedMeta {
+    pub title: String,
+    pub description: String,
+    pub self_url: String,
+}
+
+impl FeedMeta {
+    /// The feed a filter selects, or None when it names no configured topic
+    /// or source.
+    pub fn for_filter(cfg: &Config, filter: &Filter) -> Option<FeedMeta> {
+        let base = cfg.server.base_url.as_str().trim_end_matches('/');
+        match filter {
+            Filter::All => Some(FeedMeta {
+                title: cfg.server.title.clone(),
+                description: cfg.server.description.clone(),
+                self_url: format!("{base}/feed.xml"),
+            }),
+            Filter::Topic(id) => cfg.topics.iter().find(|t| &t.id == id).map(|t| FeedMeta {
+                title: format!("{} – {}", cfg.server.title, t.name),
+                description: format!("Tin thuộc chủ đề «{}»", t.name),
+                self_url: format!("{base}/topics/{id}.xml"),
+            }),
+            Filter::Source(id) => cfg.source(id).map(|s| FeedMeta {
+                title: format!("{} – {}", cfg.server.title, s.name),
+                description: format!("Tin lấy từ {}", s.url),
+                self_url: format!("{base}/sources/{id}.xml"),
+            }),
+        }
+    }
+}
+
+/// Render items (already newest first) as an RSS 2.0 document.
+pub fn render(cfg: &Config, meta: &FeedMeta, items: &[Item], built: DateTime<Utc>) -> String {
+    let mut self_link = Link::default();
+    self_link.set_href(meta.self_url.clone());
+    self_link.set_rel("self");
+    self_link.set_mime_type(Some("application/rss+xml".to_string()));
+    let channel = Channel {
+        title: meta.title.clone(),
+        link: cfg.server.base_url.to_string(),
+        description: meta.description.clone(),
+        language: Some("vi".into()),
+        generator: Some(format!("tinkhac {}", env!("CARGO_PKG_VERSION"))),
+        last_build_date: Some(built.to_rfc2822()),
+        ttl: Some((cfg.fetch.interval.as_secs() / 60).max(1).to_string()),
+        atom_ext: Some(AtomExtension {
+            links: vec![self_link],
+        }),
+        items: items.iter().map(|i| rss_item(cfg, i)).collect(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    channel
+        .pretty_write_to(&mut out, b' ', 2)
+        .expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("rss writes UTF-8")
+}
+
+fn rss_item(cfg: &Config, item: &Item) -> rss::Item {
+    let (guid, permalink) = match &item.link {
+        Some(link) => (link.clone(), true),
+        None => (item.id.clone(), false),
+    };
+    let source = item
+        .sources
+        .first()
+        .and_then(|id| cfg.source(id))
+        .map(|s| Source {
+            url: s.url.to_string(),
+            title: Some(s.name.clone()),
+        });
+    rss::Item {
+        title: Some(item.title.clone()),
+        link: item.link.clone(),
+        description: item.summary.clone(),
+        guid: Some(Guid {
+            value: guid,
+            permalink,
+        }),
+        pub_date: Some(item.published.to_rfc2822()),
+        source,
+        categories: item
+            .topics
+            .iter()
+            .map(|t| Category {
+                name: cfg
+                    .topics
+                    .iter()
+                    .find(|x| &x.id == t)
+                    .map_or_else(|| t.clone(), |x| x.name.clone()),
+                domain: Some(t.clone()),
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
