@@ -8,7 +8,7 @@
 //! throw-away temporary directory.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -44,6 +44,7 @@ pub struct PageEntry {
 pub struct Portal {
     pages: Vec<(PageEntry, Vec<u8>)>,
     day: AtomicU8,
+    not_modified: AtomicUsize,
 }
 
 impl Portal {
@@ -62,6 +63,7 @@ impl Portal {
         Ok(Portal {
             pages,
             day: AtomicU8::new(1),
+            not_modified: AtomicUsize::new(0),
         })
     }
 
@@ -69,17 +71,19 @@ impl Portal {
         self.day.store(day, Ordering::SeqCst);
     }
 
+    /// Every page entry with its bytes, for tests and tools.
+    pub fn pages(&self) -> &[(PageEntry, Vec<u8>)] {
+        &self.pages
+    }
+
     /// The page served at `path` today.
     fn page(&self, path: &str) -> Option<&(PageEntry, Vec<u8>)> {
         let day = self.day.load(Ordering::SeqCst);
-        self.pages
-            .iter()
-            .rev()
-            .find(|(p, _)| {
-                p.path == path
-                    && p.day
-                        .is_none_or(|d| if d == 1 { day == 1 } else { day >= d })
-            })
+        self.pages.iter().rev().find(|(p, _)| {
+            p.path == path
+                && p.day
+                    .is_none_or(|d| if d == 1 { day == 1 } else { day >= d })
+        })
     }
 
     /// Distinct paths, in map order, with the first entry of each.
@@ -93,14 +97,23 @@ impl Portal {
         seen
     }
 
+    /// How many 304 answers the portal gave: each is a page not parsed.
+    pub fn not_modified_served(&self) -> usize {
+        self.not_modified.load(Ordering::SeqCst)
+    }
+
+    /// The portal as a router: every mapped path, 404 elsewhere.
+    pub fn router(self: Arc<Self>) -> axum::Router {
+        axum::Router::new().fallback(portal_page).with_state(self)
+    }
+
     /// Serve on an already bound listener until `shutdown`.
     pub async fn serve(
         self: Arc<Self>,
         listener: tokio::net::TcpListener,
         shutdown: CancellationToken,
     ) -> std::io::Result<()> {
-        let app = axum::Router::new().fallback(portal_page).with_state(self);
-        axum::serve(listener, app)
+        axum::serve(listener, self.router())
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
     }
@@ -128,6 +141,7 @@ async fn portal_page(State(portal): State<Arc<Portal>>, uri: Uri, headers: Heade
         .and_then(|v| v.to_str().ok())
         == Some(etag.as_str())
     {
+        portal.not_modified.fetch_add(1, Ordering::SeqCst);
         return (StatusCode::NOT_MODIFIED, h).into_response();
     }
     (h, bytes.clone()).into_response()

@@ -19,7 +19,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 use tokio::sync::watch;
 
-use crate::item::{Harvested, Item};
+use crate::item::{canonical_link, Harvested, Item};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -231,7 +231,7 @@ impl Store {
                     let item = Item {
                         id: inc.id.clone(),
                         title: h.title.clone(),
-                        link: h.link.as_ref().map(|u| u.to_string()),
+                        link: h.link.as_ref().map(|u| canonical_link(u).to_string()),
                         guid: h.guid.clone(),
                         summary: h.summary.clone(),
                         published: h.published.unwrap_or_else(|| now.with_timezone(&tz)),
@@ -405,7 +405,14 @@ mod tests {
             .unwrap();
         assert_eq!((w.new, w.already_known, w.queued), (2, 0, 0));
         let w = store
-            .record_poll("s2", std::slice::from_ref(&b), &st, &["giao-duc".into()], now, tz())
+            .record_poll(
+                "s2",
+                std::slice::from_ref(&b),
+                &st,
+                &["giao-duc".into()],
+                now,
+                tz(),
+            )
             .await
             .unwrap();
         assert_eq!(

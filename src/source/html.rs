@@ -727,7 +727,12 @@ impl<'a> Auto<'a> {
             }
         }
         let title = best.unwrap_or_default();
-        let skip = |el: ElementRef| self.anchors.get(&el.id()) == Some(&link);
+        // Leave out the headline itself and short links ("Xem tiếp »",
+        // "Chi tiết"): neither is teaser text.
+        let skip = |el: ElementRef| {
+            self.anchors.get(&el.id()) == Some(&link)
+                || (el.value().name() == "a" && text_of(el).split(' ').count() < 4)
+        };
         let (text, machine_date) = text_outside(nodes, &skip, self.tz);
         let found = find_date(&text, self.tz);
         let published = machine_date.or(found.as_ref().map(|(d, _)| *d));

@@ -1,0 +1,215 @@
+//! The real binary, as an admin runs it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::support::{self, TestPortal};
+
+fn tinkhac(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "tinkhac=info")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Run the binary off the async runtime, so the test's servers keep serving.
+async fn tinkhac_async(
+    config: std::path::PathBuf,
+    args: &'static [&'static str],
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || tinkhac(&config, args))
+        .await
+        .unwrap()
+}
+
+#[test]
+fn a_bad_config_exits_2_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feeds.toml");
+    std::fs::write(&path, "[fetch]\ninterval = \"15m\"\n\n[[source]]\nid = \"a\"\nurl = \"https://x.vn/\"\nintervall = \"1m\"\n").unwrap();
+    let out = tinkhac(&path, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("feeds.toml:7:1"), "{err}");
+    assert!(err.contains("unknown field `intervall`"), "{err}");
+    let out = tinkhac(&dir.path().join("missing.toml"), &["once"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn check_lists_what_would_be_polled() {
+    let cfg = support::config("[[source]]\nid = \"hp\"\nurl = \"https://haiphong.gov.vn/tin-tuc-su-kien\"\ninterval = \"10m\"\n");
+    let out = tinkhac(&cfg.path, &["check"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("hp")
+            && text.contains("10m")
+            && text.contains("https://haiphong.gov.vn/tin-tuc-su-kien"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_exits_1_when_a_source_fails_and_keeps_the_others() {
+    let portal = TestPortal::start().await;
+    let good = support::config(&format!(
+        "[[source]]\nid = \"hp-giao-duc\"\nurl = \"{}\"\n",
+        portal.url(&portal.path_of("hp-danh-muc-giao-duc.html"))
+    ));
+    let out = tinkhac_async(good.path.clone(), &["once"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mixed = support::config(&format!(
+        "[[source]]\nid = \"hp-giao-duc\"\nurl = \"{}\"\n\n[[source]]\nid = \"hong\"\nurl = \"{}\"\n",
+        portal.url(&portal.path_of("hp-danh-muc-giao-duc.html")),
+        portal.url("/e500")
+    ));
+    let out = tinkhac_async(mixed.path.clone(), &["once"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("hong") && stdout.contains("HTTP status 500"),
+        "{stdout}"
+    );
+    // The good source still counts.
+    let feed = tinkhac_async(mixed.path.clone(), &["feed"]).await;
+    assert!(feed.status.success());
+    let xml = String::from_utf8_lossy(&feed.stdout);
+    assert_eq!(xml.matches("<item>").count(), 12, "{xml}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_holds_the_store_serves_and_stops_cleanly_on_sigterm() {
+    let portal = TestPortal::start().await;
+    let cfg = support::config(&format!("{}\n", portal.seed_sources_toml()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .arg("--config")
+        .arg(&cfg.path)
+        .arg("run")
+        .env("RUST_LOG", "tinkhac=info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait, by reading its log, until every healthy source has been polled.
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let log = tokio::task::spawn_blocking(move || {
+        let mut log = Vec::new();
+        let mut polled = 0;
+        while polled < 7 {
+            let line = rx
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .expect("the daemon logs its polls");
+            if line.contains(" polled ") {
+                polled += 1;
+            }
+            log.push(line);
+        }
+        (log, rx)
+    })
+    .await
+    .unwrap();
+    let (log, rx) = log;
+    let listen_line = log
+        .iter()
+        .find(|l| l.contains("tinkhac running"))
+        .expect("start line");
+    assert!(listen_line.contains("addr=127.0.0.1:"), "{listen_line}");
+
+    // A second process on the same store gets a clear error, not a panic.
+    let second = tinkhac_async(cfg.path.clone(), &["once"]).await;
+    assert_eq!(second.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("in use by another tinkhac process"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert!(
+        rest.iter().any(|l| l.contains("store flushed")),
+        "{rest:#?}"
+    );
+
+    // Everything it stored is there after the stop.
+    let feed = tinkhac_async(cfg.path.clone(), &["feed"]).await;
+    assert!(
+        feed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&feed.stderr)
+    );
+    let xml = String::from_utf8_lossy(&feed.stdout);
+    assert!(xml.matches("<item>").count() >= 40, "{xml}");
+}
+
+#[test]
+fn demo_runs_on_the_shipped_samples_without_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["demo", "--once"])
+        .env("RUST_LOG", "warn")
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Day 2"), "{stdout}");
+    assert!(stdout.contains("not modified (304)"), "{stdout}");
+    assert!(stdout.contains("no items found"), "{stdout}");
+    assert!(
+        stdout.contains("Hải Phòng cần thêm hàng trăm phòng học"),
+        "a day-two item: {stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_shows_items_and_keys_without_storing() {
+    let portal = TestPortal::start().await;
+    let cfg = support::config(&format!(
+        "[[source]]\nid = \"tn\"\nurl = \"{}\"\n",
+        portal.url(&portal.path_of("thuynguyen-tin-tuc.html"))
+    ));
+    let out = tinkhac_async(cfg.path.clone(), &["preview", "tn"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("6 items as html"), "{text}");
+    assert!(
+        text.contains("key:") && text.contains("date:    2025-12-23T08:30:00+07:00"),
+        "{text}"
+    );
+    assert!(!cfg.config.storage.path.exists(), "preview stores nothing");
+}
