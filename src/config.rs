@@ -100,6 +100,8 @@ pub struct TopicConfig {
     pub name: String,
     pub keywords: Vec<String>,
     pub exclude: Vec<String>,
+    /// Points a text needs to match (see `classify`); None: the default.
+    pub threshold: Option<u32>,
 }
 
 #[derive(Clone)]
@@ -223,6 +225,7 @@ struct RawTopic {
     keywords: Vec<String>,
     #[serde(default)]
     exclude: Vec<String>,
+    threshold: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -454,11 +457,25 @@ impl Cx<'_> {
             if t.keywords.iter().all(|k| k.trim().is_empty()) {
                 return Err(self.err(t.id.span(), format!("topic {id:?} has no keywords")));
             }
+            let topic_rules = crate::classify::TopicRules {
+                id: id.clone(),
+                name: t.name.clone().unwrap_or_else(|| id.clone()),
+                keywords: t.keywords.clone(),
+                exclude: t.exclude.clone(),
+                threshold: t.threshold.as_ref().map(|v| *v.get_ref() as u32),
+            };
+            if let Err(e) = crate::classify::Classifier::new(std::slice::from_ref(&topic_rules)) {
+                return Err(self.err(t.id.span(), format!("topic {id:?}: {e}")));
+            }
             topics.push(TopicConfig {
                 name: t.name.unwrap_or_else(|| id.clone()),
                 id,
                 keywords: t.keywords,
                 exclude: t.exclude,
+                threshold: match &t.threshold {
+                    Some(v) => Some(self.positive(v, "threshold")? as u32),
+                    None => None,
+                },
             });
         }
         let known_topic = |v: &Spanned<String>| -> Result<String, ConfigError> {

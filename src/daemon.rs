@@ -78,7 +78,7 @@ pub fn classifier_for(config: &Config) -> anyhow::Result<Classifier> {
             name: t.name.clone(),
             keywords: t.keywords.clone(),
             exclude: t.exclude.clone(),
-            ..TopicRules::default()
+            threshold: t.threshold,
         })
         .collect();
     Classifier::new(&rules).context("bad topic rules")

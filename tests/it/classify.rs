@@ -1,0 +1,108 @@
+//! The shipped `giao-duc` rules, as an admin's daemon loads them from
+//! `feeds.toml`, on the labelled headline set.
+
+use std::path::Path;
+
+use tinkhac::classify::giao_duc_default;
+use tinkhac::config::Config;
+use tinkhac::daemon::classifier_for;
+
+fn shipped() -> Config {
+    Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml")).unwrap()
+}
+
+#[test]
+fn shipped_rules_are_the_tested_defaults() {
+    let cfg = shipped();
+    let t = cfg
+        .topics
+        .iter()
+        .find(|t| t.id == "giao-duc")
+        .expect("a giao-duc topic");
+    let d = giao_duc_default();
+    assert_eq!(t.keywords, d.keywords);
+    assert_eq!(t.exclude, d.exclude);
+    assert_eq!(t.threshold, d.threshold);
+}
+
+#[test]
+fn shipped_rules_reach_095_precision_and_recall_on_the_labelled_set() {
+    let cfg = shipped();
+    let classifier = classifier_for(&cfg).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/headlines.tsv"),
+    )
+    .unwrap();
+    let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for line in text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let (label, headline) = line.split_once('\t').expect("label<TAB>headline");
+        let want = label == "1";
+        let got = classifier
+            .classify(headline, None)
+            .iter()
+            .any(|t| t == "giao-duc");
+        n += 1;
+        match (want, got) {
+            (true, true) => tp += 1.0,
+            (false, true) => {
+                fp += 1.0;
+                wrong.push(format!("false match: {headline}"));
+            }
+            (true, false) => {
+                fn_ += 1.0;
+                wrong.push(format!("missed: {headline}"));
+            }
+            _ => {}
+        }
+    }
+    assert!(n >= 150, "the set has {n} headlines");
+    let precision = tp / (tp + fp);
+    let recall = tp / (tp + fn_);
+    assert!(
+        precision >= 0.95 && recall >= 0.95,
+        "precision {precision:.3}, recall {recall:.3}\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn classify_command_prints_topics_tab_line() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["classify", "--explain"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            "Hải Phòng công bố điểm chuẩn vào lớp 10 THPT\nGiá cả thị trường ổn định dịp Tết\n"
+                .as_bytes(),
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(
+        lines,
+        [
+            "giao-duc\tHải Phòng công bố điểm chuẩn vào lớp 10 THPT",
+            "\tGiá cả thị trường ổn định dịp Tết"
+        ]
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("  ") && l.contains("điểm chuẩn")),
+        "--explain names the keyword: {text}"
+    );
+}
