@@ -19,6 +19,8 @@ use crate::config::{Config, SourceConfig, SourceKind, DEFAULT_CONFIG};
 use crate::daemon::{self, PollReport, Poller};
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::item::item_id;
+use crate::notify::telegram::{load_token, Secret};
+use crate::notify::Outbox;
 use crate::publish::rss::{self, FeedMeta};
 use crate::source;
 use crate::store::{Filter, Store};
@@ -54,6 +56,11 @@ pub enum Command {
     Check,
     /// Fetch a source (by id or URL) and show the items it would give; stores nothing.
     Preview { target: String },
+    /// The Telegram channel's queue: status, or push a backlog on purpose.
+    Telegram {
+        #[command(subcommand)]
+        action: TelegramCommand,
+    },
     /// Print the topics each line of standard input matches.
     Classify {
         /// Say which keyword or rule decided.
@@ -71,6 +78,21 @@ pub enum Command {
         /// Poll both days, print the results, and exit instead of serving.
         #[arg(long)]
         once: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TelegramCommand {
+    /// Show the queue: waiting and set-aside messages.
+    Status,
+    /// Queue again every stored item of the pushed topics published since DATE
+    /// (e.g. 2025-12-20 or 20/12/2025). Stop the daemon first: it holds the store.
+    Resend {
+        #[arg(long)]
+        since: String,
+        /// Show what would be queued, queue nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -125,6 +147,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Check => cmd_check(&config),
         Command::Preview { target } => cmd_preview(&config, &target).await,
         Command::Classify { explain } => cmd_classify(&config, explain),
+        Command::Telegram { action } => cmd_telegram(&config, action).await,
         Command::Demo { .. } => unreachable!("handled above"),
     };
     match result {
@@ -168,8 +191,18 @@ async fn cmd_run(config: Arc<Config>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let token = bot_token(&config)?;
     let shutdown = shutdown_on_signals();
-    daemon::run(config, store, listener, shutdown).await
+    daemon::run(config, store, listener, token, shutdown).await
+}
+
+/// The bot token from `TELEGRAM_BOT_TOKEN` or the configured token file;
+/// None (a dry run) without either or without `[telegram]`.
+pub fn bot_token(config: &Config) -> anyhow::Result<Option<Secret>> {
+    match &config.telegram {
+        None => Ok(None),
+        Some(t) => Ok(load_token(t, std::env::var("TELEGRAM_BOT_TOKEN").ok())?),
+    }
 }
 
 /// Print one line per poll; true when every source was read.
@@ -210,7 +243,35 @@ async fn cmd_once(config: Arc<Config>) -> ExitCode {
         Err(e) => return fail(e),
     };
     let reports = daemon::poll_all(poller).await;
-    let all_ok = print_reports(&reports);
+    let mut all_ok = print_reports(&reports);
+    // Then drain the channel's queue, within its limits.
+    let token = match bot_token(&config) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    match Outbox::new(config.clone(), store.clone(), token) {
+        Ok(Some(mut outbox)) => {
+            let stop = shutdown_on_signals();
+            match outbox.drain(&stop).await {
+                Ok(sent) => {
+                    let st = outbox.status().lock().expect("status").clone();
+                    println!(
+                        "telegram ({}): {} sent, {} still queued",
+                        st.mode,
+                        sent.len(),
+                        store.outbox_len()
+                    );
+                    if let Some(why) = st.paused_reason {
+                        eprintln!("error: Telegram channel paused: {why}");
+                        all_ok = false;
+                    }
+                }
+                Err(e) => return fail(e),
+            }
+        }
+        Ok(None) => {}
+        Err(e) => return fail(e),
+    }
     if let Err(e) = store.flush().await {
         return fail(e.into());
     }
@@ -325,6 +386,52 @@ async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
             writeln!(out, "     topics:  {}", topics.join(", "))?;
         }
         writeln!(out, "     key:     {}", item_id(&source.id, h))?;
+    }
+    Ok(())
+}
+
+async fn cmd_telegram(config: &Config, action: TelegramCommand) -> anyhow::Result<()> {
+    let tg = config
+        .telegram
+        .as_ref()
+        .context("no [telegram] section in the configuration")?;
+    let store = open_store(config)?;
+    match action {
+        TelegramCommand::Status => {
+            println!(
+                "channel {}: {} queued, {} set aside",
+                tg.chat_id,
+                store.outbox_len(),
+                store.dead_len()
+            );
+            for (key, e) in store.outbox(20)? {
+                let title = store.item(&e.item_id)?.map(|i| i.title).unwrap_or_default();
+                println!(
+                    "  #{:<8} queued {}  {title}",
+                    key.seq(),
+                    e.queued_at.format("%d/%m/%Y %H:%M")
+                );
+            }
+        }
+        TelegramCommand::Resend { since, dry_run } => {
+            let since = crate::source::date::parse_date(&since, config.fetch.timezone, None)
+                .with_context(|| format!("{since:?} is not a date"))?;
+            let mut items: Vec<_> = store
+                .latest(&Filter::All, usize::MAX)?
+                .into_iter()
+                .filter(|i| i.published >= since && i.topics.iter().any(|t| tg.topics.contains(t)))
+                .collect();
+            items.reverse(); // oldest first: the channel reads in publication order
+            for i in &items {
+                println!("  {}  {}", i.published.format("%d/%m/%Y"), i.title);
+            }
+            if dry_run {
+                println!("{} items would be queued (dry run)", items.len());
+            } else {
+                let n = store.outbox_push(&items, Utc::now()).await?;
+                println!("{n} items queued; the daemon sends them when it next runs");
+            }
+        }
     }
     Ok(())
 }

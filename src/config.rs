@@ -112,6 +112,12 @@ pub struct TelegramConfig {
     /// Where the token is read from when it is not in `TELEGRAM_BOT_TOKEN`.
     pub token_file: Option<PathBuf>,
     pub admin_chat_id: Option<String>,
+    /// Telegram's limits for a channel: about one message a second and 20 a
+    /// minute. Lower values only make Telegram answer 429.
+    pub min_interval: Duration,
+    pub per_minute: usize,
+    /// Timeout of one Bot API request.
+    pub timeout: Duration,
 }
 
 impl fmt::Debug for TelegramConfig {
@@ -121,6 +127,8 @@ impl fmt::Debug for TelegramConfig {
             .field("topics", &self.topics)
             .field("api_url", &self.api_url.as_str())
             .field("token_file", &self.token_file)
+            .field("min_interval", &self.min_interval)
+            .field("per_minute", &self.per_minute)
             .finish()
     }
 }
@@ -237,6 +245,9 @@ struct RawTelegram {
     api_url: Option<Spanned<String>>,
     token_file: Option<String>,
     admin_chat_id: Option<String>,
+    min_interval: Option<Spanned<String>>,
+    per_minute: Option<Spanned<i64>>,
+    timeout: Option<Spanned<String>>,
     /// Refused with a clear message: the token never lives in this file.
     token: Option<Spanned<toml::Value>>,
 }
@@ -592,6 +603,18 @@ impl Cx<'_> {
                     },
                     token_file: t.token_file.map(|p| base_dir.join(p)),
                     admin_chat_id: t.admin_chat_id,
+                    min_interval: match &t.min_interval {
+                        Some(v) => self.duration(v)?,
+                        None => Duration::from_secs(1),
+                    },
+                    per_minute: match &t.per_minute {
+                        Some(v) => self.positive(v, "per_minute")? as usize,
+                        None => 20,
+                    },
+                    timeout: match &t.timeout {
+                        Some(v) => self.duration(v)?,
+                        None => Duration::from_secs(20),
+                    },
                 })
             }
         };

@@ -18,6 +18,8 @@ use crate::classify::{Classifier, TopicRules};
 use crate::config::{Config, SourceConfig};
 use crate::fetch::{self, Fetched, Fetcher, Validators};
 use crate::item::item_id;
+use crate::notify::telegram::Secret;
+use crate::notify::Outbox;
 use crate::publish::http;
 use crate::source::{self, Kind};
 use crate::store::{Incoming, SourceState, Store};
@@ -323,9 +325,11 @@ pub async fn run(
     config: Arc<Config>,
     store: Store,
     listener: tokio::net::TcpListener,
+    token: Option<Secret>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let poller = Arc::new(Poller::new(config.clone(), store.clone())?);
+    let outbox = Outbox::new(config.clone(), store.clone(), token)?;
     let addr = listener.local_addr()?;
     tracing::info!(
         %addr,
@@ -338,11 +342,19 @@ pub async fn run(
         let (poller, shutdown) = (poller.clone(), shutdown.clone());
         async move {
             run_scheduler(poller, shutdown).await;
-            ("scheduler", Ok(()))
+            ("scheduler", Ok::<(), std::io::Error>(()))
         }
     });
+    let mut state = http::AppState::new(config.clone(), store.clone());
+    if let Some(outbox) = outbox {
+        state = state.with_channel(outbox.status());
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            let r = outbox.run(shutdown).await.map_err(std::io::Error::other);
+            ("telegram", r)
+        });
+    }
     tasks.spawn({
-        let state = http::AppState::new(config.clone(), store.clone());
         let shutdown = shutdown.clone();
         async move { ("http", http::serve(listener, state, shutdown).await) }
     });

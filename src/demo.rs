@@ -245,6 +245,26 @@ pub async fn run(
     println!("\n== Day 2: the portal has new items; unchanged pages answer 304");
     crate::cli::print_reports(&daemon::poll_all(poller.clone()).await);
 
+    if let Some(mut outbox) = crate::notify::Outbox::new(config.clone(), store.clone(), None)? {
+        let sent = outbox.drain(&shutdown).await?;
+        println!(
+            "\n== Telegram (dry run, no token): day two's new education items, as teachers in {} would read them:",
+            config.telegram.as_ref().map_or("", |t| t.chat_id.as_str())
+        );
+        if sent.is_empty() {
+            println!("  (nothing new for the channel)");
+        }
+        for text in sent {
+            println!(
+                "\n{}",
+                text.lines()
+                    .map(|l| format!("  │ {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    }
+
     let items = store.latest(&Filter::All, config.server.max_items)?;
     println!(
         "\n== The unified feed now holds {} items (newest first):",
@@ -282,7 +302,8 @@ pub async fn run(
                 s.cancelled().await;
                 d.cancel();
             });
-            daemon::run(config.clone(), store.clone(), listener, stop).await
+            // No token in the demo, whatever the environment says: a dry run.
+            daemon::run(config.clone(), store.clone(), listener, None, stop).await
         }
     };
     shutdown.cancel();

@@ -12,7 +12,8 @@
 //!    its topics.
 //! 5. [`store`] (sled) keeps each item once, for ever, and in the same
 //!    transaction queues the new ones the channel wants.
-//! 6. [`publish`] renders the feeds once per store change and serves them.
+//! 6. [`publish`] renders the feeds once per store change and serves them;
+//!    [`notify`] drains the queue to the Telegram channel, within its limits.
 //!
 //! [`cli`] maps commands onto these; [`demo`] runs them on the shipped samples.
 
@@ -23,6 +24,7 @@ pub mod daemon;
 pub mod demo;
 pub mod fetch;
 pub mod item;
+pub mod notify;
 pub mod publish;
 pub mod source;
 pub mod store;

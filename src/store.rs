@@ -4,8 +4,11 @@
 //! - `items`: item id → JSON [`Item`];
 //! - `by_date`: published millis ‖ first-seen millis ‖ id → (), the feed order;
 //! - `sources`: source id → JSON [`SourceState`];
-//! - `outbox`: big-endian sequence → JSON [`OutboxEntry`], notifications not
-//!   yet accepted by Telegram.
+//! - `outbox`: [`OutboxKey`] (publication time ‖ sequence) → JSON
+//!   [`OutboxEntry`], notifications not yet accepted by Telegram, so the
+//!   queue drains in publication order;
+//! - `outbox_dead`: the same, for messages Telegram refused for good (kept,
+//!   counted in the status, never silently dropped).
 //!
 //! A poll's writes land in one transaction over all trees and are flushed
 //! before the poll counts as done, so an item is never stored without its
@@ -65,6 +68,31 @@ pub struct OutboxEntry {
     pub attempts: u32,
 }
 
+/// Where a notification sits in the queue: its item's publication time,
+/// then a database-wide sequence number (ties, and monotonic across restarts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutboxKey([u8; 16]);
+
+impl OutboxKey {
+    fn new(published: &DateTime<FixedOffset>, seq: u64) -> OutboxKey {
+        let mut k = [0u8; 16];
+        k[..8].copy_from_slice(&((published.timestamp_millis() as u64) ^ (1 << 63)).to_be_bytes());
+        k[8..].copy_from_slice(&seq.to_be_bytes());
+        OutboxKey(k)
+    }
+
+    fn from_bytes(b: &[u8]) -> Result<OutboxKey> {
+        b.try_into()
+            .map(OutboxKey)
+            .map_err(|_| Error::Corrupt("outbox key of the wrong size".to_string()))
+    }
+
+    /// The sequence number, to name an entry to the admin.
+    pub fn seq(&self) -> u64 {
+        u64::from_be_bytes(self.0[8..].try_into().expect("8 bytes"))
+    }
+}
+
 /// One item found by a poll, with the topics the classifier gave it.
 #[derive(Debug, Clone)]
 pub struct Incoming {
@@ -89,6 +117,7 @@ pub struct Store {
     by_date: sled::Tree,
     sources: sled::Tree,
     outbox: sled::Tree,
+    dead: sled::Tree,
     changes: watch::Sender<u64>,
 }
 
@@ -152,6 +181,7 @@ impl Store {
             by_date: db.open_tree("by_date")?,
             sources: db.open_tree("sources")?,
             outbox: db.open_tree("outbox")?,
+            dead: db.open_tree("outbox_dead")?,
             db,
             changes: watch::channel(0).0,
         };
@@ -244,16 +274,13 @@ impl Store {
                     by_date.insert(date_key(&item.published, &item.first_seen, &item.id), &[])?;
                     w.new += 1;
                     if item.topics.iter().any(|t| push_topics.contains(t)) {
-                        let seq = outbox.generate_id()?;
+                        let key = OutboxKey::new(&item.published, outbox.generate_id()?);
                         let entry = OutboxEntry {
                             item_id: item.id.clone(),
                             queued_at: now,
                             attempts: 0,
                         };
-                        outbox.insert(
-                            &seq.to_be_bytes(),
-                            serde_json::to_vec(&entry).map_err(abort)?,
-                        )?;
+                        outbox.insert(&key.0, serde_json::to_vec(&entry).map_err(abort)?)?;
                         w.queued += 1;
                     }
                 }
@@ -304,18 +331,14 @@ impl Store {
         self.items.len()
     }
 
-    /// Notifications waiting, oldest first.
-    pub fn outbox(&self, limit: usize) -> Result<Vec<(u64, OutboxEntry)>> {
+    /// Notifications waiting, oldest publication first.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<(OutboxKey, OutboxEntry)>> {
         let mut out = Vec::new();
         for entry in self.outbox.iter().take(limit) {
             let (k, v) = entry?;
-            let seq =
-                u64::from_be_bytes(k.as_ref().try_into().map_err(|_| {
-                    Error::Corrupt("outbox key is not a sequence number".to_string())
-                })?);
             let e: OutboxEntry =
                 serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-            out.push((seq, e));
+            out.push((OutboxKey::from_bytes(&k)?, e));
         }
         Ok(out)
     }
@@ -326,30 +349,57 @@ impl Store {
 
     /// Remove a notification once Telegram has accepted it, and flush, so a
     /// restart never sends it again.
-    pub async fn outbox_done(&self, seq: u64) -> Result<()> {
-        self.outbox.remove(seq.to_be_bytes())?;
+    pub async fn outbox_done(&self, key: OutboxKey) -> Result<()> {
+        self.outbox.remove(key.0)?;
         self.db.flush_async().await?;
         Ok(())
     }
 
-    /// Queue items on purpose (a backlog resend), after what is waiting.
-    pub async fn outbox_push(&self, item_ids: &[String], now: DateTime<Utc>) -> Result<usize> {
-        for id in item_ids {
-            let seq = self.db.generate_id()?;
+    /// Move a notification Telegram refused for good out of the queue, with
+    /// the reason, so the ones behind it can go.
+    pub async fn outbox_dead(
+        &self,
+        key: OutboxKey,
+        entry: &OutboxEntry,
+        reason: &str,
+    ) -> Result<()> {
+        let mut v = serde_json::to_value(entry).expect("serialises");
+        v["reason"] = serde_json::Value::String(reason.to_string());
+        let bytes = serde_json::to_vec(&v).expect("serialises");
+        let key = key.0;
+        (&self.outbox, &self.dead)
+            .transaction(|(outbox, dead)| {
+                outbox.remove(&key)?;
+                dead.insert(&key, bytes.as_slice())?;
+                Ok::<_, ConflictableTransactionError<String>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(m) => Error::Corrupt(m),
+                TransactionError::Storage(e) => Error::Sled(e),
+            })?;
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    pub fn dead_len(&self) -> usize {
+        self.dead.len()
+    }
+
+    /// Queue stored items on purpose (a backlog resend); they take their
+    /// place in publication order.
+    pub async fn outbox_push(&self, items: &[Item], now: DateTime<Utc>) -> Result<usize> {
+        for item in items {
+            let key = OutboxKey::new(&item.published, self.db.generate_id()?);
             let entry = OutboxEntry {
-                item_id: id.clone(),
+                item_id: item.id.clone(),
                 queued_at: now,
                 attempts: 0,
             };
-            // generate_id is monotonic per database: shift into the outbox's
-            // sequence space by using the same counter as transactions do.
-            self.outbox.insert(
-                seq.to_be_bytes(),
-                serde_json::to_vec(&entry).expect("serialises"),
-            )?;
+            self.outbox
+                .insert(key.0, serde_json::to_vec(&entry).expect("serialises"))?;
         }
         self.db.flush_async().await?;
-        Ok(item_ids.len())
+        Ok(items.len())
     }
 
     pub async fn flush(&self) -> Result<()> {

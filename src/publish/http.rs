@@ -25,6 +25,7 @@ use crate::store::{Filter, Store};
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
+    channel: Option<crate::notify::SharedStatus>,
     cache: Arc<Mutex<HashMap<Filter, Arc<Rendered>>>>,
 }
 
@@ -33,8 +34,15 @@ impl AppState {
         AppState {
             config,
             store,
+            channel: None,
             cache: Arc::default(),
         }
+    }
+
+    /// Show the Telegram channel's state in `/healthz`.
+    pub fn with_channel(mut self, status: crate::notify::SharedStatus) -> AppState {
+        self.channel = Some(status);
+        self
     }
 }
 
@@ -117,11 +125,26 @@ async fn source_feed(
 async fn healthz(State(st): State<AppState>) -> Response {
     // sled answers reads from memory; a count proves the trees are open.
     let items = st.store.item_count();
+    let channel = st
+        .channel
+        .as_ref()
+        .map(|c| c.lock().expect("status poisoned").clone());
+    let paused = channel.as_ref().is_some_and(|c| c.mode == "paused");
     Json(serde_json::json!({
-        "status": "ok",
+        "status": if paused { "degraded" } else { "ok" },
         "items": items,
-        "outbox": st.store.outbox_len(),
         "sources": st.config.sources.len(),
+        "telegram": channel.map(|c| serde_json::json!({
+            "chat_id": c.chat_id,
+            "mode": c.mode,
+            "paused_reason": c.paused_reason,
+            "paused_since": c.paused_since,
+            "queue": st.store.outbox_len(),
+            "set_aside": st.store.dead_len(),
+            "sent": c.sent,
+            "last_sent_at": c.last_sent_at,
+            "last_sent_title": c.last_sent_title,
+        })),
     }))
     .into_response()
 }

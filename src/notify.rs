@@ -1,0 +1,354 @@
+//! Notifications: the outbox worker that drains the store's queue to the
+//! Telegram channel, once per item, in publication order, within the limits.
+//!
+//! The queue lives in the store, written in the same transaction as the
+//! items, so nothing is lost on a crash. An entry leaves the queue only after
+//! Telegram accepted it, and that removal is flushed before the next send:
+//! a kill -9 can at most repeat the one message in flight (the Bot API has no
+//! idempotency key). A clean shutdown never interrupts a send, so it never
+//! causes a repeat.
+//!
+//! Without a token the worker runs dry: it logs each message it would send
+//! and takes it off the queue, so everything else works unchanged.
+
+pub mod message;
+pub mod telegram;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::store::Store;
+use message::Parts;
+use telegram::{SendError, Telegram};
+
+/// What the status page and `/healthz` show of the channel.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChannelStatus {
+    pub chat_id: String,
+    /// "dry-run", "active" or "paused".
+    pub mode: &'static str,
+    /// Why the channel is paused, in words for the admin.
+    pub paused_reason: Option<String>,
+    pub paused_since: Option<DateTime<Utc>>,
+    pub sent: u64,
+    pub failed_attempts: u64,
+    pub last_sent_at: Option<DateTime<Utc>>,
+    pub last_sent_title: Option<String>,
+}
+
+pub type SharedStatus = Arc<Mutex<ChannelStatus>>;
+
+/// Telegram's per-channel limits, kept on our side so that 429s are rare.
+struct Limiter {
+    min_interval: Duration,
+    per_minute: usize,
+    recent: VecDeque<Instant>,
+}
+
+impl Limiter {
+    fn new(min_interval: Duration, per_minute: usize) -> Limiter {
+        Limiter {
+            min_interval,
+            per_minute,
+            recent: VecDeque::new(),
+        }
+    }
+
+    /// How long to wait before the next send may go.
+    fn wait(&mut self, now: Instant) -> Duration {
+        while self
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+        {
+            self.recent.pop_front();
+        }
+        let mut wait = Duration::ZERO;
+        if let Some(last) = self.recent.back() {
+            wait = wait.max(self.min_interval.saturating_sub(now.duration_since(*last)));
+        }
+        if self.recent.len() >= self.per_minute {
+            let oldest = self.recent[self.recent.len() - self.per_minute];
+            wait = wait.max(Duration::from_secs(60).saturating_sub(now.duration_since(oldest)));
+        }
+        wait
+    }
+
+    fn record(&mut self, at: Instant) {
+        self.recent.push_back(at);
+    }
+}
+
+/// What one step of the worker did.
+#[derive(Debug)]
+enum Step {
+    Sent(String),
+    Empty,
+    Wait(Duration),
+    Paused(Duration),
+}
+
+/// The worker. `sender` None means a dry run.
+pub struct Outbox {
+    store: Store,
+    config: Arc<Config>,
+    sender: Option<Telegram>,
+    status: SharedStatus,
+    limiter: Limiter,
+    transient_failures: u32,
+    blocked_failures: u32,
+    /// No send before this (429's retry_after, backoff, a pause), whatever
+    /// wakes the worker.
+    not_before: Option<Instant>,
+    rng: fastrand::Rng,
+}
+
+impl Outbox {
+    /// A worker for the configured channel, or None when no `[telegram]`.
+    pub fn new(
+        config: Arc<Config>,
+        store: Store,
+        token: Option<telegram::Secret>,
+    ) -> anyhow::Result<Option<Outbox>> {
+        let Some(tg) = config.telegram.clone() else {
+            return Ok(None);
+        };
+        let sender = match token {
+            Some(t) => Some(
+                Telegram::new(&tg, t)
+                    .map_err(|e| anyhow::anyhow!("cannot build the Telegram client: {e}"))?,
+            ),
+            None => None,
+        };
+        let status = ChannelStatus {
+            chat_id: tg.chat_id.clone(),
+            mode: if sender.is_some() {
+                "active"
+            } else {
+                "dry-run"
+            },
+            ..ChannelStatus::default()
+        };
+        if sender.is_none() {
+            tracing::warn!(chat = %tg.chat_id, "no TELEGRAM_BOT_TOKEN: Telegram dry run, messages are logged, not sent");
+        }
+        Ok(Some(Outbox {
+            store,
+            sender,
+            status: Arc::new(Mutex::new(status)),
+            limiter: Limiter::new(tg.min_interval, tg.per_minute),
+            transient_failures: 0,
+            blocked_failures: 0,
+            not_before: None,
+            rng: fastrand::Rng::new(),
+            config,
+        }))
+    }
+
+    pub fn status(&self) -> SharedStatus {
+        self.status.clone()
+    }
+
+    fn set_status(&self, f: impl FnOnce(&mut ChannelStatus)) {
+        f(&mut self.status.lock().expect("status poisoned"));
+    }
+
+    /// Drain the queue until it is empty or the channel is paused (`once`,
+    /// the demo). Returns the texts sent (or, dry, that would be sent).
+    pub async fn drain(&mut self, shutdown: &CancellationToken) -> anyhow::Result<Vec<String>> {
+        let mut sent = Vec::new();
+        loop {
+            if shutdown.is_cancelled() {
+                return Ok(sent);
+            }
+            match self.step().await? {
+                Step::Sent(text) => sent.push(text),
+                Step::Empty | Step::Paused(_) => return Ok(sent),
+                Step::Wait(d) => {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return Ok(sent),
+                        _ = tokio::time::sleep(d) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Run until `shutdown`: wake on store changes, drain, wait out limits.
+    /// A send in progress always completes before it returns.
+    pub async fn run(mut self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let mut changes = self.store.subscribe();
+        loop {
+            if shutdown.is_cancelled() {
+                return Ok(());
+            }
+            let wait = match self.step().await? {
+                Step::Sent(_) => continue,
+                Step::Wait(d) | Step::Paused(d) => d,
+                // Also wake now and then, for items queued by another path.
+                Step::Empty => Duration::from_secs(30),
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                // A store change may have queued something.
+                Ok(()) = changes.changed() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    fn source_name<'a>(&'a self, ids: &'a [String]) -> &'a str {
+        ids.first()
+            .and_then(|id| self.config.source(id))
+            .map_or_else(
+                || ids.first().map_or("", String::as_str),
+                |s| s.name.as_str(),
+            )
+    }
+
+    async fn step(&mut self) -> anyhow::Result<Step> {
+        let Some((key, entry)) = self.store.outbox(1)?.into_iter().next() else {
+            return Ok(Step::Empty);
+        };
+        let Some(item) = self.store.item(&entry.item_id)? else {
+            tracing::warn!(item = %entry.item_id, "queued item is gone from the store; dropping its notification");
+            self.store.outbox_done(key).await?;
+            return Ok(Step::Sent(String::new()));
+        };
+        let parts = Parts::from_item(&item, self.source_name(&item.sources));
+        let html = message::html(&parts);
+        let chat = self
+            .config
+            .telegram
+            .as_ref()
+            .map_or("", |t| t.chat_id.as_str())
+            .to_string();
+
+        let Some(sender) = &self.sender else {
+            tracing::info!(chat = %chat, "telegram dry run, would send:\n{html}");
+            self.store.outbox_done(key).await?;
+            self.set_status(|s| {
+                s.sent += 1;
+                s.last_sent_at = Some(Utc::now());
+                s.last_sent_title = Some(item.title.clone());
+            });
+            return Ok(Step::Sent(html));
+        };
+
+        let now = Instant::now();
+        let mut wait = self.limiter.wait(now);
+        if let Some(t) = self.not_before {
+            wait = wait.max(t.saturating_duration_since(now));
+        }
+        if !wait.is_zero() {
+            return Ok(Step::Wait(wait));
+        }
+        self.not_before = None;
+        self.limiter.record(Instant::now());
+        let mut result = sender.send(&html, true).await;
+        let mut text = html;
+        if let Err(SendError::CantParse(why) | SendError::Rejected(why)) = &result {
+            tracing::warn!(item = %item.id, error = %why, "Telegram refused the HTML message; sending it as plain text");
+            text = message::plain(&parts);
+            result = sender.send(&text, false).await;
+        }
+        match result {
+            Ok(()) => {
+                self.store.outbox_done(key).await?;
+                self.transient_failures = 0;
+                if self.blocked_failures > 0 {
+                    tracing::info!(chat = %chat, "the channel accepts messages again; resuming");
+                }
+                self.blocked_failures = 0;
+                self.set_status(|s| {
+                    s.mode = "active";
+                    s.paused_reason = None;
+                    s.paused_since = None;
+                    s.sent += 1;
+                    s.last_sent_at = Some(Utc::now());
+                    s.last_sent_title = Some(item.title.clone());
+                });
+                tracing::info!(item = %item.id, "sent to Telegram");
+                Ok(Step::Sent(text))
+            }
+            Err(SendError::RetryAfter(d)) => {
+                tracing::info!(wait = ?d, "Telegram asks to slow down");
+                self.set_status(|s| s.failed_attempts += 1);
+                self.not_before = Some(Instant::now() + d);
+                Ok(Step::Wait(d))
+            }
+            Err(SendError::Transient(why)) => {
+                self.transient_failures += 1;
+                let cap = Duration::from_secs(1 << self.transient_failures.min(8))
+                    .min(Duration::from_secs(300));
+                let d = Duration::from_secs_f64(cap.as_secs_f64() * self.rng.f64())
+                    .max(Duration::from_secs(1));
+                tracing::warn!(error = %why, retry_in = ?d, "Telegram send failed");
+                self.set_status(|s| s.failed_attempts += 1);
+                self.not_before = Some(Instant::now() + d);
+                Ok(Step::Wait(d))
+            }
+            Err(SendError::Blocked(why)) => {
+                if self.blocked_failures == 0 {
+                    tracing::error!(chat = %chat, "Telegram channel paused, the queue is kept: {why}");
+                }
+                self.blocked_failures += 1;
+                self.set_status(|s| {
+                    s.failed_attempts += 1;
+                    s.mode = "paused";
+                    s.paused_reason = Some(why.clone());
+                    s.paused_since.get_or_insert_with(Utc::now);
+                });
+                // Try again now and then: the channel resumes by itself once
+                // the admin has fixed it.
+                let d = Duration::from_secs(15 << self.blocked_failures.min(5))
+                    .min(Duration::from_secs(600));
+                self.not_before = Some(Instant::now() + d);
+                Ok(Step::Paused(d))
+            }
+            Err(SendError::Rejected(why) | SendError::CantParse(why)) => {
+                tracing::error!(item = %item.id, error = %why, "Telegram refused this message even as plain text; it is set aside");
+                self.store.outbox_dead(key, &entry, &why).await?;
+                self.set_status(|s| s.failed_attempts += 1);
+                Ok(Step::Wait(Duration::ZERO))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_keeps_one_a_second_and_twenty_a_minute() {
+        let mut l = Limiter::new(Duration::from_secs(1), 20);
+        let t0 = Instant::now();
+        let mut now = t0;
+        let mut sends = Vec::new();
+        for _ in 0..45 {
+            now += l.wait(now);
+            l.record(now);
+            sends.push(now);
+        }
+        for w in sends.windows(2) {
+            assert!(w[1] - w[0] >= Duration::from_secs(1));
+        }
+        for w in sends.windows(21) {
+            assert!(
+                w[20] - w[0] >= Duration::from_secs(60),
+                "21 sends within a minute"
+            );
+        }
+        // 45 messages: two full minutes of 20, then 5.
+        assert!(sends[44] - t0 >= Duration::from_secs(120));
+        assert!(sends[44] - t0 < Duration::from_secs(130));
+    }
+}

@@ -1,0 +1,208 @@
+//! The Telegram Bot API client (teloxide's `teloxide-core`), reduced to what
+//! the outbox needs: send one message, and say what to do when that fails.
+//!
+//! The bot token is a [`Secret`]: its `Debug` hides it, and every error text
+//! that leaves this module has it scrubbed (HTTP errors quote the request
+//! URL, which holds the token).
+
+use std::fmt;
+use std::time::Duration;
+
+use teloxide_core::errors::{ApiError, RequestError};
+use teloxide_core::payloads::SendMessageSetters;
+use teloxide_core::requests::{Request, Requester};
+use teloxide_core::types::{ChatId, LinkPreviewOptions, ParseMode, Recipient};
+use teloxide_core::Bot;
+
+use crate::config::TelegramConfig;
+
+/// A value that must never be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("cannot read the bot token file {}: {source}", path.display())]
+    File {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the bot token file {} is empty", path.display())]
+    Empty { path: std::path::PathBuf },
+}
+
+/// The bot token: `env_token` (the caller reads `TELEGRAM_BOT_TOKEN`) when
+/// set, else the configured token file. None means a dry run.
+pub fn load_token(
+    cfg: &TelegramConfig,
+    env_token: Option<String>,
+) -> Result<Option<Secret>, TokenError> {
+    if let Some(t) = env_token
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    {
+        return Ok(Some(Secret(t)));
+    }
+    let Some(path) = &cfg.token_file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| TokenError::File {
+        path: path.clone(),
+        source,
+    })?;
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(TokenError::Empty { path: path.clone() });
+    }
+    Ok(Some(Secret(t.to_string())))
+}
+
+/// Why a send failed, sorted by what the outbox must do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// 429: wait exactly this long, then send the same message again.
+    RetryAfter(Duration),
+    /// Network trouble, timeouts, 5xx: retry with backoff.
+    Transient(String),
+    /// Telegram could not parse the HTML: send it once more as plain text.
+    CantParse(String),
+    /// The channel cannot receive anything until the admin acts (bot removed,
+    /// no rights, chat not found, bad token): pause, keep the queue.
+    Blocked(String),
+    /// Telegram refused this one message for good.
+    Rejected(String),
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::RetryAfter(d) => write!(f, "rate limited: retry after {}s", d.as_secs()),
+            SendError::Transient(m) => write!(f, "temporary failure: {m}"),
+            SendError::CantParse(m) => write!(f, "Telegram cannot parse the message: {m}"),
+            SendError::Blocked(m) | SendError::Rejected(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Sends to one chat.
+pub struct Telegram {
+    bot: Bot,
+    chat: Recipient,
+    token: Secret,
+}
+
+impl Telegram {
+    pub fn new(cfg: &TelegramConfig, token: Secret) -> Result<Telegram, String> {
+        let client = teloxide_core::net::default_reqwest_settings()
+            .timeout(cfg.timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let bot = Bot::with_client(token.expose(), client).set_api_url(cfg.api_url.clone());
+        Ok(Telegram {
+            bot,
+            chat: recipient(&cfg.chat_id),
+            token,
+        })
+    }
+
+    /// Send one message; `html` selects the HTML parse mode.
+    pub async fn send(&self, text: &str, html: bool) -> Result<(), SendError> {
+        let mut req = self
+            .bot
+            .send_message(self.chat.clone(), text)
+            .link_preview_options(LinkPreviewOptions {
+                is_disabled: false,
+                url: None,
+                prefer_small_media: true,
+                prefer_large_media: false,
+                show_above_text: false,
+            });
+        if html {
+            req = req.parse_mode(ParseMode::Html);
+        }
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.classify(e)),
+        }
+    }
+
+    fn scrub(&self, s: String) -> String {
+        s.replace(self.token.expose(), "***")
+    }
+
+    fn classify(&self, e: RequestError) -> SendError {
+        let text = self.scrub(e.to_string());
+        match e {
+            RequestError::RetryAfter(s) => SendError::RetryAfter(s.duration()),
+            RequestError::MigrateToChatId(id) => SendError::Blocked(format!(
+                "the chat became a supergroup with id {}: set [telegram] chat_id = \"{}\"",
+                id.0, id.0
+            )),
+            RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
+                SendError::Transient(text)
+            }
+            RequestError::Api(api) => classify_api(api, text),
+        }
+    }
+}
+
+fn recipient(chat_id: &str) -> Recipient {
+    match chat_id.parse::<i64>() {
+        Ok(n) => Recipient::Id(ChatId(n)),
+        Err(_) => Recipient::ChannelUsername(chat_id.to_string()),
+    }
+}
+
+fn classify_api(api: ApiError, text: String) -> SendError {
+    let blocked = |what: &str| SendError::Blocked(format!("{what} ({text})"));
+    match api {
+        ApiError::CantParseEntities(m) => SendError::CantParse(m),
+        ApiError::ChatNotFound => blocked(
+            "the channel was not found: check [telegram] chat_id and that the bot is a member",
+        ),
+        ApiError::BotKicked
+        | ApiError::BotKickedFromSupergroup
+        | ApiError::BotKickedFromChannel
+        | ApiError::BotBlocked => {
+            blocked("the bot was removed from the channel: add it back as an administrator")
+        }
+        ApiError::NotEnoughRightsToPostMessages => blocked(
+            "the bot may not post in the channel: make it an administrator with the right to post",
+        ),
+        ApiError::InvalidToken => blocked("the bot token is invalid: set a new TELEGRAM_BOT_TOKEN"),
+        ApiError::Unknown(desc) => {
+            let d = desc.to_ascii_lowercase();
+            if d.starts_with("forbidden") {
+                blocked("the bot may not post in the channel (removed, or no rights): add it back as an administrator")
+            } else if d.starts_with("unauthorized") {
+                blocked("the bot token is invalid: set a new TELEGRAM_BOT_TOKEN")
+            } else if d.contains("chat not found") {
+                blocked("the channel was not found: check [telegram] chat_id")
+            } else if d.contains("administrator rights") || d.contains("not enough rights") {
+                blocked("the bot may not post in the channel: make it an administrator")
+            } else if d.starts_with("bad request") {
+                SendError::Rejected(text)
+            } else {
+                // 5xx and anything unknown: worth another try.
+                SendError::Transient(text)
+            }
+        }
+        _ => SendError::Rejected(text),
+    }
+}
