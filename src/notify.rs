@@ -308,7 +308,8 @@ impl Outbox {
                 });
                 // Try again now and then: the channel resumes by itself once
                 // the admin has fixed it.
-                let d = Duration::from_secs(15 << self.blocked_failures.min(5))
+                // 5 s, 10 s, 20 s… up to 10 minutes.
+                let d = Duration::from_secs(5 << (self.blocked_failures - 1).min(7))
                     .min(Duration::from_secs(600));
                 self.not_before = Some(Instant::now() + d);
                 Ok(Step::Paused(d))

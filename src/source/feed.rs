@@ -86,12 +86,7 @@ pub fn plain_text(html: &str) -> String {
         return clean(html);
     }
     let frag = Html::parse_fragment(html);
-    let mut s = String::new();
-    for t in frag.root_element().text() {
-        s.push_str(t);
-        s.push(' ');
-    }
-    clean(&s)
+    super::html::readable_text(frag.root_element())
 }
 
 /// A title for an entry that has none: its first dozen words.

@@ -290,6 +290,13 @@ fn text_outside(
     (clean(&text), machine_date)
 }
 
+/// The readable text of an element: tags dropped, spaces only where blocks
+/// meet (so "trả <b>lời</b>:" stays "trả lời:"), scripts and styles left out.
+pub fn readable_text(el: ElementRef) -> String {
+    let utc = FixedOffset::east_opt(0).expect("valid offset");
+    text_outside(&[el], &|_| false, utc).0
+}
+
 /// The teaser: what is left of an item's text once the headline and the
 /// date are out, without the separators that stood around the date.
 fn teaser(

@@ -6,4 +6,6 @@ mod cli;
 mod fetching;
 mod harvest;
 mod pipeline;
+mod standin;
 mod support;
+mod telegram;

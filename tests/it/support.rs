@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -21,6 +21,8 @@ pub fn seeds_dir() -> PathBuf {
 /// routes that misbehave on purpose.
 pub struct TestPortal {
     pub base: Url,
+    /// Items of the generated feed at `/gen/giao-duc.rss`, oldest first.
+    pub gen: Arc<Mutex<Vec<GenItem>>>,
     pub portal: Arc<Portal>,
     shutdown: CancellationToken,
 }
@@ -52,10 +54,47 @@ fn gzip_bomb() -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+/// One item of the generated feed.
+#[derive(Debug, Clone)]
+pub struct GenItem {
+    pub title: String,
+    pub summary: String,
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An RSS feed of the generated items, newest first, one minute apart.
+fn gen_feed(items: &[GenItem]) -> String {
+    let start = chrono::DateTime::parse_from_rfc3339("2025-12-24T08:00:00+07:00").unwrap();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>Sở GD&amp;ĐT</title><link>https://so-gddt.test/</link><description>Tin</description>\n");
+    for (n, it) in items.iter().enumerate().rev() {
+        let date = start + chrono::Duration::minutes(n as i64);
+        out += &format!(
+            "<item><title>{}</title><link>https://so-gddt.test/tin/{n}</link><guid>https://so-gddt.test/tin/{n}</guid><description>{}</description><pubDate>{}</pubDate></item>\n",
+            xml_escape(&it.title),
+            xml_escape(&it.summary),
+            date.to_rfc2822()
+        );
+    }
+    out + "</channel></rss>\n"
+}
+
 impl TestPortal {
+    /// Add items to the generated feed.
+    pub fn publish(&self, items: impl IntoIterator<Item = GenItem>) {
+        self.gen.lock().unwrap().extend(items);
+    }
+
     pub async fn start() -> TestPortal {
         let portal = Arc::new(Portal::load(&seeds_dir()).expect("seeds load"));
         let bomb = Arc::new(gzip_bomb());
+        let gen: Arc<Mutex<Vec<GenItem>>> = Arc::default();
+        let g = gen.clone();
         let app = Router::new()
             // Never answers: the client's timeout must end it.
             .route("/slow", get(std::future::pending::<&'static str>))
@@ -111,6 +150,16 @@ impl TestPortal {
                     )
                 }),
             )
+            .route(
+                "/gen/giao-duc.rss",
+                get(move || {
+                    let g = g.clone();
+                    async move {
+                        let xml = gen_feed(&g.lock().unwrap());
+                        ([(header::CONTENT_TYPE, "application/rss+xml")], xml)
+                    }
+                }),
+            )
             .merge(portal.clone().router());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -124,6 +173,7 @@ impl TestPortal {
         });
         TestPortal {
             base: Url::parse(&format!("http://{addr}/")).unwrap(),
+            gen,
             portal,
             shutdown,
         }
@@ -196,4 +246,75 @@ pub fn shipped_topics_toml() -> String {
         .find("\n[telegram]")
         .map_or(text.len(), |e| start + e);
     text[start..end].to_string()
+}
+
+/// The real binary running `tinkhac run`, with its log read line by line.
+pub struct Daemon {
+    pub child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    pub log: Vec<String>,
+}
+
+impl Daemon {
+    pub fn start(config: &Path, env: &[(&str, &str)]) -> Daemon {
+        use std::io::BufRead;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"));
+        cmd.arg("--config")
+            .arg(config)
+            .arg("run")
+            .env("RUST_LOG", "tinkhac=info")
+            .env_remove("TELEGRAM_BOT_TOKEN")
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("the binary starts");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Daemon {
+            child,
+            lines,
+            log: Vec::new(),
+        }
+    }
+
+    /// Read the log until `n` lines contain `needle` (counting from the
+    /// start), or panic after `timeout` with the log so far.
+    pub async fn wait_log(&mut self, needle: &str, n: usize, timeout: std::time::Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        while self.log.iter().filter(|l| l.contains(needle)).count() < n {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let next = tokio::task::block_in_place(|| self.lines.recv_timeout(left));
+            match next {
+                Ok(line) => self.log.push(line),
+                Err(_) => panic!("waited for {n} × {needle:?}; log:\n{}", self.log.join("\n")),
+            }
+        }
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = std::process::Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{sig}");
+    }
+
+    /// Wait for the process to end; the rest of its log is kept.
+    pub async fn wait(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let status = tokio::task::block_in_place(|| self.child.wait().unwrap());
+        let mut log = self.log;
+        log.extend(self.lines.try_iter());
+        (status, log)
+    }
 }

@@ -1,0 +1,351 @@
+//! The teachers' channel against a stand-in for the Bot API: what is sent,
+//! once, in order, within the limits, and what happens when things break.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tinkhac::daemon::{poll_all, Poller};
+use tinkhac::notify::telegram::Secret;
+use tinkhac::notify::Outbox;
+use tinkhac::store::Store;
+
+use crate::standin::{BotStandIn, Failure};
+use crate::support::{self, GenItem, TestConfig, TestPortal};
+
+const TOKEN: &str = "123456:TEST-token_abc";
+
+fn edu(n: usize) -> GenItem {
+    GenItem {
+        title: format!("Thông báo tuyển sinh lớp 10 THPT năm học 2026 – 2027, đợt {n}"),
+        summary: format!("Sở Giáo dục và Đào tạo thông báo lịch tuyển sinh đợt {n}."),
+    }
+}
+
+fn other(n: usize) -> GenItem {
+    GenItem {
+        title: format!("Giá cả thị trường dịp Tết ổn định, bản tin số {n}"),
+        summary: "Các mặt hàng thiết yếu không biến động.".into(),
+    }
+}
+
+/// A configuration with the generated feed as its only source, the shipped
+/// topics, and the channel pointed at the stand-in.
+fn tg_config(portal: &TestPortal, bot: &BotStandIn, extra: &str) -> TestConfig {
+    support::config(&format!(
+        "[[source]]\nid = \"gen\"\nname = \"Sở GD&ĐT <thử>\"\nurl = \"{}\"\ninterval = \"1s\"\n\n{}\n[telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\ntimeout = \"3s\"\n{extra}\n",
+        portal.url("/gen/giao-duc.rss"),
+        support::shipped_topics_toml(),
+        bot.api_url(),
+    ))
+}
+
+struct Rig {
+    portal: TestPortal,
+    bot: BotStandIn,
+    cfg: TestConfig,
+    store: Store,
+    poller: Arc<Poller>,
+}
+
+async fn rig(extra: &str) -> Rig {
+    let portal = TestPortal::start().await;
+    let bot = BotStandIn::start(TOKEN).await;
+    let cfg = tg_config(&portal, &bot, extra);
+    let store = Store::open(&cfg.config.storage.path, 1 << 20).unwrap();
+    let poller = Arc::new(Poller::new(Arc::new(cfg.config.clone()), store.clone()).unwrap());
+    Rig {
+        portal,
+        bot,
+        cfg,
+        store,
+        poller,
+    }
+}
+
+impl Rig {
+    fn outbox(&self, token: &str) -> Outbox {
+        Outbox::new(
+            Arc::new(self.cfg.config.clone()),
+            self.store.clone(),
+            Some(Secret::new(token)),
+        )
+        .unwrap()
+        .expect("a [telegram] section")
+    }
+
+    async fn poll_and_drain(&self) -> Vec<String> {
+        let reports = poll_all(self.poller.clone()).await;
+        assert!(reports.iter().all(|r| r.outcome.is_ok()), "{reports:?}");
+        let stop = tokio_util::sync::CancellationToken::new();
+        self.outbox(TOKEN).drain(&stop).await.unwrap()
+    }
+}
+
+fn titles(bot: &BotStandIn) -> Vec<String> {
+    bot.sent()
+        .iter()
+        .map(|s| s.text.lines().next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_new_education_items_are_sent_once_and_in_order() {
+    let r = rig("").await;
+    // The first poll of a new source is its backlog: stored, not pushed.
+    r.portal.publish([edu(1), other(1), edu(2)]);
+    assert!(r.poll_and_drain().await.is_empty());
+    assert_eq!(r.store.item_count(), 3);
+    assert!(r.bot.sent().is_empty(), "first-poll suppression");
+
+    r.portal.publish([edu(3), other(2), edu(4)]);
+    let sent = r.poll_and_drain().await;
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        titles(&r.bot),
+        [
+            format!("<b>{}</b>", edu(3).title),
+            format!("<b>{}</b>", edu(4).title)
+        ]
+    );
+    let m = &r.bot.sent()[0];
+    assert_eq!(m.chat_id, "@kenh_thu");
+    assert_eq!(m.parse_mode.as_deref(), Some("HTML"));
+    assert!(
+        m.text.contains("Sở GD&amp;ĐT &lt;thử&gt; · 24/12/2025"),
+        "{}",
+        m.text
+    );
+    assert!(
+        m.text.contains("<a href=\"https://so-gddt.test/tin/3\">"),
+        "{}",
+        m.text
+    );
+
+    // A second poll finds nothing new and sends nothing.
+    assert!(r.poll_and_drain().await.is_empty());
+    assert_eq!(r.bot.sent().len(), 2);
+    assert_eq!(r.store.outbox_len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_text_is_escaped_and_a_huge_teaser_fits_4096() {
+    let r = rig("").await;
+    r.portal.publish([edu(1)]);
+    r.poll_and_drain().await;
+    r.portal.publish([
+        GenItem {
+            title: "Học sinh hỏi: điểm <THPT> & \"chỉ tiêu\" > 2025?".into(),
+            // RSS descriptions are HTML: the tags go, the escaped text stays.
+            summary: "Giáo viên <b>trả lời</b>: điểm &lt;THPT&gt; &amp; chỉ tiêu.".into(),
+        },
+        GenItem {
+            title: "Tuyển sinh đầu cấp: hướng dẫn chi tiết cho phụ huynh học sinh".into(),
+            summary: "Hướng dẫn học sinh đăng ký dự tuyển. ".repeat(600),
+        },
+    ]);
+    let sent = r.poll_and_drain().await;
+    assert_eq!(
+        sent.len(),
+        2,
+        "the stand-in accepted both: valid HTML, within 4096"
+    );
+    let first = &r.bot.sent()[0].text;
+    assert!(
+        first.starts_with(
+            "<b>Học sinh hỏi: điểm &lt;THPT&gt; &amp; &quot;chỉ tiêu&quot; &gt; 2025?</b>"
+        ),
+        "{first}"
+    );
+    assert!(
+        first.contains("Giáo viên trả lời: điểm &lt;THPT&gt; &amp; chỉ tiêu."),
+        "{first}"
+    );
+    let huge = &r.bot.sent()[1].text;
+    let visible = tinkhac::notify::message::visible_text(huge);
+    let units: usize = visible.chars().map(char::len_utf16).sum();
+    assert!(units <= 4096 && units > 4000, "{units}");
+    assert!(huge.ends_with("\">Xem chi tiết</a>"), "the link survives");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_429_are_waited_out_and_everything_arrives_in_order() {
+    // Our own limiter set faster than the stand-in allows: it must answer 429.
+    let r = rig("min_interval = \"100ms\"").await;
+    r.portal.publish([edu(0)]);
+    r.poll_and_drain().await;
+    r.portal.publish((1..=4).map(edu));
+    let sent = r.poll_and_drain().await;
+    assert_eq!(sent.len(), 4);
+    assert!(r.bot.rejected_429() >= 1, "the stand-in enforced its limit");
+    let want: Vec<String> = (1..=4)
+        .map(|n| format!("<b>{}</b>", edu(n).title))
+        .collect();
+    assert_eq!(titles(&r.bot), want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_and_timeouts_are_retried_without_loss() {
+    let r = rig("").await;
+    r.portal.publish([edu(0)]);
+    r.poll_and_drain().await;
+    r.bot.fail_next(Failure::Hang);
+    r.bot.fail_next(Failure::ServerError(502));
+    r.portal.publish((1..=2).map(edu));
+    let stop = tokio_util::sync::CancellationToken::new();
+    poll_all(r.poller.clone()).await;
+    let sent = r.outbox(TOKEN).drain(&stop).await.unwrap();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(titles(&r.bot).len(), 2);
+    assert!(r.bot.requests() >= 4, "two failed tries, then two sends");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_token_pauses_keeps_the_queue_and_never_shows_the_token() {
+    let r = rig("").await;
+    r.portal.publish([edu(0)]);
+    r.poll_and_drain().await;
+    r.portal.publish([edu(1)]);
+    poll_all(r.poller.clone()).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut outbox = r.outbox("999:WRONG-secret");
+    assert!(outbox.drain(&stop).await.unwrap().is_empty());
+    let st = outbox.status().lock().unwrap().clone();
+    assert_eq!(st.mode, "paused");
+    let why = st.paused_reason.unwrap();
+    assert!(why.contains("token is invalid"), "{why}");
+    assert!(!why.contains("WRONG-secret"), "{why}");
+    assert_eq!(r.store.outbox_len(), 1, "nothing lost");
+    // With the right token the same queue goes out.
+    assert_eq!(r.outbox(TOKEN).drain(&stop).await.unwrap().len(), 1);
+}
+
+/// GET a URL until `ok` says yes, or fail after 60 s.
+async fn eventually_json(url: &str, ok: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(resp) = reqwest::get(url).await {
+            if let Ok(v) = resp.json::<serde_json::Value>().await {
+                if ok(&v) {
+                    return v;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "condition never met; last: {v}"
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_bot_pauses_the_channel_and_it_resumes_when_fixed() {
+    let r = rig("").await;
+    r.portal.publish([edu(0)]);
+    // Prime in the foreground, then let the daemon run.
+    poll_all(r.poller.clone()).await;
+    let token_file = r.cfg.path.with_file_name("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let health = format!("http://{}/healthz", listener.local_addr().unwrap());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let daemon = tokio::spawn(tinkhac::daemon::run(
+        Arc::new(r.cfg.config.clone()),
+        r.store.clone(),
+        listener,
+        Some(Secret::new(TOKEN)),
+        stop.clone(),
+    ));
+    r.bot.set_forbidden(true);
+    r.portal.publish([edu(1), edu(2)]);
+    let v = eventually_json(&health, |v| v["telegram"]["mode"] == "paused").await;
+    assert_eq!(v["status"], "degraded");
+    let why = v["telegram"]["paused_reason"].as_str().unwrap();
+    assert!(
+        why.contains("administrator"),
+        "the admin is told what to fix: {why}"
+    );
+    assert_eq!(v["telegram"]["queue"], 2);
+    assert!(r.bot.sent().is_empty());
+
+    r.bot.set_forbidden(false);
+    let sent = r.bot.wait_for(2, Duration::from_secs(60)).await;
+    assert_eq!(sent.len(), 2);
+    let v = eventually_json(&health, |v| v["telegram"]["mode"] == "active").await;
+    assert_eq!(v["telegram"]["queue"], 0);
+    stop.cancel();
+    daemon.await.unwrap().unwrap();
+}
+
+/// The binary, killed or stopped mid-drain and started again: every item
+/// reaches the channel; a kill repeats at most the one message in flight, a
+/// clean stop repeats nothing.
+async fn stop_mid_drain_and_restart(signal: &str, max_repeats: usize) {
+    let portal = TestPortal::start().await;
+    let bot = BotStandIn::start(TOKEN).await;
+    let cfg = tg_config(&portal, &bot, "");
+    let env = [("TELEGRAM_BOT_TOKEN", TOKEN)];
+    portal.publish([edu(0)]);
+    let mut d = support::Daemon::start(&cfg.path, &env);
+    d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
+    portal.publish((1..=6).map(edu));
+    bot.wait_for(2, Duration::from_secs(60)).await;
+    d.signal(signal);
+    let (status, log) = d.wait().await;
+    if signal == "TERM" {
+        assert!(status.success(), "{log:#?}");
+        assert!(log.iter().any(|l| l.contains("store flushed")), "{log:#?}");
+    }
+    assert!(
+        !log.iter().any(|l| l.contains(TOKEN)),
+        "the token never reaches the log"
+    );
+
+    let d = support::Daemon::start(&cfg.path, &env);
+    let want: Vec<String> = (1..=6)
+        .map(|n| format!("<b>{}</b>", edu(n).title))
+        .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let got = titles(&bot);
+        if want.iter().all(|w| got.contains(w)) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all delivered: {got:#?}"
+        );
+        bot.wait_for(got.len() + 1, deadline - tokio::time::Instant::now())
+            .await;
+    }
+    d.signal("TERM");
+    let (status, log) = d.wait().await;
+    assert!(status.success(), "{log:#?}");
+    let got = titles(&bot);
+    let mut first_seen: Vec<&String> = Vec::new();
+    for t in &got {
+        if !first_seen.contains(&t) {
+            first_seen.push(t);
+        }
+    }
+    assert_eq!(
+        first_seen,
+        want.iter().collect::<Vec<_>>(),
+        "in publication order"
+    );
+    let repeats = got.len() - want.len();
+    assert!(
+        repeats <= max_repeats,
+        "{repeats} repeats after kill -{signal}: {got:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_drain_loses_nothing_and_repeats_at_most_one() {
+    stop_mid_drain_and_restart("KILL", 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_drain_repeats_nothing() {
+    stop_mid_drain_and_restart("TERM", 0).await;
+}
