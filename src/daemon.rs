@@ -6,23 +6,26 @@
 //! panic is caught as that source's error, and the fetcher's per-host limit
 //! is the only thing sources share.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::classify::{Classifier, TopicRules};
 use crate::config::{Config, SourceConfig};
 use crate::fetch::{self, Fetched, Fetcher, Validators};
+use crate::health::{self, Health};
 use crate::item::item_id;
+use crate::metrics::Metrics;
 use crate::notify::telegram::Secret;
-use crate::notify::Outbox;
+use crate::notify::{Outbox, SharedStatus};
 use crate::publish::http;
 use crate::source::{self, Kind};
-use crate::store::{Incoming, SourceState, Store};
+use crate::store::{FailureKind, Incoming, SourceState, Store};
 
 /// What one poll did.
 #[derive(Debug, Clone)]
@@ -66,8 +69,11 @@ impl PollError {
 pub struct Poller {
     pub config: Arc<Config>,
     pub store: Store,
-    fetcher: Fetcher,
+    fetcher: Arc<Fetcher>,
+    metrics: Option<Arc<Metrics>>,
     classifier: Classifier,
+    /// Notes for the admin chat (a source broke or recovered).
+    admin: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 }
 
 /// The classifier's rules from the configured topics.
@@ -93,9 +99,41 @@ impl Poller {
         Ok(Poller {
             config,
             store,
-            fetcher,
+            fetcher: Arc::new(fetcher),
+            metrics: None,
             classifier,
+            admin: None,
         })
+    }
+
+    /// The same poller for a new configuration: same store, same per-host
+    /// limits (unless `[fetch]` changed), same admin channel and metrics.
+    pub fn reconfigured(&self, config: Arc<Config>) -> anyhow::Result<Poller> {
+        let fetcher = if format!("{:?}", config.fetch) == format!("{:?}", self.config.fetch) {
+            self.fetcher.clone()
+        } else {
+            Arc::new(Fetcher::new(&config.fetch).context("cannot build the HTTP client")?)
+        };
+        Ok(Poller {
+            classifier: classifier_for(&config)?,
+            config,
+            store: self.store.clone(),
+            fetcher,
+            metrics: self.metrics.clone(),
+            admin: self.admin.clone(),
+        })
+    }
+
+    /// Count polls, items, latency and bytes here.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Poller {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Send health notes to this channel (the outbox forwards them).
+    pub fn with_admin(mut self, tx: tokio::sync::mpsc::UnboundedSender<String>) -> Poller {
+        self.admin = Some(tx);
+        self
     }
 
     /// The topics of an item: its source's, and those its text matches.
@@ -124,7 +162,23 @@ impl Poller {
 
     /// Fetch, harvest and store one source, and record how it went.
     pub async fn poll(&self, source: &SourceConfig) -> PollReport {
+        let before = self.store.source_state(&source.id).unwrap_or_default();
         let outcome = self.poll_inner(source).await;
+        let after = self.store.source_state(&source.id).unwrap_or_default();
+        self.health_transition(source, &before, &after);
+        if let Some(m) = &self.metrics {
+            let kind = match &outcome {
+                Ok(s) if s.not_modified => "not_modified",
+                Ok(_) => "ok",
+                Err(_) => "error",
+            };
+            m.poll(&source.id, kind);
+            if let Ok(s) = &outcome {
+                m.new_items
+                    .get_or_create(&Metrics::label(&source.id))
+                    .inc_by(s.new as u64);
+            }
+        }
         match &outcome {
             Ok(s) if s.not_modified => {
                 tracing::debug!(source = %source.id, "not modified")
@@ -206,6 +260,7 @@ impl Poller {
         state.etag = new_validators.etag;
         state.last_modified = new_validators.last_modified;
         state.items_last_poll = incoming.len();
+        state.ever_yielded |= !incoming.is_empty();
         state.primed = true;
         mark_success(&mut state, now);
         let w = self
@@ -222,9 +277,42 @@ impl Poller {
         })
     }
 
+    /// Speak up once when a source breaks and once when it recovers: a WARN
+    /// in the log, and a note to the admin chat when one is configured.
+    fn health_transition(&self, source: &SourceConfig, before: &SourceState, after: &SourceState) {
+        let (was, is) = (health::of(before), health::of(after));
+        let note = match (was == Health::Broken, is == Health::Broken) {
+            (false, true) => {
+                let why = health::note(after).unwrap_or_default();
+                tracing::warn!(source = %source.id, reason = %why, "source is broken");
+                format!("⚠️ Nguồn «{}» ({}) bị hỏng: {why}", source.name, source.id)
+            }
+            (true, false) => {
+                tracing::info!(source = %source.id, "source recovered");
+                format!(
+                    "✅ Nguồn «{}» ({}) đã hoạt động lại.",
+                    source.name, source.id
+                )
+            }
+            _ => return,
+        };
+        if let Some(tx) = &self.admin {
+            let _ = tx.send(note);
+        }
+    }
+
     async fn fail(&self, source: &SourceConfig, mut state: SourceState, e: PollError) -> PollError {
         state.consecutive_failures += 1;
         state.last_error = Some(e.to_string());
+        state.failure = Some(match &e {
+            PollError::Fetch(_) | PollError::Store(_) => FailureKind::Fetch,
+            PollError::Crashed => FailureKind::Parse,
+            PollError::Harvest(h) => match h.as_ref() {
+                source::Error::NoContainer => FailureKind::NoContainer,
+                source::Error::EmptyContainer => FailureKind::EmptyContainer,
+                source::Error::Feed(_) => FailureKind::Parse,
+            },
+        });
         if matches!(e, PollError::Harvest(_) | PollError::Crashed) {
             state.items_last_poll = 0;
             // Forget the validators, so the next poll parses the page again
@@ -242,6 +330,7 @@ impl Poller {
 fn mark_success(state: &mut SourceState, now: chrono::DateTime<Utc>) {
     state.last_success = Some(now);
     state.last_error = None;
+    state.failure = None;
     state.consecutive_failures = 0;
 }
 
@@ -268,11 +357,55 @@ pub async fn poll_all(poller: Arc<Poller>) -> Vec<PollReport> {
     reports.into_iter().map(|(_, r)| r).collect()
 }
 
-/// One source's schedule, until `shutdown`. A restarted daemon waits out what
-/// is left of the interval since the last poll instead of polling at once.
-async fn source_loop(poller: Arc<Poller>, source: SourceConfig, shutdown: CancellationToken) {
+/// What the running daemon shares with its HTTP server and its reloader.
+pub struct Live {
+    config: RwLock<Arc<Config>>,
+    /// Why the last edit of the configuration was refused (the daemon keeps
+    /// running on the last good one), until a good edit clears it.
+    pub config_error: Mutex<Option<String>>,
+    /// When each source is polled next.
+    pub next_poll: Mutex<HashMap<String, DateTime<Utc>>>,
+    pub channel: Option<SharedStatus>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Live {
+    pub fn new(config: Arc<Config>, channel: Option<SharedStatus>, metrics: Arc<Metrics>) -> Live {
+        Live {
+            config: RwLock::new(config),
+            config_error: Mutex::new(None),
+            next_poll: Mutex::new(HashMap::new()),
+            channel,
+            metrics,
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().expect("config lock poisoned").clone()
+    }
+}
+
+type SharedPoller = Arc<RwLock<Arc<Poller>>>;
+
+fn current(p: &SharedPoller) -> Arc<Poller> {
+    p.read().expect("poller lock poisoned").clone()
+}
+
+/// One source's schedule, until `stop`. A restarted daemon waits out what is
+/// left of the interval since the last poll instead of polling at once. The
+/// poller is read afresh for every poll, so topic edits apply at once.
+async fn source_loop(
+    poller: SharedPoller,
+    live: Arc<Live>,
+    source: SourceConfig,
+    stop: CancellationToken,
+) {
     let mut rng = fastrand::Rng::new();
-    let state = poller.store.source_state(&source.id).unwrap_or_default();
+    let state = current(&poller)
+        .store
+        .source_state(&source.id)
+        .unwrap_or_default();
     let mut delay = match state.last_attempt {
         Some(at) if state.consecutive_failures == 0 => {
             let since = (Utc::now() - at).to_std().unwrap_or_default();
@@ -282,16 +415,22 @@ async fn source_loop(poller: Arc<Poller>, source: SourceConfig, shutdown: Cancel
         _ => Duration::from_millis(rng.u64(0..=source.interval.as_millis().min(3000) as u64)),
     };
     loop {
+        let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+        live.next_poll
+            .lock()
+            .expect("poisoned")
+            .insert(source.id.clone(), at);
         tokio::select! {
-            _ = shutdown.cancelled() => return,
+            _ = stop.cancelled() => break,
             _ = tokio::time::sleep(delay) => {}
         }
+        let p = current(&poller);
         let report = tokio::select! {
             // Abandoning a poll is safe: its writes are one transaction.
-            _ = shutdown.cancelled() => return,
-            r = poller.poll(&source) => r,
+            _ = stop.cancelled() => break,
+            r = p.poll(&source) => r,
         };
-        let failures = poller
+        let failures = p
             .store
             .source_state(&source.id)
             .map(|s| s.consecutive_failures)
@@ -304,23 +443,183 @@ async fn source_loop(poller: Arc<Poller>, source: SourceConfig, shutdown: Cancel
         delay = fetch::next_delay(source.interval, failures, retry_after, &mut rng);
         tracing::debug!(source = %source.id, next_in = ?delay, "scheduled");
     }
+    live.next_poll.lock().expect("poisoned").remove(&source.id);
 }
 
-/// Poll every source on its own schedule until `shutdown`.
-pub async fn run_scheduler(poller: Arc<Poller>, shutdown: CancellationToken) {
-    let mut set = JoinSet::new();
-    for source in poller.config.sources.clone() {
-        set.spawn(source_loop(poller.clone(), source, shutdown.clone()));
+/// A running source task, and what it was started with.
+struct Task {
+    fingerprint: String,
+    stop: CancellationToken,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+fn fingerprint(s: &SourceConfig) -> String {
+    format!("{s:?}")
+}
+
+/// Poll every source on its own schedule until `shutdown`; on each message
+/// from `reload`, read the configuration file again and apply the difference:
+/// added sources start, removed ones stop, changed ones restart, the others
+/// go on undisturbed. An invalid file changes nothing but `config_error`.
+pub async fn run_scheduler(
+    poller: Arc<Poller>,
+    live: Arc<Live>,
+    mut reload: tokio::sync::mpsc::Receiver<()>,
+    shutdown: CancellationToken,
+) {
+    let shared: SharedPoller = Arc::new(RwLock::new(poller.clone()));
+    let mut tasks: HashMap<String, Task> = HashMap::new();
+    let spawn = |source: &SourceConfig, tasks: &mut HashMap<String, Task>| {
+        let stop = shutdown.child_token();
+        let handle = tokio::spawn(source_loop(
+            shared.clone(),
+            live.clone(),
+            source.clone(),
+            stop.clone(),
+        ));
+        tasks.insert(
+            source.id.clone(),
+            Task {
+                fingerprint: fingerprint(source),
+                stop,
+                handle,
+            },
+        );
+    };
+    for s in &poller.config.sources {
+        spawn(s, &mut tasks);
     }
-    while let Some(r) = set.join_next().await {
-        if let Err(e) = r {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            msg = reload.recv() => {
+                if msg.is_none() {
+                    // No reloader: wait for the shutdown alone.
+                    shutdown.cancelled().await;
+                    break;
+                }
+                let old = live.config();
+                let new = match Config::load(&old.path) {
+                    Ok(c) => Arc::new(c),
+                    Err(e) => {
+                        tracing::error!("configuration not reloaded, keeping the last good one: {e}");
+                        *live.config_error.lock().expect("poisoned") = Some(e.to_string());
+                        continue;
+                    }
+                };
+                let new_poller = match current(&shared).reconfigured(new.clone()) {
+                    Ok(p) => Arc::new(p),
+                    Err(e) => {
+                        tracing::error!("configuration not reloaded: {e:#}");
+                        *live.config_error.lock().expect("poisoned") = Some(format!("{e:#}"));
+                        continue;
+                    }
+                };
+                *live.config_error.lock().expect("poisoned") = None;
+                if format!("{:?}{:?}", old.server.listen, old.telegram) != format!("{:?}{:?}", new.server.listen, new.telegram)
+                    || old.storage.path != new.storage.path
+                {
+                    tracing::warn!("changes to [server] listen, [storage] or [telegram] take effect after a restart");
+                }
+                *shared.write().expect("poisoned") = new_poller;
+                *live.config.write().expect("poisoned") = new.clone();
+                let (mut added, mut changed, mut removed) = (0, 0, 0);
+                let keep: HashMap<&str, &SourceConfig> = new.sources.iter().map(|s| (s.id.as_str(), s)).collect();
+                tasks.retain(|id, t| {
+                    let stays = keep.get(id.as_str()).is_some_and(|s| fingerprint(s) == t.fingerprint);
+                    if !stays {
+                        t.stop.cancel();
+                        if keep.contains_key(id.as_str()) { changed += 1 } else { removed += 1 }
+                    }
+                    stays
+                });
+                for s in &new.sources {
+                    if !tasks.contains_key(&s.id) {
+                        spawn(s, &mut tasks);
+                        added += 1;
+                    }
+                }
+                added -= changed;
+                tracing::info!(added, changed, removed, "configuration reloaded");
+            }
+        }
+    }
+    for (_, t) in tasks {
+        t.stop.cancel();
+        if let Err(e) = t.handle.await {
             tracing::error!(error = %e, "a source task died");
         }
     }
 }
 
-/// The daemon: the scheduler and the HTTP server, until `shutdown`; then the
-/// store is flushed.
+/// Ask for a reload on SIGHUP and whenever the configuration file changes
+/// (its folder is watched, since editors replace files by renaming).
+fn watch_config(
+    path: &std::path::Path,
+    tx: tokio::sync::mpsc::Sender<()>,
+    shutdown: CancellationToken,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    #[cfg(unix)]
+    {
+        let tx = tx.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let Ok(mut hup) = signal(SignalKind::hangup()) else {
+                return;
+            };
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    Some(()) = hup.recv() => {
+                        tracing::info!("SIGHUP: reloading the configuration");
+                        let _ = tx.try_send(());
+                    }
+                }
+            }
+        });
+    }
+    let file = path.file_name()?.to_owned();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let (raw_tx, mut raw_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        if let Ok(ev) = ev {
+            let ours = ev
+                .paths
+                .iter()
+                .any(|p| p.file_name() == Some(file.as_os_str()));
+            if ours && (ev.kind.is_modify() || ev.kind.is_create()) {
+                let _ = raw_tx.send(());
+            }
+        }
+    })
+    .map_err(|e| tracing::warn!(error = %e, "cannot watch the configuration; SIGHUP still reloads"))
+    .ok()?;
+    if let Err(e) = watcher.watch(&dir, notify::RecursiveMode::NonRecursive) {
+        tracing::warn!(error = %e, "cannot watch the configuration; SIGHUP still reloads");
+        return None;
+    }
+    tokio::spawn(async move {
+        while raw_rx.recv().await.is_some() {
+            // An editor's save is several events: let them settle, then
+            // reload once.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            while raw_rx.try_recv().is_ok() {}
+            tracing::info!("the configuration file changed: reloading");
+            if tx.try_send(()).is_err() && tx.is_closed() {
+                return;
+            }
+        }
+    });
+    Some(watcher)
+}
+
+/// The daemon: the scheduler, the Telegram worker and the HTTP server, until
+/// `shutdown`; then the store is flushed.
 pub async fn run(
     config: Arc<Config>,
     store: Store,
@@ -328,8 +627,20 @@ pub async fn run(
     token: Option<Secret>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let poller = Arc::new(Poller::new(config.clone(), store.clone())?);
-    let outbox = Outbox::new(config.clone(), store.clone(), token)?;
+    let metrics = Arc::new(Metrics::default());
+    let (admin_tx, admin_rx) = tokio::sync::mpsc::unbounded_channel();
+    let poller = Arc::new(
+        Poller::new(config.clone(), store.clone())?
+            .with_admin(admin_tx)
+            .with_metrics(metrics.clone()),
+    );
+    let outbox = Outbox::new(config.clone(), store.clone(), token)?
+        .map(|o| o.with_admin_notes(admin_rx).with_metrics(metrics.clone()));
+    let live = Arc::new(Live::new(
+        config.clone(),
+        outbox.as_ref().map(Outbox::status),
+        metrics,
+    ));
     let addr = listener.local_addr()?;
     tracing::info!(
         %addr,
@@ -337,23 +648,24 @@ pub async fn run(
         feed = %format!("{}feed.xml", config.server.base_url),
         "tinkhac running"
     );
+    let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);
+    let _watcher = watch_config(&config.path, reload_tx, shutdown.clone());
     let mut tasks = JoinSet::new();
     tasks.spawn({
-        let (poller, shutdown) = (poller.clone(), shutdown.clone());
+        let (poller, live, shutdown) = (poller.clone(), live.clone(), shutdown.clone());
         async move {
-            run_scheduler(poller, shutdown).await;
+            run_scheduler(poller, live, reload_rx, shutdown).await;
             ("scheduler", Ok::<(), std::io::Error>(()))
         }
     });
-    let mut state = http::AppState::new(config.clone(), store.clone());
     if let Some(outbox) = outbox {
-        state = state.with_channel(outbox.status());
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
             let r = outbox.run(shutdown).await.map_err(std::io::Error::other);
             ("telegram", r)
         });
     }
+    let state = http::AppState::with_live(live, store.clone());
     tasks.spawn({
         let shutdown = shutdown.clone();
         async move { ("http", http::serve(listener, state, shutdown).await) }

@@ -23,10 +23,13 @@ pub mod config;
 pub mod daemon;
 pub mod demo;
 pub mod fetch;
+pub mod health;
 pub mod item;
+pub mod metrics;
 pub mod notify;
 pub mod publish;
 pub mod source;
+pub mod status;
 pub mod store;
 
 /// Log to stderr; `RUST_LOG` filters (default: info for tinkhac, warn else).

@@ -108,6 +108,11 @@ pub struct Outbox {
     /// wakes the worker.
     not_before: Option<Instant>,
     rng: fastrand::Rng,
+    /// Health notes for the admin chat; sent best effort, ahead of the queue.
+    admin_notes: Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
+    /// A note received while waiting, not yet sent.
+    pending_note: Option<String>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Outbox {
@@ -148,6 +153,9 @@ impl Outbox {
             blocked_failures: 0,
             not_before: None,
             rng: fastrand::Rng::new(),
+            admin_notes: None,
+            pending_note: None,
+            metrics: None,
             config,
         }))
     }
@@ -156,8 +164,53 @@ impl Outbox {
         self.status.clone()
     }
 
+    /// Forward these notes to `[telegram] admin_chat_id` (logged when unset
+    /// or dry).
+    pub fn with_admin_notes(mut self, rx: tokio::sync::mpsc::UnboundedReceiver<String>) -> Outbox {
+        self.admin_notes = Some(rx);
+        self
+    }
+
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Outbox {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Send the admin notes waiting. Best effort: a note that fails is
+    /// logged (it is in the log and on the status page anyway), never retried,
+    /// so it cannot hold up the teachers' queue.
+    async fn send_admin_notes(&mut self) {
+        let Some(rx) = self.admin_notes.as_mut() else {
+            return;
+        };
+        let admin = self
+            .config
+            .telegram
+            .as_ref()
+            .and_then(|t| t.admin_chat_id.clone());
+        let mut notes: Vec<String> = self.pending_note.take().into_iter().collect();
+        while let Ok(n) = rx.try_recv() {
+            notes.push(n);
+        }
+        for note in notes {
+            match (&self.sender, &admin) {
+                (Some(sender), Some(chat)) => {
+                    if let Err(e) = sender.send_to(chat, &message::escape(&note), true).await {
+                        tracing::warn!(error = %e, "cannot send a note to the admin chat");
+                    }
+                }
+                _ => tracing::info!("admin note (no admin_chat_id or no token): {note}"),
+            }
+        }
+    }
+
     fn set_status(&self, f: impl FnOnce(&mut ChannelStatus)) {
-        f(&mut self.status.lock().expect("status poisoned"));
+        let mut st = self.status.lock().expect("status poisoned");
+        let failed_before = st.failed_attempts;
+        f(&mut st);
+        if let Some(m) = &self.metrics {
+            m.telegram_failed.inc_by(st.failed_attempts - failed_before);
+        }
     }
 
     /// Drain the queue until it is empty or the channel is paused (`once`,
@@ -195,10 +248,22 @@ impl Outbox {
                 // Also wake now and then, for items queued by another path.
                 Step::Empty => Duration::from_secs(30),
             };
+            let pending = &mut self.pending_note;
+            let notes = async {
+                match self.admin_notes.as_mut() {
+                    // Wake when a note arrives; step() sends it.
+                    Some(rx) => match rx.recv().await {
+                        Some(n) => *pending = Some(n),
+                        None => std::future::pending::<()>().await,
+                    },
+                    None => std::future::pending::<()>().await,
+                }
+            };
             tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
                 // A store change may have queued something.
                 Ok(()) = changes.changed() => {}
+                _ = notes => {}
                 _ = tokio::time::sleep(wait) => {}
             }
         }
@@ -214,6 +279,7 @@ impl Outbox {
     }
 
     async fn step(&mut self) -> anyhow::Result<Step> {
+        self.send_admin_notes().await;
         let Some((key, entry)) = self.store.outbox(1)?.into_iter().next() else {
             return Ok(Step::Empty);
         };
@@ -262,6 +328,9 @@ impl Outbox {
         match result {
             Ok(()) => {
                 self.store.outbox_done(key).await?;
+                if let Some(m) = &self.metrics {
+                    m.telegram_sent.inc();
+                }
                 self.transient_failures = 0;
                 if self.blocked_failures > 0 {
                     tracing::info!(chat = %chat, "the channel accepts messages again; resuming");

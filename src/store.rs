@@ -57,6 +57,27 @@ pub struct SourceState {
     /// news; the first harvest is the backlog.
     pub primed: bool,
     pub polls: u64,
+    /// True once any poll found items: a source that used to yield and now
+    /// yields none has probably changed its layout.
+    #[serde(default)]
+    pub ever_yielded: bool,
+    /// What the last failure was, when the last poll failed.
+    #[serde(default)]
+    pub failure: Option<FailureKind>,
+}
+
+/// The kinds of failure the health rules tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// Network, timeout, HTTP status, size cap.
+    Fetch,
+    /// Not a feed, or the extractor crashed.
+    Parse,
+    /// The page has no news list any more.
+    NoContainer,
+    /// The news list is there but empty.
+    EmptyContainer,
 }
 
 /// A notification waiting for the channel.

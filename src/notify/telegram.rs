@@ -121,11 +121,25 @@ impl Telegram {
         })
     }
 
-    /// Send one message; `html` selects the HTML parse mode.
+    /// Send one message to the channel; `html` selects the HTML parse mode.
     pub async fn send(&self, text: &str, html: bool) -> Result<(), SendError> {
+        self.send_recipient(self.chat.clone(), text, html).await
+    }
+
+    /// Send one message to another chat (the admin's).
+    pub async fn send_to(&self, chat_id: &str, text: &str, html: bool) -> Result<(), SendError> {
+        self.send_recipient(recipient(chat_id), text, html).await
+    }
+
+    async fn send_recipient(
+        &self,
+        chat: Recipient,
+        text: &str,
+        html: bool,
+    ) -> Result<(), SendError> {
         let mut req = self
             .bot
-            .send_message(self.chat.clone(), text)
+            .send_message(chat, text)
             .link_preview_options(LinkPreviewOptions {
                 is_disabled: false,
                 url: None,

@@ -18,31 +18,49 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::daemon::Live;
+use crate::metrics::Metrics;
 use crate::publish::rss::{self, FeedMeta};
+use crate::status::{self, StatusReport};
 use crate::store::{Filter, Store};
 
 #[derive(Clone)]
 pub struct AppState {
-    pub config: Arc<Config>,
+    pub live: Arc<Live>,
     pub store: Store,
-    channel: Option<crate::notify::SharedStatus>,
     cache: Arc<Mutex<HashMap<Filter, Arc<Rendered>>>>,
 }
 
 impl AppState {
+    /// A server over a store alone (no daemon around it).
     pub fn new(config: Arc<Config>, store: Store) -> AppState {
+        let live = Live::new(config, None, Arc::new(Metrics::default()));
+        AppState::with_live(Arc::new(live), store)
+    }
+
+    /// The daemon's server: its configuration (reloaded in place), channel
+    /// state and metrics.
+    pub fn with_live(live: Arc<Live>, store: Store) -> AppState {
         AppState {
-            config,
+            live,
             store,
-            channel: None,
             cache: Arc::default(),
         }
     }
 
-    /// Show the Telegram channel's state in `/healthz`.
-    pub fn with_channel(mut self, status: crate::notify::SharedStatus) -> AppState {
-        self.channel = Some(status);
-        self
+    fn config(&self) -> Arc<Config> {
+        self.live.config()
+    }
+
+    fn report(&self) -> StatusReport {
+        let channel = self
+            .live
+            .channel
+            .as_ref()
+            .map(|c| c.lock().expect("status poisoned").clone());
+        let next = self.live.next_poll.lock().expect("poisoned").clone();
+        let err = self.live.config_error.lock().expect("poisoned").clone();
+        status::report(&self.config(), &self.store, &next, err, channel)
     }
 }
 
@@ -83,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .route("/topics/{file}", get(topic_feed))
         .route("/sources/{file}", get(source_feed))
         .route("/healthz", get(healthz))
+        .route("/status.json", get(status_json))
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
@@ -122,35 +142,47 @@ async fn source_feed(
     feed_response(&st, Filter::Source(id.to_string()), &headers)
 }
 
+/// 200 while the store is open; `status` is "degraded" when a source is
+/// broken, the channel paused, or the last configuration edit refused.
 async fn healthz(State(st): State<AppState>) -> Response {
-    // sled answers reads from memory; a count proves the trees are open.
-    let items = st.store.item_count();
-    let channel = st
-        .channel
-        .as_ref()
-        .map(|c| c.lock().expect("status poisoned").clone());
-    let paused = channel.as_ref().is_some_and(|c| c.mode == "paused");
+    let r = st.report();
+    let broken: Vec<&str> = r
+        .sources
+        .iter()
+        .filter(|s| s.health == "broken")
+        .map(|s| s.id.as_str())
+        .collect();
+    let paused = r.telegram.as_ref().is_some_and(|t| t.mode == "paused");
+    let degraded = paused || !broken.is_empty() || r.config_error.is_some();
     Json(serde_json::json!({
-        "status": if paused { "degraded" } else { "ok" },
-        "items": items,
-        "sources": st.config.sources.len(),
-        "telegram": channel.map(|c| serde_json::json!({
-            "chat_id": c.chat_id,
-            "mode": c.mode,
-            "paused_reason": c.paused_reason,
-            "paused_since": c.paused_since,
-            "queue": st.store.outbox_len(),
-            "set_aside": st.store.dead_len(),
-            "sent": c.sent,
-            "last_sent_at": c.last_sent_at,
-            "last_sent_title": c.last_sent_title,
-        })),
+        "status": if degraded { "degraded" } else { "ok" },
+        "items": r.items,
+        "sources": r.sources.len(),
+        "broken": broken,
+        "config_error": r.config_error,
+        "telegram": r.telegram,
     }))
     .into_response()
 }
 
+async fn status_json(State(st): State<AppState>) -> Response {
+    Json(st.report()).into_response()
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    let body = st.live.metrics.render(&st.config(), &st.store);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
 fn rendered(st: &AppState, filter: Filter) -> Result<Arc<Rendered>, AppError> {
-    let meta = FeedMeta::for_filter(&st.config, &filter).ok_or(AppError::NotFound)?;
+    let meta = FeedMeta::for_filter(&st.config(), &filter).ok_or(AppError::NotFound)?;
     let generation = st.store.generation();
     let mut cache = st.cache.lock().expect("feed cache poisoned");
     if let Some(r) = cache.get(&filter) {
@@ -158,9 +190,9 @@ fn rendered(st: &AppState, filter: Filter) -> Result<Arc<Rendered>, AppError> {
             return Ok(r.clone());
         }
     }
-    let items = st.store.latest(&filter, st.config.server.max_items)?;
+    let items = st.store.latest(&filter, st.config().server.max_items)?;
     let now = Utc::now();
-    let body = rss::render(&st.config, &meta, &items, now).into_bytes();
+    let body = rss::render(&st.config(), &meta, &items, now).into_bytes();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&body).expect("gzip to memory");
     let gzip = gz.finish().expect("gzip to memory");

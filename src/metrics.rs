@@ -1,0 +1,142 @@
+//! Prometheus metrics (text format via `prometheus-client`): what the
+//! pollers and the channel did, and gauges read from the store at scrape
+//! time. Counting never fails and never blocks a poll.
+
+use std::sync::atomic::AtomicU64;
+
+use chrono::Utc;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::config::Config;
+use crate::store::Store;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PollLabels {
+    pub source: String,
+    /// "ok", "not_modified" or "error".
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceLabel {
+    pub source: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub polls: Family<PollLabels, Counter>,
+    pub new_items: Family<SourceLabel, Counter>,
+    pub fetch_seconds: Family<SourceLabel, Histogram>,
+    pub fetched_bytes: Family<SourceLabel, Counter>,
+    pub telegram_sent: Counter,
+    pub telegram_failed: Counter,
+    outbox_length: Gauge,
+    since_success: Family<SourceLabel, Gauge<f64, AtomicU64>>,
+}
+
+fn latency_histogram() -> Histogram {
+    // 10 ms … about 40 s.
+    Histogram::new(exponential_buckets(0.01, 2.0, 13))
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let mut registry = Registry::with_prefix("tinkhac");
+        let polls = Family::<PollLabels, Counter>::default();
+        let new_items = Family::<SourceLabel, Counter>::default();
+        let fetch_seconds = Family::<SourceLabel, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let fetched_bytes = Family::<SourceLabel, Counter>::default();
+        let telegram_sent = Counter::default();
+        let telegram_failed = Counter::default();
+        let outbox_length = Gauge::default();
+        let since_success = Family::<SourceLabel, Gauge<f64, AtomicU64>>::default();
+        registry.register("polls", "Polls by source and outcome", polls.clone());
+        registry.register(
+            "new_items",
+            "New items stored, by source",
+            new_items.clone(),
+        );
+        registry.register(
+            "fetch_duration_seconds",
+            "Fetch latency, by source",
+            fetch_seconds.clone(),
+        );
+        registry.register(
+            "fetched_bytes",
+            "Body bytes fetched (decompressed), by source",
+            fetched_bytes.clone(),
+        );
+        registry.register(
+            "telegram_sent",
+            "Messages Telegram accepted",
+            telegram_sent.clone(),
+        );
+        registry.register(
+            "telegram_failed",
+            "Failed send attempts",
+            telegram_failed.clone(),
+        );
+        registry.register(
+            "outbox_length",
+            "Notifications waiting for the channel",
+            outbox_length.clone(),
+        );
+        registry.register(
+            "seconds_since_last_success",
+            "Seconds since the source was last read successfully",
+            since_success.clone(),
+        );
+        Metrics {
+            registry,
+            polls,
+            new_items,
+            fetch_seconds,
+            fetched_bytes,
+            telegram_sent,
+            telegram_failed,
+            outbox_length,
+            since_success,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn poll(&self, source: &str, outcome: &str) {
+        self.polls
+            .get_or_create(&PollLabels {
+                source: source.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn label(source: &str) -> SourceLabel {
+        SourceLabel {
+            source: source.to_string(),
+        }
+    }
+
+    /// The text exposition, with the store-derived gauges brought up to date.
+    pub fn render(&self, config: &Config, store: &Store) -> String {
+        self.outbox_length.set(store.outbox_len() as i64);
+        let now = Utc::now();
+        for s in &config.sources {
+            if let Ok(Some(at)) = store.source_state(&s.id).map(|st| st.last_success) {
+                self.since_success
+                    .get_or_create(&Metrics::label(&s.id))
+                    .set((now - at).num_milliseconds() as f64 / 1000.0);
+            }
+        }
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
