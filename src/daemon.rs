@@ -204,10 +204,22 @@ impl Poller {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
         };
+        let started = std::time::Instant::now();
         let fetched = self
             .fetcher
             .fetch(&source.url, &validators, source.timeout)
             .await;
+        if let Some(m) = &self.metrics {
+            let label = Metrics::label(&source.id);
+            m.fetch_seconds
+                .get_or_create(&label)
+                .observe(started.elapsed().as_secs_f64());
+            if let Ok(Fetched::Body(b)) = &fetched {
+                m.fetched_bytes
+                    .get_or_create(&label)
+                    .inc_by(b.bytes.len() as u64);
+            }
+        }
         let body = match fetched {
             Ok(Fetched::NotModified) => {
                 mark_success(&mut state, now);

@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::daemon::Live;
 use crate::metrics::Metrics;
 use crate::publish::rss::{self, FeedMeta};
+use crate::publish::{atom, json_feed};
 use crate::status::{self, StatusReport};
 use crate::store::{Filter, Store};
 
@@ -28,7 +29,7 @@ use crate::store::{Filter, Store};
 pub struct AppState {
     pub live: Arc<Live>,
     pub store: Store,
-    cache: Arc<Mutex<HashMap<Filter, Arc<Rendered>>>>,
+    cache: Arc<Mutex<HashMap<(Filter, Format), Arc<Rendered>>>>,
 }
 
 impl AppState {
@@ -71,6 +72,7 @@ struct Rendered {
     gzip: Vec<u8>,
     etag: String,
     last_modified: DateTime<Utc>,
+    content_type: &'static str,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +99,9 @@ impl IntoResponse for AppError {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/feed.xml", get(unified_feed))
+        .route("/feed.xml", get(unified_rss))
+        .route("/feed.atom", get(unified_atom))
+        .route("/feed.json", get(unified_json))
         .route("/topics/{file}", get(topic_feed))
         .route("/sources/{file}", get(source_feed))
         .route("/healthz", get(healthz))
@@ -117,11 +121,22 @@ pub async fn serve(
         .await
 }
 
-async fn unified_feed(
+async fn unified_rss(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    feed_response(&st, Filter::All, Format::Rss, &headers)
+}
+
+async fn unified_atom(
     State(st): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    feed_response(&st, Filter::All, &headers)
+    feed_response(&st, Filter::All, Format::Atom, &headers)
+}
+
+async fn unified_json(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    feed_response(&st, Filter::All, Format::Json, &headers)
 }
 
 async fn topic_feed(
@@ -129,8 +144,8 @@ async fn topic_feed(
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let id = file.strip_suffix(".xml").ok_or(AppError::NotFound)?;
-    feed_response(&st, Filter::Topic(id.to_string()), &headers)
+    let (id, format) = Format::split(&file).ok_or(AppError::NotFound)?;
+    feed_response(&st, Filter::Topic(id.to_string()), format, &headers)
 }
 
 async fn source_feed(
@@ -138,8 +153,8 @@ async fn source_feed(
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let id = file.strip_suffix(".xml").ok_or(AppError::NotFound)?;
-    feed_response(&st, Filter::Source(id.to_string()), &headers)
+    let (id, format) = Format::split(&file).ok_or(AppError::NotFound)?;
+    feed_response(&st, Filter::Source(id.to_string()), format, &headers)
 }
 
 /// 200 while the store is open; `status` is "degraded" when a source is
@@ -181,30 +196,116 @@ async fn metrics(State(st): State<AppState>) -> Response {
         .into_response()
 }
 
-fn rendered(st: &AppState, filter: Filter) -> Result<Arc<Rendered>, AppError> {
-    let meta = FeedMeta::for_filter(&st.config(), &filter).ok_or(AppError::NotFound)?;
+/// The formats every feed is served in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl Format {
+    /// From a file name's extension: `giao-duc.xml`, `giao-duc.atom`…
+    fn split(file: &str) -> Option<(&str, Format)> {
+        let (stem, ext) = file.rsplit_once('.')?;
+        let f = match ext {
+            "xml" | "rss" => Format::Rss,
+            "atom" => Format::Atom,
+            "json" => Format::Json,
+            _ => return None,
+        };
+        Some((stem, f))
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Rss => "xml",
+            Format::Atom => "atom",
+            Format::Json => "json",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// Render one feed in one format. The build date is the newest first-seen
+/// time of its items, so the same items always give the same bytes (and the
+/// same ETag).
+fn render_feed(
+    config: &Config,
+    filter: &Filter,
+    format: Format,
+    items: &[crate::item::Item],
+) -> Result<Vec<u8>, AppError> {
+    let meta = FeedMeta::for_filter(config, filter).ok_or(AppError::NotFound)?;
+    let built = items
+        .iter()
+        .map(|i| i.first_seen)
+        .max()
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let self_url = format!(
+        "{}.{}",
+        meta.self_url.strip_suffix(".xml").unwrap_or(&meta.self_url),
+        format.extension()
+    );
+    let source_name = |id: &str| config.source(id).map(|s| s.name.clone());
+    let topic_name = |id: &str| {
+        config
+            .topics
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.name.clone())
+    };
+    let site = config.server.base_url.to_string();
+    let ameta = atom::Meta {
+        title: &meta.title,
+        subtitle: &meta.description,
+        self_url: &self_url,
+        site_url: &site,
+        updated: built,
+    };
+    Ok(match format {
+        Format::Rss => {
+            let xml = rss::render(config, &meta, items, built);
+            // Browsers show the feed through a readable page; readers ignore it.
+            let pi = format!(
+                "<?xml-stylesheet type=\"text/xsl\" href=\"{}feed.xsl\"?>\n",
+                config.server.base_url
+            );
+            match xml.split_once('\n') {
+                Some((decl, rest)) if decl.starts_with("<?xml ") => format!("{decl}\n{pi}{rest}"),
+                _ => format!("{pi}{xml}"),
+            }
+            .into_bytes()
+        }
+        Format::Atom => atom::render(&ameta, items, &source_name, &topic_name).into_bytes(),
+        Format::Json => json_feed::render(&ameta, items, &source_name, &topic_name).into_bytes(),
+    })
+}
+
+fn rendered(st: &AppState, filter: Filter, format: Format) -> Result<Arc<Rendered>, AppError> {
+    let config = st.config();
+    FeedMeta::for_filter(&config, &filter).ok_or(AppError::NotFound)?;
     let generation = st.store.generation();
+    let key = (filter, format);
     let mut cache = st.cache.lock().expect("feed cache poisoned");
-    if let Some(r) = cache.get(&filter) {
+    if let Some(r) = cache.get(&key) {
         if r.generation == generation {
             return Ok(r.clone());
         }
     }
-    let items = st.store.latest(&filter, st.config().server.max_items)?;
-    let now = Utc::now();
-    let body = rss::render(&st.config(), &meta, &items, now).into_bytes();
+    let items = st.store.latest(&key.0, config.server.max_items)?;
+    let body = render_feed(&config, &key.0, format, &items)?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&body).expect("gzip to memory");
     let gzip = gz.finish().expect("gzip to memory");
-    // The ETag ignores lastBuildDate, so an unchanged item list keeps its tag
-    // across renderings and readers keep getting 304s.
-    let digest = Sha256::digest(format!(
-        "{:?}",
-        items
-            .iter()
-            .map(|i| (&i.id, &i.title, &i.topics, &i.sources))
-            .collect::<Vec<_>>()
-    ));
+    let digest = Sha256::digest(&body);
     let etag = format!(
         "\"{}\"",
         digest[..12]
@@ -212,9 +313,9 @@ fn rendered(st: &AppState, filter: Filter) -> Result<Arc<Rendered>, AppError> {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    let last_modified = match cache.get(&filter) {
+    let last_modified = match cache.get(&key) {
         Some(old) if old.etag == etag => old.last_modified,
-        _ => now,
+        _ => Utc::now(),
     };
     let r = Arc::new(Rendered {
         generation,
@@ -222,13 +323,19 @@ fn rendered(st: &AppState, filter: Filter) -> Result<Arc<Rendered>, AppError> {
         gzip,
         etag,
         last_modified,
+        content_type: format.content_type(),
     });
-    cache.insert(filter, r.clone());
+    cache.insert(key, r.clone());
     Ok(r)
 }
 
-fn feed_response(st: &AppState, filter: Filter, req: &HeaderMap) -> Result<Response, AppError> {
-    let r = rendered(st, filter)?;
+fn feed_response(
+    st: &AppState,
+    filter: Filter,
+    format: Format,
+    req: &HeaderMap,
+) -> Result<Response, AppError> {
+    let r = rendered(st, filter, format)?;
     let last_modified = r
         .last_modified
         .format("%a, %d %b %Y %H:%M:%S GMT")
@@ -236,7 +343,7 @@ fn feed_response(st: &AppState, filter: Filter, req: &HeaderMap) -> Result<Respo
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/rss+xml; charset=utf-8"),
+        HeaderValue::from_static(r.content_type),
     );
     headers.insert(
         header::ETAG,

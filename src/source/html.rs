@@ -117,7 +117,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Collapse whitespace (NBSP included), trim, and make NFC.
+/// Collapse whitespace (NBSP included), trim, drop control characters
+/// (which XML cannot carry at all), and make NFC. Every text a source
+/// yields passes through here.
 pub fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{200b}') {
@@ -127,9 +129,12 @@ pub fn clean(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.extend(
+            word.chars()
+                .filter(|c| !c.is_control() && !matches!(c, '\u{fffe}' | '\u{ffff}')),
+        );
     }
-    nfc(&out)
+    nfc(out.trim_end())
 }
 
 /// Harvest a page. `base` is the page's final URL: every link resolves
@@ -769,6 +774,15 @@ mod tests {
             None,
             tz(),
         )
+    }
+
+    #[test]
+    fn clean_collapses_space_and_drops_control_characters() {
+        assert_eq!(
+            clean("  Tin\u{a0}\u{a0}khác\n\t mới\u{1}\u{7f} "),
+            "Tin khác mới"
+        );
+        assert_eq!(clean("Ho\u{300}a"), "Hòa");
     }
 
     #[test]

@@ -297,3 +297,103 @@ async fn python_feedparser_reads_the_feed_without_complaint() {
         "feedparser says: {text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn atom_json_status_and_metrics_are_served() {
+    let s = setup().await;
+    let metrics = Arc::new(tinkhac::metrics::Metrics::default());
+    let config = Arc::new(s.cfg.config.clone());
+    let poller = Arc::new(
+        Poller::new(config.clone(), s.store.clone())
+            .unwrap()
+            .with_metrics(metrics.clone()),
+    );
+    poll_all(poller.clone()).await;
+    poll_all(poller).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let live = tinkhac::daemon::Live::new(config, None, metrics);
+    let state = AppState::with_live(Arc::new(live), s.store.clone());
+    let server = tokio::spawn(http::serve(listener, state, shutdown.clone()));
+    let get = |path: &str| reqwest::get(format!("http://{addr}{path}"));
+    let stored = s.store.latest(&Filter::All, 200).unwrap();
+
+    for (path, ctype) in [
+        ("/feed.xml", "application/rss+xml"),
+        ("/feed.atom", "application/atom+xml"),
+        ("/feed.json", "application/feed+json"),
+    ] {
+        let resp = get(path).await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(ctype),
+            "{path}"
+        );
+        assert!(resp.headers().contains_key("etag"), "{path}");
+        let body = resp.bytes().await.unwrap();
+        let feed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let titles: Vec<String> = feed
+            .entries
+            .iter()
+            .map(|e| e.title.as_ref().unwrap().content.clone())
+            .collect();
+        let want: Vec<String> = stored.iter().map(|i| i.title.clone()).collect();
+        assert_eq!(titles, want, "{path}");
+    }
+    let rss = get("/feed.xml").await.unwrap().text().await.unwrap();
+    assert!(
+        rss.contains("<?xml-stylesheet type=\"text/xsl\""),
+        "browsers get a readable page"
+    );
+    let topic = get("/topics/giao-duc.atom").await.unwrap();
+    assert_eq!(topic.status(), 200);
+    let src = get("/sources/hp-giao-duc.json").await.unwrap();
+    assert_eq!(src.status(), 200);
+    let v: serde_json::Value = src.json().await.unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 12);
+
+    let status: serde_json::Value = get("/status.json").await.unwrap().json().await.unwrap();
+    let lost = status["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "hp-mat-tin-khac")
+        .unwrap();
+    assert_eq!(
+        lost["health"], "failing",
+        "never yielded, two failures: failing, not yet broken"
+    );
+    assert!(lost["health_note"]
+        .as_str()
+        .unwrap()
+        .contains("không tìm thấy"));
+    let ok = status["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "hp-giao-duc")
+        .unwrap();
+    assert_eq!(ok["health"], "ok");
+    assert_eq!(ok["items_last_poll"], 12);
+
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains("tinkhac_seconds_since_last_success{source=\"hp-giao-duc\"}"),
+        "{metrics}"
+    );
+    for line in [
+        "tinkhac_polls_total{source=\"hp-giao-duc\",outcome=\"ok\"} 1",
+        "tinkhac_polls_total{source=\"hp-giao-duc\",outcome=\"not_modified\"} 1",
+        "tinkhac_polls_total{source=\"hp-mat-tin-khac\",outcome=\"error\"} 2",
+        "tinkhac_new_items_total{source=\"hp-giao-duc\"} 10",
+        "tinkhac_fetch_duration_seconds_count{source=\"hp-giao-duc\"} 2",
+    ] {
+        assert!(metrics.contains(line), "{line} missing:\n{metrics}");
+    }
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}
