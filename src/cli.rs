@@ -61,6 +61,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TelegramCommand,
     },
+    /// Write every stored item as JSON lines (oldest first), for backups.
+    Export,
+    /// Add the items of a JSON-lines export (known and removed ones are
+    /// skipped; nothing is queued for Telegram). Stop the daemon first.
+    Import { file: PathBuf },
     /// Print the topics each line of standard input matches.
     Classify {
         /// Say which keyword or rule decided.
@@ -148,6 +153,8 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Preview { target } => cmd_preview(&config, &target).await,
         Command::Classify { explain } => cmd_classify(&config, explain),
         Command::Telegram { action } => cmd_telegram(&config, action).await,
+        Command::Export => cmd_export(&config),
+        Command::Import { file } => cmd_import(&config, &file).await,
         Command::Demo { .. } => unreachable!("handled above"),
     };
     match result {
@@ -191,9 +198,12 @@ async fn cmd_run(config: Arc<Config>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-    let token = bot_token(&config)?;
+    let secrets = daemon::Secrets {
+        bot_token: bot_token(&config)?,
+        admin_token: std::env::var("TINKHAC_ADMIN_TOKEN").ok(),
+    };
     let shutdown = shutdown_on_signals();
-    daemon::run(config, store, listener, token, shutdown).await
+    daemon::run(config, store, listener, secrets, shutdown).await
 }
 
 /// The bot token from `TELEGRAM_BOT_TOKEN` or the configured token file;
@@ -433,6 +443,43 @@ async fn cmd_telegram(config: &Config, action: TelegramCommand) -> anyhow::Resul
             }
         }
     }
+    Ok(())
+}
+
+fn cmd_export(config: &Config) -> anyhow::Result<()> {
+    let store = open_store(config)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut n = 0;
+    for item in store.all_items() {
+        serde_json::to_writer(&mut out, &item?)?;
+        out.write_all(b"\n")?;
+        n += 1;
+    }
+    out.flush()?;
+    eprintln!("{n} items exported");
+    Ok(())
+}
+
+async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let store = open_store(config)?;
+    let text =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (mut added, mut skipped) = (0, 0);
+    for (n, line) in std::io::BufReader::new(text).lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item: crate::item::Item = serde_json::from_str(&line)
+            .with_context(|| format!("{}:{}: not an exported item", file.display(), n + 1))?;
+        if store.import_item(&item)? {
+            added += 1;
+        } else {
+            skipped += 1;
+        }
+    }
+    store.flush().await?;
+    println!("{added} items added, {skipped} already known or removed");
     Ok(())
 }
 

@@ -48,6 +48,9 @@ pub struct StorageConfig {
     /// sled's page cache. sled defaults to 1 GiB, far more than a news store
     /// of a few hundred thousand items needs; 8 MiB keeps the daemon small.
     pub cache_bytes: u64,
+    /// Items published longer ago than this leave the store and the feeds
+    /// (their ids stay as tombstones). None keeps everything.
+    pub retention: Option<Duration>,
 }
 
 /// Defaults for every source, and the fetcher's global limits.
@@ -186,6 +189,7 @@ struct RawServer {
 struct RawStorage {
     path: Option<String>,
     cache_mib: Option<Spanned<i64>>,
+    retention: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -424,6 +428,10 @@ impl Cx<'_> {
             cache_bytes: match &raw.storage.cache_mib {
                 Some(v) => self.positive(v, "cache_mib")? * 1024 * 1024,
                 None => 8 * 1024 * 1024,
+            },
+            retention: match &raw.storage.retention {
+                Some(v) => Some(self.duration(v)?),
+                None => None,
             },
         };
 

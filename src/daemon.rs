@@ -564,6 +564,34 @@ pub async fn run_scheduler(
     }
 }
 
+/// What the daemon is given from the environment, never from `feeds.toml`.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    /// None: Telegram dry run.
+    pub bot_token: Option<Secret>,
+    /// `TINKHAC_ADMIN_TOKEN`; None: no endpoint that changes state.
+    pub admin_token: Option<String>,
+}
+
+/// Apply `[storage] retention` now and every six hours.
+async fn retention_loop(live: Arc<Live>, store: Store, shutdown: CancellationToken) {
+    loop {
+        if let Some(keep) = live.config().storage.retention {
+            let cutoff =
+                Utc::now() - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
+            match store.prune(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "retention: old items removed"),
+                Err(e) => tracing::error!(error = %e, "retention failed"),
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(6 * 3600)) => {}
+        }
+    }
+}
+
 /// Ask for a reload on SIGHUP and whenever the configuration file changes
 /// (its folder is watched, since editors replace files by renaming).
 fn watch_config(
@@ -636,9 +664,13 @@ pub async fn run(
     config: Arc<Config>,
     store: Store,
     listener: tokio::net::TcpListener,
-    token: Option<Secret>,
+    secrets: Secrets,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let Secrets {
+        bot_token: token,
+        admin_token,
+    } = secrets;
     let metrics = Arc::new(Metrics::default());
     let (admin_tx, admin_rx) = tokio::sync::mpsc::unbounded_channel();
     let poller = Arc::new(
@@ -661,6 +693,7 @@ pub async fn run(
         "tinkhac running"
     );
     let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);
+    let reload_admin = reload_tx.clone();
     let _watcher = watch_config(&config.path, reload_tx, shutdown.clone());
     let mut tasks = JoinSet::new();
     tasks.spawn({
@@ -677,7 +710,16 @@ pub async fn run(
             ("telegram", r)
         });
     }
-    let state = http::AppState::with_live(live, store.clone());
+    tasks.spawn({
+        let (live, store, shutdown) = (live.clone(), store.clone(), shutdown.clone());
+        async move {
+            retention_loop(live, store, shutdown).await;
+            ("retention", Ok(()))
+        }
+    });
+    let state = http::AppState::with_live(live, store.clone())
+        .with_reload(reload_admin)
+        .with_admin_token(admin_token);
     tasks.spawn({
         let shutdown = shutdown.clone();
         async move { ("http", http::serve(listener, state, shutdown).await) }

@@ -303,7 +303,14 @@ pub async fn run(
                 d.cancel();
             });
             // No token in the demo, whatever the environment says: a dry run.
-            daemon::run(config.clone(), store.clone(), listener, None, stop).await
+            daemon::run(
+                config.clone(),
+                store.clone(),
+                listener,
+                daemon::Secrets::default(),
+                stop,
+            )
+            .await
         }
     };
     shutdown.cancel();

@@ -7,6 +7,9 @@
 //! - `outbox`: [`OutboxKey`] (publication time ‖ sequence) → JSON
 //!   [`OutboxEntry`], notifications not yet accepted by Telegram, so the
 //!   queue drains in publication order;
+//! - `gone`: item id → publication millis, the compact tombstones of items
+//!   that retention removed, so a page that still lists one never brings it
+//!   back;
 //! - `outbox_dead`: the same, for messages Telegram refused for good (kept,
 //!   counted in the status, never silently dropped).
 //!
@@ -139,6 +142,7 @@ pub struct Store {
     sources: sled::Tree,
     outbox: sled::Tree,
     dead: sled::Tree,
+    gone: sled::Tree,
     changes: watch::Sender<u64>,
 }
 
@@ -203,6 +207,7 @@ impl Store {
             sources: db.open_tree("sources")?,
             outbox: db.open_tree("outbox")?,
             dead: db.open_tree("outbox_dead")?,
+            gone: db.open_tree("gone")?,
             db,
             changes: watch::channel(0).0,
         };
@@ -258,12 +263,23 @@ impl Store {
         ordered.sort_by_key(|i| i.harvested.published.map(|d| d.timestamp_millis()));
         let state_bytes = serde_json::to_vec(state).expect("state serialises");
 
-        let result = (&self.items, &self.by_date, &self.sources, &self.outbox).transaction(
-            |(items, by_date, sources, outbox)| {
+        let result = (
+            &self.items,
+            &self.by_date,
+            &self.sources,
+            &self.outbox,
+            &self.gone,
+        )
+            .transaction(|(items, by_date, sources, outbox, gone)| {
                 let mut w = PollWrite::default();
                 let mut seen_now = std::collections::HashSet::new();
                 for inc in &ordered {
                     if !seen_now.insert(inc.id.as_str()) {
+                        continue;
+                    }
+                    if gone.get(inc.id.as_bytes())?.is_some() {
+                        // Removed by retention: known, and stays gone.
+                        w.already_known += 1;
                         continue;
                     }
                     if let Some(bytes) = items.get(inc.id.as_bytes())? {
@@ -307,8 +323,7 @@ impl Store {
                 }
                 sources.insert(source_id.as_bytes(), state_bytes.as_slice())?;
                 Ok(w)
-            },
-        );
+            });
         let w = match result {
             Ok(w) => w,
             Err(TransactionError::Abort(msg)) => return Err(Error::Corrupt(msg)),
@@ -421,6 +436,86 @@ impl Store {
         }
         self.db.flush_async().await?;
         Ok(items.len())
+    }
+
+    /// Remove items published before `cutoff`, leaving a tombstone for each;
+    /// items whose notification still waits in the queue stay. Returns how
+    /// many left.
+    pub async fn prune(&self, cutoff: DateTime<Utc>) -> Result<usize> {
+        let queued: std::collections::HashSet<String> = self
+            .outbox(usize::MAX)?
+            .into_iter()
+            .map(|(_, e)| e.item_id)
+            .collect();
+        let limit = (cutoff.timestamp_millis() as u64) ^ (1 << 63);
+        let mut removed = 0;
+        for entry in self.by_date.iter() {
+            let (key, _) = entry?;
+            let ts = u64::from_be_bytes(key[..8].try_into().expect("8-byte prefix"));
+            if ts >= limit {
+                break;
+            }
+            let id = std::str::from_utf8(&key[16..]).map_err(|e| Error::Corrupt(e.to_string()))?;
+            if queued.contains(id) {
+                continue;
+            }
+            let id_bytes = id.as_bytes().to_vec();
+            let key = key.to_vec();
+            (&self.items, &self.by_date, &self.gone)
+                .transaction(|(items, by_date, gone)| {
+                    items.remove(id_bytes.as_slice())?;
+                    by_date.remove(key.as_slice())?;
+                    gone.insert(id_bytes.as_slice(), &key[..8])?;
+                    Ok::<_, ConflictableTransactionError<String>>(())
+                })
+                .map_err(|e| match e {
+                    TransactionError::Abort(m) => Error::Corrupt(m),
+                    TransactionError::Storage(e) => Error::Sled(e),
+                })?;
+            removed += 1;
+        }
+        if removed > 0 {
+            self.db.flush_async().await?;
+            self.changes.send_modify(|g| *g += 1);
+        }
+        Ok(removed)
+    }
+
+    pub fn tombstones(&self) -> usize {
+        self.gone.len()
+    }
+
+    /// Every item, oldest first (for `export`).
+    pub fn all_items(&self) -> impl Iterator<Item = Result<Item>> + '_ {
+        self.by_date.iter().map(move |entry| {
+            let (key, _) = entry?;
+            let id = std::str::from_utf8(&key[16..]).map_err(|e| Error::Corrupt(e.to_string()))?;
+            self.item(id)?
+                .ok_or_else(|| Error::Corrupt(format!("index names a missing item {id}")))
+        })
+    }
+
+    /// Add an exported item unless it is known or gone (for `import`);
+    /// never queues a notification. True when it was added.
+    pub fn import_item(&self, item: &Item) -> Result<bool> {
+        if self.gone.contains_key(&item.id)? || self.items.contains_key(&item.id)? {
+            return Ok(false);
+        }
+        let bytes = serde_json::to_vec(item).expect("serialises");
+        let key = date_key(&item.published, &item.first_seen, &item.id);
+        let id = item.id.as_bytes();
+        (&self.items, &self.by_date)
+            .transaction(|(items, by_date)| {
+                items.insert(id, bytes.as_slice())?;
+                by_date.insert(key.as_slice(), &[])?;
+                Ok::<_, ConflictableTransactionError<String>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(m) => Error::Corrupt(m),
+                TransactionError::Storage(e) => Error::Sled(e),
+            })?;
+        self.changes.send_modify(|g| *g += 1);
+        Ok(true)
     }
 
     pub async fn flush(&self) -> Result<()> {
@@ -567,6 +662,55 @@ mod tests {
         let item = store.item("https://x.vn/x").unwrap().unwrap();
         assert_eq!(item.published.to_rfc3339(), "2025-12-23T08:00:00+07:00");
         assert!(item.date_estimated);
+    }
+
+    #[tokio::test]
+    async fn retention_leaves_tombstones_and_keeps_queued_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        let old = inc(
+            "https://x.vn/old",
+            "old",
+            Some("2024-01-01T00:00:00+07:00"),
+            &[],
+        );
+        let queued = inc(
+            "https://x.vn/q",
+            "q",
+            Some("2024-01-02T00:00:00+07:00"),
+            &["gd"],
+        );
+        let fresh = inc(
+            "https://x.vn/new",
+            "new",
+            Some("2025-12-23T00:00:00+07:00"),
+            &[],
+        );
+        let all = [old.clone(), queued, fresh];
+        let st = SourceState::default();
+        store
+            .record_poll("s", &all, &st, &["gd".into()], Utc::now(), tz())
+            .await
+            .unwrap();
+        let cutoff = DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(store.prune(cutoff).await.unwrap(), 1);
+        let left: Vec<_> = store
+            .latest(&Filter::All, 10)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.title)
+            .collect();
+        assert_eq!(left, ["new", "q"], "the queued one stays until sent");
+        assert_eq!(store.tombstones(), 1);
+        // The page still lists the old item: it is not resurrected.
+        let w = store
+            .record_poll("s", &[old], &st, &["gd".into()], Utc::now(), tz())
+            .await
+            .unwrap();
+        assert_eq!((w.new, w.queued), (0, 0));
+        assert_eq!(store.item_count(), 2);
     }
 
     #[tokio::test]

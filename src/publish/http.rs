@@ -25,11 +25,18 @@ use crate::publish::{atom, json_feed};
 use crate::status::{self, StatusReport};
 use crate::store::{Filter, Store};
 
+/// Renderings by feed and format, each valid for one store generation.
+type FeedCache = HashMap<(Filter, Format), Arc<Rendered>>;
+
 #[derive(Clone)]
 pub struct AppState {
     pub live: Arc<Live>,
     pub store: Store,
-    cache: Arc<Mutex<HashMap<(Filter, Format), Arc<Rendered>>>>,
+    /// Where `POST /admin/reload` asks for a reload (the daemon only).
+    reload: Option<tokio::sync::mpsc::Sender<()>>,
+    /// `TINKHAC_ADMIN_TOKEN`: without it, no endpoint that changes state exists.
+    admin_token: Option<Arc<str>>,
+    cache: Arc<Mutex<FeedCache>>,
 }
 
 impl AppState {
@@ -45,8 +52,23 @@ impl AppState {
         AppState {
             live,
             store,
+            reload: None,
+            admin_token: None,
             cache: Arc::default(),
         }
+    }
+
+    /// Enable `POST /admin/reload`, when an admin token is set.
+    pub fn with_reload(mut self, tx: tokio::sync::mpsc::Sender<()>) -> AppState {
+        self.reload = Some(tx);
+        self
+    }
+
+    /// The bearer token for endpoints that change state (from the
+    /// environment; see `cli`). Without one they are not routed at all.
+    pub fn with_admin_token(mut self, token: Option<String>) -> AppState {
+        self.admin_token = token.filter(|t| !t.is_empty()).map(Arc::from);
+        self
     }
 
     fn config(&self) -> Arc<Config> {
@@ -98,7 +120,8 @@ impl IntoResponse for AppError {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let admin = state.admin_token.is_some();
+    let r = Router::new()
         .route("/feed.xml", get(unified_rss))
         .route("/feed.atom", get(unified_atom))
         .route("/feed.json", get(unified_json))
@@ -106,8 +129,52 @@ pub fn router(state: AppState) -> Router {
         .route("/sources/{file}", get(source_feed))
         .route("/healthz", get(healthz))
         .route("/status.json", get(status_json))
-        .route("/metrics", get(metrics))
-        .with_state(state)
+        .route("/metrics", get(metrics));
+    let r = if admin {
+        r.route("/admin/reload", axum::routing::post(admin_reload))
+    } else {
+        r
+    };
+    r.with_state(state)
+}
+
+/// Constant-time comparison of the bearer token.
+fn authorised(st: &AppState, headers: &HeaderMap) -> bool {
+    let Some(want) = st.admin_token.as_deref() else {
+        return false;
+    };
+    let got = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let (a, b) = (
+        Sha256::digest(want.as_bytes()),
+        Sha256::digest(got.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// `POST /admin/reload`: read `feeds.toml` again, as SIGHUP does.
+async fn admin_reload(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if !authorised(&st, &headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "unauthorised\n",
+        )
+            .into_response();
+    }
+    match &st.reload {
+        Some(tx) => {
+            let _ = tx.try_send(());
+            (StatusCode::ACCEPTED, "reload requested\n").into_response()
+        }
+        None => (StatusCode::SERVICE_UNAVAILABLE, "no daemon to reload\n").into_response(),
+    }
 }
 
 /// Serve until `shutdown` trips; requests in flight finish first.

@@ -1,6 +1,7 @@
 //! Integration tests: real servers on 127.0.0.1:0, the real library and the
 //! real binary. No live network.
 
+mod admin;
 mod classify;
 mod cli;
 mod fetching;

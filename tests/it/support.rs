@@ -23,6 +23,9 @@ pub struct TestPortal {
     pub base: Url,
     /// Items of the generated feed at `/gen/giao-duc.rss`, oldest first.
     pub gen: Arc<Mutex<Vec<GenItem>>>,
+    /// `/switch` serves the listing page while false, a page that lost its
+    /// list while true (a portal redesign).
+    pub redesigned: Arc<std::sync::atomic::AtomicBool>,
     pub portal: Arc<Portal>,
     shutdown: CancellationToken,
 }
@@ -95,6 +98,10 @@ impl TestPortal {
         let bomb = Arc::new(gzip_bomb());
         let gen: Arc<Mutex<Vec<GenItem>>> = Arc::default();
         let g = gen.clone();
+        let redesigned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = redesigned.clone();
+        let listing = std::fs::read(seeds_dir().join("hp-danh-muc-giao-duc.html")).unwrap();
+        let lost = std::fs::read(seeds_dir().join("hp-tin-khac-mat.html")).unwrap();
         let app = Router::new()
             // Never answers: the client's timeout must end it.
             .route("/slow", get(std::future::pending::<&'static str>))
@@ -160,6 +167,17 @@ impl TestPortal {
                     }
                 }),
             )
+            .route(
+                "/switch",
+                get(move || {
+                    let page = if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                        lost.clone()
+                    } else {
+                        listing.clone()
+                    };
+                    async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page) }
+                }),
+            )
             .merge(portal.clone().router());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -174,6 +192,7 @@ impl TestPortal {
         TestPortal {
             base: Url::parse(&format!("http://{addr}/")).unwrap(),
             gen,
+            redesigned,
             portal,
             shutdown,
         }

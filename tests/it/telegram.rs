@@ -253,7 +253,10 @@ async fn a_removed_bot_pauses_the_channel_and_it_resumes_when_fixed() {
         Arc::new(r.cfg.config.clone()),
         r.store.clone(),
         listener,
-        Some(Secret::new(TOKEN)),
+        tinkhac::daemon::Secrets {
+            bot_token: Some(Secret::new(TOKEN)),
+            admin_token: None,
+        },
         stop.clone(),
     ));
     r.bot.set_forbidden(true);
