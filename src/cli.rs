@@ -56,6 +56,11 @@ pub enum Command {
     Check,
     /// Fetch a source (by id or URL) and show the items it would give; stores nothing.
     Preview { target: String },
+    /// The feed list: show, add, remove, import and export sources.
+    Feeds {
+        #[command(subcommand)]
+        action: FeedsCommand,
+    },
     /// The Telegram channel's queue: status, or push a backlog on purpose.
     Telegram {
         #[command(subcommand)]
@@ -84,6 +89,40 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Every source with its health: from the running daemon when there is
+    /// one, else from the store.
+    List,
+    /// Fetch URL, show what it would harvest, and append it to the file.
+    Add {
+        url: String,
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        /// e.g. 10m
+        #[arg(long)]
+        interval: Option<String>,
+        /// Topic ids every item of the source belongs to, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        topics: Vec<String>,
+        /// Show, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove a source from the file (its items stay in the store).
+    Remove { id: String },
+    /// Add every feed of an OPML file that is not listed yet.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the sources as OPML 2.0.
+    Export,
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,6 +192,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Preview { target } => cmd_preview(&config, &target).await,
         Command::Classify { explain } => cmd_classify(&config, explain),
         Command::Telegram { action } => cmd_telegram(&config, action).await,
+        Command::Feeds { action } => crate::cli_feeds::run(&config, action).await,
         Command::Export => cmd_export(&config),
         Command::Import { file } => cmd_import(&config, &file).await,
         Command::Demo { .. } => unreachable!("handled above"),
@@ -337,24 +377,25 @@ fn cmd_check(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
-    let source = match config.source(target) {
-        Some(s) => s.clone(),
-        None => {
-            let url = Url::parse(target)
-                .with_context(|| format!("{target:?} is neither a source id nor a URL"))?;
-            SourceConfig {
-                id: "preview".into(),
-                name: url.host_str().unwrap_or("preview").to_string(),
-                url,
-                kind: SourceKind::Auto,
-                interval: config.fetch.interval,
-                timeout: config.fetch.timeout,
-                scrape: None,
-                topics: Vec::new(),
-            }
-        }
-    };
+/// A source for a bare URL, with the configured defaults.
+pub fn adhoc_source(config: &Config, id: &str, url: Url) -> SourceConfig {
+    SourceConfig {
+        id: id.into(),
+        name: url.host_str().unwrap_or(id).to_string(),
+        url,
+        kind: SourceKind::Auto,
+        interval: config.fetch.interval,
+        timeout: config.fetch.timeout,
+        scrape: None,
+        topics: Vec::new(),
+    }
+}
+
+/// Fetch a source once, unconditionally, and harvest it; stores nothing.
+pub async fn fetch_and_harvest(
+    config: &Config,
+    source: &SourceConfig,
+) -> anyhow::Result<source::Harvest> {
     let fetcher = Fetcher::new(&config.fetch)?;
     let body = match fetcher
         .fetch(&source.url, &Validators::default(), source.timeout)
@@ -363,8 +404,28 @@ async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
         Fetched::Body(b) => b,
         Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
     };
-    let tz = config.fetch.timezone;
-    let harvest = source::harvest(&source, &body, tz)?;
+    Ok(source::harvest(source, &body, config.fetch.timezone)?)
+}
+
+async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
+    let source = match config.source(target) {
+        Some(s) => s.clone(),
+        None => {
+            let url = Url::parse(target)
+                .with_context(|| format!("{target:?} is neither a source id nor a URL"))?;
+            adhoc_source(config, "preview", url)
+        }
+    };
+    let harvest = fetch_and_harvest(config, &source).await?;
+    print_harvest(config, &source, &harvest)
+}
+
+/// Print what a harvest gave, as `preview` and `feeds add` show it.
+pub fn print_harvest(
+    config: &Config,
+    source: &SourceConfig,
+    harvest: &source::Harvest,
+) -> anyhow::Result<()> {
     let classifier = daemon::classifier_for(config)?;
     let mut out = std::io::stdout().lock();
     writeln!(

@@ -19,14 +19,17 @@
 
 pub mod classify;
 pub mod cli;
+pub mod cli_feeds;
 pub mod config;
 pub mod daemon;
 pub mod demo;
+pub mod feeds_edit;
 pub mod fetch;
 pub mod health;
 pub mod item;
 pub mod metrics;
 pub mod notify;
+pub mod opml;
 pub mod publish;
 pub mod source;
 pub mod status;

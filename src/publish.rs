@@ -5,3 +5,4 @@ pub mod atom;
 pub mod http;
 pub mod json_feed;
 pub mod rss;
+pub mod status_page;

@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::daemon::Live;
 use crate::metrics::Metrics;
 use crate::publish::rss::{self, FeedMeta};
-use crate::publish::{atom, json_feed};
+use crate::publish::{atom, json_feed, status_page};
 use crate::status::{self, StatusReport};
 use crate::store::{Filter, Store};
 
@@ -122,6 +122,9 @@ impl IntoResponse for AppError {
 pub fn router(state: AppState) -> Router {
     let admin = state.admin_token.is_some();
     let r = Router::new()
+        .route("/", get(status_page))
+        .route("/feed.xsl", get(feed_xsl))
+        .route("/opml.xml", get(opml_xml))
         .route("/feed.xml", get(unified_rss))
         .route("/feed.atom", get(unified_atom))
         .route("/feed.json", get(unified_json))
@@ -222,6 +225,153 @@ async fn source_feed(
 ) -> Result<Response, AppError> {
     let (id, format) = Format::split(&file).ok_or(AppError::NotFound)?;
     feed_response(&st, Filter::Source(id.to_string()), format, &headers)
+}
+
+/// The status page: server-rendered, Vietnamese, no JavaScript.
+async fn status_page(State(st): State<AppState>) -> Result<Response, AppError> {
+    let html = status_page::render(&status_view(&st)?);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        html,
+    )
+        .into_response())
+}
+
+const FEED_XSL: &str = include_str!("feed.xsl");
+
+async fn feed_xsl() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/xsl; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FEED_XSL,
+    )
+        .into_response()
+}
+
+/// The source list as OPML 2.0, as `tinkhac feeds export` prints it.
+async fn opml_xml(State(st): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")],
+        crate::opml::export_config(&st.config()),
+    )
+        .into_response()
+}
+
+/// Every feed a subscriber can take.
+pub fn feed_links(config: &Config) -> Vec<status_page::FeedLink> {
+    let base = config.server.base_url.as_str().trim_end_matches('/');
+    let link = |label: String, path: String, format: &str| status_page::FeedLink {
+        label,
+        url: format!("{base}{path}"),
+        format: format.to_string(),
+    };
+    let mut out = vec![
+        link("Tất cả tin".into(), "/feed.xml".into(), "RSS"),
+        link("Tất cả tin".into(), "/feed.atom".into(), "Atom"),
+        link("Tất cả tin".into(), "/feed.json".into(), "JSON Feed"),
+    ];
+    for t in &config.topics {
+        out.push(link(
+            format!("Chủ đề: {}", t.name),
+            format!("/topics/{}.xml", t.id),
+            "RSS",
+        ));
+    }
+    for s in &config.sources {
+        out.push(link(
+            format!("Nguồn: {}", s.name),
+            format!("/sources/{}.xml", s.id),
+            "RSS",
+        ));
+    }
+    out.push(link("Danh sách nguồn".into(), "/opml.xml".into(), "OPML"));
+    out
+}
+
+fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
+    let config = st.config();
+    let r = st.report();
+    let tz = config.fetch.timezone;
+    let local = |d: DateTime<Utc>| d.with_timezone(&tz);
+    let sources = r
+        .sources
+        .into_iter()
+        .map(|s| status_page::SourceRow {
+            kind: match s.kind.as_str() {
+                "html auto" => "html (tự nhận diện)".into(),
+                "html selectors" => "html (bộ chọn CSS)".into(),
+                "auto" => "tự nhận diện".into(),
+                other => other.to_string(),
+            },
+            health: match s.health.as_str() {
+                "new" => status_page::Health::New,
+                "failing" => status_page::Health::Failing,
+                "broken" => status_page::Health::Broken,
+                _ => status_page::Health::Ok,
+            },
+            last_success: s.last_success.map(local),
+            next_poll: s.next_poll.map(local),
+            id: s.id,
+            name: s.name,
+            url: s.url,
+            health_note: s.health_note,
+            last_error: s.last_error,
+            consecutive_failures: s.consecutive_failures,
+            items_last_poll: s.items_last_poll,
+            interval: s.interval,
+        })
+        .collect();
+    let channel = r.telegram.map(|c| status_page::ChannelRow {
+        chat_id: c.chat_id,
+        mode: c.mode,
+        paused_reason: c.paused_reason,
+        queue: c.queue,
+        set_aside: c.set_aside,
+        sent: c.sent,
+        last_sent_at: c.last_sent_at.map(local),
+        last_sent_title: c.last_sent_title,
+    });
+    let topic_name = |id: &String| {
+        config
+            .topics
+            .iter()
+            .find(|t| &t.id == id)
+            .map_or_else(|| id.clone(), |t| t.name.clone())
+    };
+    let latest = st
+        .store
+        .latest(&Filter::All, 30)?
+        .into_iter()
+        .map(|i| status_page::ItemRow {
+            source_name: i
+                .sources
+                .first()
+                .and_then(|id| config.source(id))
+                .map_or_else(
+                    || i.sources.first().cloned().unwrap_or_default(),
+                    |s| s.name.clone(),
+                ),
+            topics: i.topics.iter().map(topic_name).collect(),
+            title: i.title,
+            link: i.link,
+            published: i.published,
+        })
+        .collect();
+    Ok(status_page::StatusView {
+        title: r.title,
+        generated_at: local(r.generated_at),
+        version: r.version,
+        config_error: r.config_error,
+        sources,
+        channel,
+        latest,
+        feeds: feed_links(&config),
+    })
 }
 
 /// 200 while the store is open; `status` is "degraded" when a source is
@@ -403,6 +553,13 @@ fn feed_response(
     req: &HeaderMap,
 ) -> Result<Response, AppError> {
     let r = rendered(st, filter, format)?;
+    // A browser (it asks for HTML) gets the RSS as application/xml, the one
+    // type it applies the xml-stylesheet to; feed readers get the RSS type.
+    let browser = format == Format::Rss
+        && req
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
     let last_modified = r
         .last_modified
         .format("%a, %d %b %Y %H:%M:%S GMT")
@@ -410,7 +567,11 @@ fn feed_response(
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(r.content_type),
+        HeaderValue::from_static(if browser {
+            "application/xml; charset=utf-8"
+        } else {
+            r.content_type
+        }),
     );
     headers.insert(
         header::ETAG,
@@ -420,7 +581,10 @@ fn feed_response(
         header::LAST_MODIFIED,
         HeaderValue::from_str(&last_modified).expect("ascii date"),
     );
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Accept"),
+    );
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),

@@ -191,3 +191,249 @@ fn without_an_admin_token_no_endpoint_changes_state() {
         server.await.unwrap().unwrap();
     });
 }
+
+fn tinkhac(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+async fn tinkhac_async(config: std::path::PathBuf, args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        tinkhac(&config, &a)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_add_remove_import_export_keep_the_admins_file() {
+    let portal = TestPortal::start().await;
+    // Start from the shipped, commented feeds.toml.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feeds.toml");
+    let shipped = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml"),
+    )
+    .unwrap();
+    std::fs::write(&path, &shipped).unwrap();
+    let url = portal
+        .url(&portal.path_of("thuynguyen-tin-tuc.html"))
+        .to_string();
+
+    let dry = tinkhac_async(
+        path.clone(),
+        vec![
+            "feeds".into(),
+            "add".into(),
+            url.clone(),
+            "--name".into(),
+            "Phường Thủy Nguyên".into(),
+            "--dry-run".into(),
+        ],
+    )
+    .await;
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        out.contains("6 items as html") && out.contains("(dry run)"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        shipped,
+        "a dry run writes nothing"
+    );
+
+    let add = tinkhac_async(
+        path.clone(),
+        vec![
+            "feeds".into(),
+            "add".into(),
+            url.clone(),
+            "--name".into(),
+            "Phường Thủy Nguyên".into(),
+            "--interval".into(),
+            "20m".into(),
+            "--topics".into(),
+            "giao-duc".into(),
+        ],
+    )
+    .await;
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let edited = std::fs::read_to_string(&path).unwrap();
+    // Every original line survives, in order; the new source is valid.
+    let mut rest = edited.lines();
+    for line in shipped.lines() {
+        assert!(rest.any(|l| l == line), "lost or moved: {line}");
+    }
+    let cfg = tinkhac::config::Config::load(&path).unwrap();
+    let s = cfg
+        .source("phuong-thuy-nguyen")
+        .expect("the new source, with a slug id");
+    assert_eq!(s.interval, Duration::from_secs(1200));
+    assert_eq!(s.topics, ["giao-duc"]);
+
+    let dup = tinkhac_async(
+        path.clone(),
+        vec!["feeds".into(), "add".into(), url.clone()],
+    )
+    .await;
+    assert!(!dup.status.success());
+    assert!(
+        String::from_utf8_lossy(&dup.stderr).contains("already"),
+        "{}",
+        String::from_utf8_lossy(&dup.stderr)
+    );
+
+    let export = tinkhac_async(path.clone(), vec!["feeds".into(), "export".into()]).await;
+    let opml = String::from_utf8(export.stdout).unwrap();
+    assert!(
+        opml.contains("<opml version=\"2.0\">") && opml.contains(&url.replace('&', "&amp;")),
+        "{opml}"
+    );
+
+    let rm = tinkhac_async(
+        path.clone(),
+        vec!["feeds".into(), "remove".into(), "phuong-thuy-nguyen".into()],
+    )
+    .await;
+    assert!(
+        rm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rm.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        shipped,
+        "add then remove gives the file back"
+    );
+
+    // Import the export into the original file: only the missing source comes in.
+    let opml_path = dir.path().join("nguon.opml");
+    std::fs::write(&opml_path, &opml).unwrap();
+    let imp = tinkhac_async(
+        path.clone(),
+        vec![
+            "feeds".into(),
+            "import".into(),
+            opml_path.to_string_lossy().into(),
+        ],
+    )
+    .await;
+    assert!(
+        imp.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imp.stderr)
+    );
+    let out = String::from_utf8_lossy(&imp.stdout);
+    assert!(out.contains("1 added"), "{out}");
+    let cfg = tinkhac::config::Config::load(&path).unwrap();
+    assert_eq!(
+        cfg.sources.len(),
+        tinkhac::config::Config::load(std::path::Path::new(&format!(
+            "{}/feeds.toml",
+            env!("CARGO_MANIFEST_DIR")
+        )))
+        .unwrap()
+        .sources
+        .len()
+            + 1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_list_asks_the_running_daemon_and_the_status_page_shows_it() {
+    let portal = TestPortal::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = support::config(&format!(
+        "[[source]]\nid = \"hp-giao-duc\"\nname = \"Giáo dục <b>&</b>\"\nurl = \"{}\"\n\n[[source]]\nid = \"mat\"\nurl = \"{}\"\n",
+        portal.url(&portal.path_of("hp-danh-muc-giao-duc.html")),
+        portal.url(&portal.path_of("hp-tin-khac-mat.html")),
+    ));
+    let text = std::fs::read_to_string(&cfg.path).unwrap().replace(
+        "listen = \"127.0.0.1:0\"",
+        &format!("listen = \"127.0.0.1:{port}\""),
+    );
+    std::fs::write(&cfg.path, text).unwrap();
+    let mut d = Daemon::start(&cfg.path, &[]);
+    d.wait_log("poll failed", 1, Duration::from_secs(60)).await;
+    d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
+
+    let out = tinkhac_async(cfg.path.clone(), vec!["feeds".into(), "list".into()]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("from the running daemon"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("hp-giao-duc") && l.contains(" ok ") && l.contains(" 12 ")),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("mat") && l.contains("failing")),
+        "{table}"
+    );
+    assert!(table.contains("no items found"), "{table}");
+
+    let page = reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap();
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("lang=\"vi\""));
+    assert!(
+        html.contains("Giáo dục &lt;b&gt;&amp;&lt;/b&gt;"),
+        "portal and admin text is escaped"
+    );
+    assert!(!html.contains("<script"), "no JavaScript");
+    for link in [
+        "/feed.xml",
+        "/feed.atom",
+        "/feed.json",
+        "/opml.xml",
+        "/sources/mat.xml",
+    ] {
+        assert!(html.contains(link), "how to subscribe lists {link}");
+    }
+    d.signal("TERM");
+    let (exit, _) = d.wait().await;
+    assert!(exit.success());
+
+    // With the daemon gone, the store answers.
+    let out = tinkhac_async(cfg.path.clone(), vec!["feeds".into(), "list".into()]).await;
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("from the store"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("hp-giao-duc") && l.contains(" 12 ")),
+        "{table}"
+    );
+}

@@ -2,6 +2,7 @@
 //! real binary. No live network.
 
 mod admin;
+mod browser;
 mod classify;
 mod cli;
 mod fetching;

@@ -1,0 +1,226 @@
+//! `tinkhac feeds …`: the admin's view and edits of the feed list.
+//!
+//! Edits go through `feeds_edit` (comments and formatting survive), are
+//! validated as a whole configuration before anything is written, and are
+//! written atomically (a temporary file renamed over the old one). A running
+//! daemon notices the change and applies it by itself. `feeds list` asks the
+//! running daemon over its loopback HTTP, because sled lets one process hold
+//! the store; with no daemon it reads the store itself.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use url::Url;
+
+use crate::cli::{adhoc_source, fetch_and_harvest, print_harvest, FeedsCommand};
+use crate::config::Config;
+use crate::feeds_edit::{self, NewSource};
+use crate::status::{self, StatusReport};
+use crate::store::Store;
+
+pub async fn run(config: &Config, action: FeedsCommand) -> anyhow::Result<()> {
+    match action {
+        FeedsCommand::List => list(config).await,
+        FeedsCommand::Add {
+            url,
+            id,
+            name,
+            interval,
+            topics,
+            dry_run,
+        } => add(config, &url, id, name, interval, topics, dry_run).await,
+        FeedsCommand::Remove { id } => remove(config, &id),
+        FeedsCommand::Import { file, dry_run } => import(config, &file, dry_run),
+        FeedsCommand::Export => {
+            print!("{}", crate::opml::export_config(config));
+            Ok(())
+        }
+    }
+}
+
+/// The daemon's own report, if one answers on the configured address.
+async fn ask_daemon(config: &Config) -> Option<StatusReport> {
+    if config.server.listen.port() == 0 {
+        return None;
+    }
+    let mut addr = config.server.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .ok()?;
+    let resp = client
+        .get(format!("http://{addr}/status.json"))
+        .send()
+        .await
+        .ok()?;
+    resp.json::<StatusReport>().await.ok()
+}
+
+async fn list(config: &Config) -> anyhow::Result<()> {
+    let (report, from) = match ask_daemon(config).await {
+        Some(r) => (r, "the running daemon"),
+        None => {
+            let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
+            let r = status::report(config, &store, &Default::default(), None, None);
+            (r, "the store (no daemon answered)")
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{} sources, from {from}", report.sources.len())?;
+    writeln!(
+        out,
+        "{:<22} {:<8} {:<15} {:<7} {:<17} {:>5} {:>5}  NAME / LAST ERROR",
+        "ID", "HEALTH", "KIND", "EVERY", "LAST SUCCESS", "FAILS", "ITEMS"
+    )?;
+    let tz = config.fetch.timezone;
+    for s in &report.sources {
+        let last = s
+            .last_success
+            .map(|d| d.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string())
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{:<22} {:<8} {:<15} {:<7} {:<17} {:>5} {:>5}  {}",
+            s.id,
+            s.health,
+            s.kind,
+            s.interval,
+            last,
+            s.consecutive_failures,
+            s.items_last_poll,
+            s.name
+        )?;
+        if let Some(e) = &s.last_error {
+            writeln!(out, "{:<22} └ {e}", "")?;
+        }
+    }
+    if let Some(e) = &report.config_error {
+        writeln!(out, "\nthe daemon refused the last edit of the file: {e}")?;
+    }
+    Ok(())
+}
+
+/// Validate the edited text as a whole configuration, then replace the file.
+fn write_config(path: &Path, text: &str) -> anyhow::Result<Config> {
+    let cfg = Config::parse(text, path)
+        .map_err(|e| anyhow::anyhow!("the edit would break the file: {e}"))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).context("cannot write next to the configuration")?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .context("cannot replace the configuration")?;
+    Ok(cfg)
+}
+
+async fn add(
+    config: &Config,
+    url: &str,
+    id: Option<String>,
+    name: Option<String>,
+    interval: Option<String>,
+    topics: Vec<String>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let parsed = Url::parse(url).with_context(|| format!("{url:?} is not a URL"))?;
+    let text = std::fs::read_to_string(&config.path)?;
+    let taken: Vec<String> = config.sources.iter().map(|s| s.id.clone()).collect();
+    let name = name.unwrap_or_else(|| parsed.host_str().unwrap_or("nguồn mới").to_string());
+    let id = id.unwrap_or_else(|| feeds_edit::slug_id(&name, &taken));
+    // Show what it would harvest before anything is written.
+    let src = adhoc_source(config, &id, parsed.clone());
+    match fetch_and_harvest(config, &src).await {
+        Ok(h) => print_harvest(config, &src, &h)?,
+        Err(e) => {
+            eprintln!("warning: {e:#}");
+            anyhow::ensure!(
+                dry_run,
+                "not added: tinkhac could not read anything at {url}"
+            );
+        }
+    }
+    let new = NewSource {
+        id: id.clone(),
+        name,
+        url: parsed.to_string(),
+        interval,
+        topics,
+        kind: None,
+    };
+    let edited = feeds_edit::add_source(&text, &new)?;
+    if dry_run {
+        Config::parse(&edited, &config.path)
+            .map_err(|e| anyhow::anyhow!("the edit would break the file: {e}"))?;
+        println!(
+            "\n(dry run) would add source {id:?} to {}",
+            config.path.display()
+        );
+    } else {
+        write_config(&config.path, &edited)?;
+        println!(
+            "\nadded source {id:?} to {}; a running daemon picks it up by itself",
+            config.path.display()
+        );
+    }
+    Ok(())
+}
+
+fn remove(config: &Config, id: &str) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&config.path)?;
+    let edited = feeds_edit::remove_source(&text, id)?;
+    write_config(&config.path, &edited)?;
+    println!("removed source {id:?}; its items stay in the store and the feeds");
+    Ok(())
+}
+
+fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+    let xml =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let found = crate::opml::import(&xml)?;
+    let mut text = std::fs::read_to_string(&config.path)?;
+    let mut taken: Vec<String> = config.sources.iter().map(|s| s.id.clone()).collect();
+    let (mut added, mut skipped) = (0, 0);
+    for o in found {
+        let id = feeds_edit::slug_id(&o.title, &taken);
+        let new = NewSource {
+            id: id.clone(),
+            name: o.title.clone(),
+            url: o.xml_url.clone(),
+            interval: None,
+            topics: Vec::new(),
+            kind: None,
+        };
+        match feeds_edit::add_source(&text, &new) {
+            Ok(t) => {
+                text = t;
+                taken.push(id.clone());
+                added += 1;
+                println!("  + {id:<24} {}", o.xml_url);
+            }
+            Err(e) => {
+                skipped += 1;
+                println!("  = {:<24} {} ({e})", "", o.xml_url);
+            }
+        }
+    }
+    if dry_run {
+        Config::parse(&text, &config.path)
+            .map_err(|e| anyhow::anyhow!("the import would break the file: {e}"))?;
+        println!("(dry run) {added} would be added, {skipped} skipped");
+    } else if added > 0 {
+        write_config(&config.path, &text)?;
+        println!("{added} added, {skipped} skipped");
+    } else {
+        println!("nothing to add, {skipped} skipped");
+    }
+    Ok(())
+}
