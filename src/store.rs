@@ -130,6 +130,8 @@ pub struct Incoming {
 pub struct PollWrite {
     pub new: usize,
     pub already_known: usize,
+    /// Known items now also listed by this source.
+    pub merged: usize,
     pub queued: usize,
 }
 
@@ -260,7 +262,12 @@ impl Store {
         // Pages list newest first: reversing before a stable sort keeps undated
         // items in that order too.
         let mut ordered: Vec<&Incoming> = incoming.iter().rev().collect();
-        ordered.sort_by_key(|i| i.harvested.published.map(|d| d.timestamp_millis()));
+        // Undated items are dated now, so they come last.
+        ordered.sort_by_key(|i| {
+            i.harvested
+                .published
+                .map_or(i64::MAX, |d| d.timestamp_millis())
+        });
         let state_bytes = serde_json::to_vec(state).expect("state serialises");
 
         let result = (
@@ -286,6 +293,7 @@ impl Store {
                         w.already_known += 1;
                         let mut item: Item = serde_json::from_slice(&bytes).map_err(abort)?;
                         if !item.sources.iter().any(|s| s == source_id) {
+                            w.merged += 1;
                             item.sources.push(source_id.to_string());
                             items.insert(
                                 inc.id.as_bytes(),
@@ -330,7 +338,9 @@ impl Store {
             Err(TransactionError::Storage(e)) => return Err(Error::Sled(e)),
         };
         self.db.flush_async().await?;
-        if w.new > 0 || w.already_known > 0 {
+        // Only a change of the items moves the generation (and makes the
+        // feeds render again).
+        if w.new > 0 || w.merged > 0 {
             self.changes.send_modify(|g| *g += 1);
         }
         Ok(w)

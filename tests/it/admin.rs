@@ -9,7 +9,7 @@ use tinkhac::daemon::{poll_all, Poller};
 use tinkhac::health::{self, Health};
 use tinkhac::store::Store;
 
-use crate::support::{self, Daemon, TestPortal};
+use crate::support::{self, tinkhac_async, Daemon, TestPortal};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redesigned_page_is_broken_once_and_recovers_once() {
@@ -192,25 +192,6 @@ fn without_an_admin_token_no_endpoint_changes_state() {
     });
 }
 
-fn tinkhac(config: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-async fn tinkhac_async(config: std::path::PathBuf, args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        tinkhac(&config, &a)
-    })
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn feeds_add_remove_import_export_keep_the_admins_file() {
     let portal = TestPortal::start().await;
@@ -226,7 +207,7 @@ async fn feeds_add_remove_import_export_keep_the_admins_file() {
         .url(&portal.path_of("thuynguyen-tin-tuc.html"))
         .to_string();
 
-    let dry = tinkhac_async(
+    let dry = tinkhac_async::<String>(
         path.clone(),
         vec![
             "feeds".into(),
@@ -254,7 +235,7 @@ async fn feeds_add_remove_import_export_keep_the_admins_file() {
         "a dry run writes nothing"
     );
 
-    let add = tinkhac_async(
+    let add = tinkhac_async::<String>(
         path.clone(),
         vec![
             "feeds".into(),
@@ -287,7 +268,7 @@ async fn feeds_add_remove_import_export_keep_the_admins_file() {
     assert_eq!(s.interval, Duration::from_secs(1200));
     assert_eq!(s.topics, ["giao-duc"]);
 
-    let dup = tinkhac_async(
+    let dup = tinkhac_async::<String>(
         path.clone(),
         vec!["feeds".into(), "add".into(), url.clone()],
     )
@@ -299,14 +280,14 @@ async fn feeds_add_remove_import_export_keep_the_admins_file() {
         String::from_utf8_lossy(&dup.stderr)
     );
 
-    let export = tinkhac_async(path.clone(), vec!["feeds".into(), "export".into()]).await;
+    let export = tinkhac_async::<String>(path.clone(), vec!["feeds".into(), "export".into()]).await;
     let opml = String::from_utf8(export.stdout).unwrap();
     assert!(
         opml.contains("<opml version=\"2.0\">") && opml.contains(&url.replace('&', "&amp;")),
         "{opml}"
     );
 
-    let rm = tinkhac_async(
+    let rm = tinkhac_async::<String>(
         path.clone(),
         vec!["feeds".into(), "remove".into(), "phuong-thuy-nguyen".into()],
     )
@@ -325,7 +306,7 @@ async fn feeds_add_remove_import_export_keep_the_admins_file() {
     // Import the export into the original file: only the missing source comes in.
     let opml_path = dir.path().join("nguon.opml");
     std::fs::write(&opml_path, &opml).unwrap();
-    let imp = tinkhac_async(
+    let imp = tinkhac_async::<String>(
         path.clone(),
         vec![
             "feeds".into(),
@@ -377,7 +358,7 @@ async fn feeds_list_asks_the_running_daemon_and_the_status_page_shows_it() {
     d.wait_log("poll failed", 1, Duration::from_secs(60)).await;
     d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
 
-    let out = tinkhac_async(cfg.path.clone(), vec!["feeds".into(), "list".into()]).await;
+    let out = tinkhac_async::<String>(cfg.path.clone(), vec!["feeds".into(), "list".into()]).await;
     assert!(
         out.status.success(),
         "{}",
@@ -427,7 +408,7 @@ async fn feeds_list_asks_the_running_daemon_and_the_status_page_shows_it() {
     assert!(exit.success());
 
     // With the daemon gone, the store answers.
-    let out = tinkhac_async(cfg.path.clone(), vec!["feeds".into(), "list".into()]).await;
+    let out = tinkhac_async::<String>(cfg.path.clone(), vec!["feeds".into(), "list".into()]).await;
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("from the store"), "{table}");
     assert!(

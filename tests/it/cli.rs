@@ -3,27 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::support::{self, TestPortal};
-
-fn tinkhac(config: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tinkhac"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "tinkhac=info")
-        .output()
-        .expect("the binary runs")
-}
-
-/// Run the binary off the async runtime, so the test's servers keep serving.
-async fn tinkhac_async(
-    config: std::path::PathBuf,
-    args: &'static [&'static str],
-) -> std::process::Output {
-    tokio::task::spawn_blocking(move || tinkhac(&config, args))
-        .await
-        .unwrap()
-}
+use crate::support::{self, tinkhac, TestPortal};
 
 #[test]
 fn a_bad_config_exits_2_naming_file_line_and_column() {
@@ -60,7 +40,7 @@ async fn once_exits_1_when_a_source_fails_and_keeps_the_others() {
         "[[source]]\nid = \"hp-giao-duc\"\nurl = \"{}\"\n",
         portal.url(&portal.path_of("hp-danh-muc-giao-duc.html"))
     ));
-    let out = tinkhac_async(good.path.clone(), &["once"]).await;
+    let out = support::tinkhac_async(good.path.clone(), vec!["once"]).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -73,7 +53,7 @@ async fn once_exits_1_when_a_source_fails_and_keeps_the_others() {
         portal.url(&portal.path_of("hp-danh-muc-giao-duc.html")),
         portal.url("/e500")
     ));
-    let out = tinkhac_async(mixed.path.clone(), &["once"]).await;
+    let out = support::tinkhac_async(mixed.path.clone(), vec!["once"]).await;
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -81,7 +61,7 @@ async fn once_exits_1_when_a_source_fails_and_keeps_the_others() {
         "{stdout}"
     );
     // The good source still counts.
-    let feed = tinkhac_async(mixed.path.clone(), &["feed"]).await;
+    let feed = support::tinkhac_async(mixed.path.clone(), vec!["feed"]).await;
     assert!(feed.status.success());
     let xml = String::from_utf8_lossy(&feed.stdout);
     assert_eq!(xml.matches("<item>").count(), 12, "{xml}");
@@ -134,7 +114,7 @@ async fn run_holds_the_store_serves_and_stops_cleanly_on_sigterm() {
     assert!(listen_line.contains("addr=127.0.0.1:"), "{listen_line}");
 
     // A second process on the same store gets a clear error, not a panic.
-    let second = tinkhac_async(cfg.path.clone(), &["once"]).await;
+    let second = support::tinkhac_async(cfg.path.clone(), vec!["once"]).await;
     assert_eq!(second.status.code(), Some(1));
     let err = String::from_utf8_lossy(&second.stderr);
     assert!(err.contains("in use by another tinkhac process"), "{err}");
@@ -157,7 +137,7 @@ async fn run_holds_the_store_serves_and_stops_cleanly_on_sigterm() {
     );
 
     // Everything it stored is there after the stop.
-    let feed = tinkhac_async(cfg.path.clone(), &["feed"]).await;
+    let feed = support::tinkhac_async(cfg.path.clone(), vec!["feed"]).await;
     assert!(
         feed.status.success(),
         "{}",
@@ -199,7 +179,7 @@ async fn preview_shows_items_and_keys_without_storing() {
         "[[source]]\nid = \"tn\"\nurl = \"{}\"\n",
         portal.url(&portal.path_of("thuynguyen-tin-tuc.html"))
     ));
-    let out = tinkhac_async(cfg.path.clone(), &["preview", "tn"]).await;
+    let out = support::tinkhac_async(cfg.path.clone(), vec!["preview", "tn"]).await;
     assert!(
         out.status.success(),
         "{}",

@@ -337,3 +337,25 @@ impl Daemon {
         (status, log)
     }
 }
+
+/// Run the binary once with `--config` and `args`.
+pub fn tinkhac<S: AsRef<std::ffi::OsStr>>(config: &Path, args: &[S]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "tinkhac=info")
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .output()
+        .expect("the binary runs")
+}
+
+/// The same, off the async runtime, so the test's servers keep serving.
+pub async fn tinkhac_async<S: AsRef<std::ffi::OsStr> + Send + Sync + 'static>(
+    config: PathBuf,
+    args: Vec<S>,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || tinkhac(&config, &args))
+        .await
+        .unwrap()
+}
