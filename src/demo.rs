@@ -290,11 +290,13 @@ pub async fn run(
         None => Ok(()),
         Some(listener) => {
             println!("\n== Serving (Ctrl-C to stop):");
-            println!("  unified feed:  http://{served_at}/feed.xml");
+            println!("  status page:   http://{served_at}/");
+            println!("  unified feed:  http://{served_at}/feed.xml  (also .atom, .json)");
             for t in &config.topics {
                 println!("  topic feed:    http://{served_at}/topics/{}.xml", t.id);
             }
             println!("  health:        http://{served_at}/healthz");
+            println!("  metrics:       http://{served_at}/metrics");
             let stop = crate::cli::shutdown_on_signals();
             let s = stop.clone();
             let d = shutdown.clone();
