@@ -67,21 +67,31 @@ fn is_tracking_param(name: &str) -> bool {
 
 /// The canonical form of an article link: scheme and host lower-cased (the
 /// URL parser does that, and drops default ports), fragment dropped, tracking
-/// parameters dropped, every other query parameter kept in its order
-/// (`chi-tiet?id=55021` names an article).
+/// parameters dropped. Every other query parameter is kept as written, in its
+/// order and its own encoding (`chi-tiet?id=55021` names an article, and a
+/// bare `?123` must stay bare), so a link without tracking parameters keeps
+/// its query byte for byte.
 pub fn canonical_link(url: &Url) -> Url {
     let mut u = url.clone();
     u.set_fragment(None);
-    if u.query().is_some() {
-        let kept: Vec<(String, String)> = u
-            .query_pairs()
-            .filter(|(k, _)| !is_tracking_param(k))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+    if let Some(query) = u.query() {
+        let segments: Vec<&str> = query.split('&').filter(|s| !s.is_empty()).collect();
+        let kept: Vec<&str> = segments
+            .iter()
+            .copied()
+            .filter(|seg| {
+                let key = url::form_urlencoded::parse(seg.as_bytes())
+                    .next()
+                    .map(|(k, _)| k.into_owned())
+                    .unwrap_or_default();
+                !is_tracking_param(&key)
+            })
             .collect();
         if kept.is_empty() {
             u.set_query(None);
-        } else {
-            u.query_pairs_mut().clear().extend_pairs(kept);
+        } else if kept.len() != segments.len() || segments.len() != query.split('&').count() {
+            let q = kept.join("&");
+            u.set_query(Some(&q));
         }
     }
     u
@@ -133,8 +143,18 @@ mod tests {
         );
         assert_eq!(
             canon("https://x.vn/a?p=2&gclid=1&q=tin%20kh%C3%A1c"),
-            "https://x.vn/a?p=2&q=tin+kh%C3%A1c"
+            "https://x.vn/a?p=2&q=tin%20kh%C3%A1c"
         );
+        // Queries without tracking parameters are kept as written.
+        assert_eq!(
+            canon("https://x.vn/chi-tiet?123"),
+            "https://x.vn/chi-tiet?123"
+        );
+        assert_eq!(
+            canon("https://x.vn/s?q=a%20b&&x=1"),
+            "https://x.vn/s?q=a%20b&x=1"
+        );
+        assert_eq!(canon("https://x.vn/a?utm_source=zalo"), "https://x.vn/a");
     }
 
     #[test]
