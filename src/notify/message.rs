@@ -41,6 +41,30 @@ impl Parts {
 /// The label of the link line.
 const READ_MORE: &str = "Xem chi tiết";
 
+/// The longest byline shown, in UTF-16 units: a source name is an admin's
+/// short label, but nothing stops it being long, and the title and the link
+/// must keep their room.
+const MAX_BYLINE: usize = 256;
+
+/// The longest link the plain form shows, in UTF-16 units; a longer one is
+/// left out of it (a cut link is useless). The HTML form keeps every link in
+/// its `href`, which is not visible text.
+const MAX_PLAIN_LINK: usize = 2048;
+
+/// The parts with the byline and (in the plain form) the link bounded, so
+/// that the fixed lines always leave room for the headline.
+fn bounded(parts: &Parts, plain: bool) -> Parts {
+    Parts {
+        title: parts.title.clone(),
+        teaser: parts.teaser.clone(),
+        byline: cut(&parts.byline, MAX_BYLINE),
+        link: parts
+            .link
+            .clone()
+            .filter(|l| !plain || utf16_len(l) <= MAX_PLAIN_LINK),
+    }
+}
+
 /// Escape text for Telegram's HTML mode.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -65,6 +89,9 @@ fn utf16_len(s: &str) -> usize {
 fn cut(s: &str, budget: usize) -> String {
     if utf16_len(s) <= budget {
         return s.to_string();
+    }
+    if budget == 0 {
+        return String::new();
     }
     let mut used = 0;
     let mut end = 0;
@@ -117,6 +144,7 @@ fn fit(parts: &Parts, plain: bool) -> (String, Option<String>) {
 
 /// The message in Telegram's HTML parse mode.
 pub fn html(parts: &Parts) -> String {
+    let parts = &bounded(parts, false);
     let (title, teaser) = fit(parts, false);
     let mut out = format!("<b>{}</b>\n\n", escape(&title));
     if let Some(t) = teaser {
@@ -133,6 +161,7 @@ pub fn html(parts: &Parts) -> String {
 /// The same message as plain text, sent without a parse mode when Telegram
 /// refuses the HTML one.
 pub fn plain(parts: &Parts) -> String {
+    let parts = &bounded(parts, true);
     let (title, teaser) = fit(parts, true);
     let mut out = format!("{title}\n\n");
     if let Some(t) = teaser {
@@ -226,5 +255,38 @@ mod tests {
         assert!(utf16_len(&visible_text(&m)) <= MAX_UTF16);
         assert!(!m.contains("teaser"));
         assert!(m.contains("</b>") && m.contains("</a>"));
+    }
+
+    #[test]
+    fn a_huge_byline_or_link_still_fits_4096() {
+        let mut p = parts(&"Đ".repeat(5000), Some("teaser"));
+        p.byline = "Cổng TTĐT ".repeat(600);
+        let m = html(&p);
+        assert!(utf16_len(&visible_text(&m)) <= MAX_UTF16);
+        assert!(m.contains("\">Xem chi tiết</a>"), "the link stays");
+        assert!(utf16_len(&plain(&p)) <= MAX_UTF16);
+
+        p.link = Some(format!("https://x.vn/{}", "a".repeat(5000)));
+        let m = html(&p);
+        assert!(utf16_len(&visible_text(&m)) <= MAX_UTF16);
+        assert!(
+            m.contains(p.link.as_deref().unwrap()),
+            "HTML keeps it in href"
+        );
+        let t = plain(&p);
+        assert!(utf16_len(&t) <= MAX_UTF16);
+        assert!(!t.contains("https://x.vn/"), "plain leaves a huge link out");
+    }
+
+    #[test]
+    fn nothing_is_cut_to_a_lone_ellipsis_beyond_the_limit() {
+        // A title that exactly fills the room left by the fixed lines.
+        let mut p = parts("", None);
+        let fixed = visible_len("", None, &bounded(&p, false), false);
+        p.title = "a".repeat(MAX_UTF16 - fixed);
+        assert_eq!(utf16_len(&visible_text(&html(&p))), MAX_UTF16);
+        p.title.push('b');
+        assert!(utf16_len(&visible_text(&html(&p))) <= MAX_UTF16);
+        assert_eq!(cut("abc", 0), "");
     }
 }

@@ -5,6 +5,7 @@ mod admin;
 mod browser;
 mod classify;
 mod cli;
+mod crash;
 mod fetching;
 mod harvest;
 mod pipeline;

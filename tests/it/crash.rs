@@ -1,0 +1,288 @@
+//! The crash harness: the real binary killed with SIGKILL at random moments
+//! while it polls and sends, against the loopback portal and the Bot API
+//! stand-in, then started again.
+//!
+//! Not part of an ordinary `cargo test`: it runs only when
+//! `TINKHAC_CRASH_RUNS` is set (a number of runs, or anything else for 50);
+//! `TINKHAC_CRASH_SEED` replays a run. For example:
+//!
+//! ```sh
+//! TINKHAC_CRASH_RUNS=50 cargo test --release --test it crash -- --nocapture
+//! ```
+//!
+//! After every kill: the daemon starts again on the same store (sled opens).
+//! At the end, after a clean stop: every published item is in the store
+//! (`tinkhac export`) and every education item reached the channel, with at
+//! most one repeat per kill.
+
+use std::os::unix::process::ExitStatusExt;
+use std::time::Duration;
+
+use crate::standin::BotStandIn;
+use crate::support::{self, Daemon, GenItem, TestConfig, TestPortal};
+
+const TOKEN: &str = "123456:CRASH-token_abc";
+const WAIT: Duration = Duration::from_secs(60);
+
+fn edu(n: usize) -> GenItem {
+    GenItem {
+        title: format!("Thông báo tuyển sinh lớp 10 THPT năm học 2026 – 2027, đợt {n}"),
+        summary: format!("Sở Giáo dục và Đào tạo thông báo lịch tuyển sinh đợt {n}."),
+    }
+}
+
+fn other(n: usize) -> GenItem {
+    GenItem {
+        title: format!("Giá cả thị trường dịp Tết ổn định, bản tin số {n}"),
+        summary: "Các mặt hàng thiết yếu không biến động.".into(),
+    }
+}
+
+fn config(portal: &TestPortal, bot: &BotStandIn) -> TestConfig {
+    support::config(&format!(
+        "[[source]]\nid = \"gen\"\nname = \"Sở GD&ĐT\"\nurl = \"{}\"\ninterval = \"1s\"\n\n{}\n[telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\ntimeout = \"3s\"\nmin_interval = \"100ms\"\nper_minute = 100000\n",
+        portal.url("/gen/giao-duc.rss"),
+        support::shipped_topics_toml(),
+        bot.api_url(),
+    ))
+}
+
+/// The headline of each accepted message, in order.
+fn titles(bot: &BotStandIn) -> Vec<String> {
+    bot.sent()
+        .iter()
+        .map(|s| s.text.lines().next().unwrap_or("").to_string())
+        .collect()
+}
+
+fn headline(g: &GenItem) -> String {
+    format!("<b>{}</b>", g.title)
+}
+
+/// Everything the publisher has put in the generated feed, and which of it
+/// the channel must get.
+struct Published {
+    all: Vec<GenItem>,
+    channel: Vec<String>,
+}
+
+impl Published {
+    /// Publish `edu` education items and maybe one other.
+    fn publish(&mut self, portal: &TestPortal, edu_count: usize, with_other: bool) {
+        let mut batch = Vec::new();
+        for _ in 0..edu_count {
+            let g = edu(self.all.len() + batch.len());
+            self.channel.push(headline(&g));
+            batch.push(g);
+        }
+        if with_other {
+            batch.push(other(self.all.len() + batch.len()));
+        }
+        self.all.extend(batch.iter().cloned());
+        portal.publish(batch);
+    }
+}
+
+/// How a run ends.
+#[derive(Debug, Clone, Copy)]
+enum Moment {
+    /// After a random delay from the start (start-up, store opening, polls).
+    Delay(Duration),
+    /// Right after the channel accepted this many more messages, plus a
+    /// small random delay (mid-drain).
+    AfterSends(usize, Duration),
+    /// After the n-th poll of the run, plus a small random delay (between
+    /// storing new items and queueing or sending them).
+    AfterPolls(usize, Duration),
+}
+
+fn runs_wanted() -> Option<usize> {
+    let v = std::env::var("TINKHAC_CRASH_RUNS").ok()?;
+    Some(v.trim().parse().unwrap_or(50))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_random_moments_loses_nothing_and_repeats_at_most_one_per_kill() {
+    let Some(runs) = runs_wanted() else {
+        eprintln!("SKIPPED: set TINKHAC_CRASH_RUNS=50 to run the crash harness");
+        return;
+    };
+    let seed = std::env::var("TINKHAC_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("crash harness: {runs} runs, TINKHAC_CRASH_SEED={seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+
+    let portal = TestPortal::start().await;
+    let bot = BotStandIn::start(TOKEN).await;
+    bot.set_limits(Duration::ZERO, 0);
+    let cfg = config(&portal, &bot);
+    let env = [("TELEGRAM_BOT_TOKEN", TOKEN)];
+    let mut published = Published {
+        all: Vec::new(),
+        channel: Vec::new(),
+    };
+
+    // Prime: the first poll of a new source is its backlog, stored but not
+    // pushed. A clean stop after it.
+    published.publish(&portal, 1, true);
+    published.channel.clear();
+    let mut d = Daemon::start(&cfg.path, &env);
+    d.wait_log(" polled ", 1, WAIT).await;
+    d.signal("TERM");
+    let (status, log) = d.wait().await;
+    assert!(status.success(), "{log:#?}");
+
+    // How many messages had been accepted when each kill happened.
+    let mut sent_at_kill = Vec::new();
+    let mut moments = Vec::new();
+    for run in 0..runs {
+        published.publish(&portal, rng.usize(0..=3), rng.bool());
+        let mut d = Daemon::start(&cfg.path, &env);
+        let moment = match rng.u8(0..3) {
+            0 => Moment::Delay(Duration::from_millis(rng.u64(0..2500))),
+            1 => {
+                // Something to send during this run, then kill mid-drain.
+                published.publish(&portal, rng.usize(1..=4), false);
+                let pending = published.channel.len()
+                    - unique(&titles(&bot))
+                        .iter()
+                        .filter(|t| published.channel.contains(t))
+                        .count();
+                Moment::AfterSends(
+                    rng.usize(1..=pending.max(1)),
+                    Duration::from_millis(rng.u64(0..40)),
+                )
+            }
+            _ => Moment::AfterPolls(rng.usize(1..=3), Duration::from_millis(rng.u64(0..150))),
+        };
+        match moment {
+            Moment::Delay(delay) => tokio::time::sleep(delay).await,
+            Moment::AfterSends(n, delay) => {
+                let before = bot.sent().len();
+                // Polls go on meanwhile; publish more after the first one.
+                d.wait_log(" polled ", 1, WAIT).await;
+                bot.wait_for(before + n, WAIT).await;
+                tokio::time::sleep(delay).await;
+            }
+            Moment::AfterPolls(n, delay) => {
+                d.wait_log(" polled ", 1, WAIT).await;
+                published.publish(&portal, rng.usize(0..=3), rng.bool());
+                d.wait_log(" polled ", n, WAIT).await;
+                tokio::time::sleep(delay).await;
+            }
+        }
+        d.signal("KILL");
+        let (status, log) = d.wait().await;
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "run {run}: the daemon ended on its own before the kill ({moment:?}): {status:?}\n{}",
+            log.join("\n")
+        );
+        sent_at_kill.push(bot.sent().len());
+        moments.push(moment);
+        if let Moment::AfterSends(..) | Moment::AfterPolls(..) = moment {
+            // It got far enough to have opened the store; a kill during a
+            // delay may have landed before, and the next start checks it.
+            assert!(log.iter().any(|l| l.contains(" polled ")), "run {run}");
+        }
+    }
+
+    // The last start: everything arrives, then a clean stop.
+    let mut d = Daemon::start(&cfg.path, &env);
+    d.wait_log(" polled ", 1, WAIT).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let got = titles(&bot);
+        if published.channel.iter().all(|w| got.contains(w)) {
+            break;
+        }
+        let now = tokio::time::Instant::now();
+        assert!(
+            now < deadline,
+            "seed {seed}: not all delivered; missing {:#?}",
+            published
+                .channel
+                .iter()
+                .filter(|w| !got.contains(w))
+                .collect::<Vec<_>>()
+        );
+        bot.wait_for(got.len() + 1, deadline - now).await;
+    }
+    d.signal("TERM");
+    let (status, log) = d.wait().await;
+    assert!(status.success(), "{log:#?}");
+    assert!(log.iter().any(|l| l.contains("store flushed")), "{log:#?}");
+
+    // The store holds every published item.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .arg("--config")
+        .arg(&cfg.path)
+        .arg("export")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let export = String::from_utf8(out.stdout).unwrap();
+    for n in 0..published.all.len() {
+        let link = format!("\"https://so-gddt.test/tin/{n}\"");
+        assert!(
+            export.contains(&link),
+            "seed {seed}: item {n} is not in the store"
+        );
+    }
+    let feed = std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .arg("--config")
+        .arg(&cfg.path)
+        .arg("feed")
+        .output()
+        .unwrap();
+    assert!(feed.status.success(), "{feed:?}");
+
+    // At most one repeat per kill: the repeats accepted between one kill
+    // and the next are that kill's.
+    let got = titles(&bot);
+    let mut seen = std::collections::HashSet::new();
+    let mut repeats_after = vec![0usize; runs + 1];
+    for (i, t) in got.iter().enumerate() {
+        if !seen.insert(t.clone()) {
+            let kill = sent_at_kill.iter().take_while(|&&k| k <= i).count();
+            repeats_after[kill] += 1;
+        }
+    }
+    assert!(published.channel.iter().all(|t| seen.contains(t)));
+    assert_eq!(seen.len(), published.channel.len(), "nothing else was sent");
+    assert_eq!(repeats_after[0], 0, "no repeat before any kill");
+    for (k, &r) in repeats_after.iter().enumerate().skip(1) {
+        assert!(
+            r <= 1,
+            "seed {seed}: {r} repeats after kill {k} ({:?})",
+            moments[k - 1]
+        );
+    }
+    let in_order = unique(&got) == published.channel;
+    let total: usize = repeats_after.iter().sum();
+    eprintln!(
+        "crash harness: seed {seed}, {runs} kills ({} after a delay, {} mid-drain, {} after a poll), \
+         {} items published, {} sent to the channel, {} accepted messages, {total} repeats, \
+         first deliveries in publication order: {in_order}",
+        moments.iter().filter(|m| matches!(m, Moment::Delay(_))).count(),
+        moments.iter().filter(|m| matches!(m, Moment::AfterSends(..))).count(),
+        moments.iter().filter(|m| matches!(m, Moment::AfterPolls(..))).count(),
+        published.all.len(),
+        published.channel.len(),
+        got.len(),
+    );
+}
+
+/// First occurrences, in order.
+fn unique(v: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in v {
+        if !out.contains(t) {
+            out.push(t.clone());
+        }
+    }
+    out
+}

@@ -1,0 +1,347 @@
+//! Property tests: canonical links and the Telegram message builder.
+//!
+//! Case counts are kept modest so `cargo test` stays fast; raise them for a
+//! long run with `PROPTEST_CASES=100000 cargo test --test props`.
+
+use proptest::prelude::*;
+use tinkhac::item::canonical_link;
+use tinkhac::notify::message::{html, plain, visible_text, Parts, MAX_UTF16};
+use url::Url;
+
+fn utf16_len(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
+}
+
+/// The case count: `PROPTEST_CASES` when set, else `default`.
+fn cases(default: u32) -> ProptestConfig {
+    let n = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    ProptestConfig {
+        cases: n,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Canonical links
+
+const TRACKING: &[&str] = &[
+    "utm_source",
+    "utm_medium",
+    "UTM_Campaign",
+    "utm_",
+    "fbclid",
+    "FBCLID",
+    "gclid",
+    "zalo_share",
+    "zarsrc",
+    "Zalo",
+];
+
+const KEPT: &[&str] = &[
+    "id",
+    "p",
+    "q",
+    "page",
+    "ID",
+    "cat",
+    "utm",
+    "fb",
+    "x_utm_source",
+];
+
+fn is_tracking(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.starts_with("utm_") || n.starts_with("zalo") || n == "fbclid" || n == "gclid" || n == "zarsrc"
+}
+
+/// Query values: article ids, Vietnamese text, and characters that need
+/// encoding (`&`, `=`, `#`, `+`, `%`, space).
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{1,8}",
+        "[a-zđêôơư &=#+%/?]{0,12}",
+        any::<String>().prop_map(|s| s.chars().take(8).collect()),
+    ]
+}
+
+fn param() -> impl Strategy<Value = (String, String)> {
+    (
+        prop_oneof![
+            prop::sample::select(TRACKING).prop_map(str::to_string),
+            prop::sample::select(KEPT).prop_map(str::to_string),
+            "[a-z_]{1,6}",
+        ],
+        value(),
+    )
+}
+
+fn article_url() -> impl Strategy<Value = Url> {
+    (
+        prop::sample::select(&["http", "https", "HTTPS"][..]),
+        prop::sample::select(
+            &[
+                "haiphong.gov.vn",
+                "HaiPhong.GOV.vn:443",
+                "x.vn:8080",
+                "danang.gov.vn",
+            ][..],
+        ),
+        "/([a-z0-9-]{1,12}/){0,3}([a-z0-9-]{1,12}\\.html)?",
+        prop::collection::vec(param(), 0..6),
+        prop::option::of("[a-z0-9-]{0,10}"),
+    )
+        .prop_map(|(scheme, host, path, params, fragment)| {
+            let mut u = Url::parse(&format!("{scheme}://{host}{path}")).unwrap();
+            if !params.is_empty() {
+                u.query_pairs_mut().extend_pairs(params);
+            }
+            u.set_fragment(fragment.as_deref());
+            u
+        })
+}
+
+/// Links as portals write them, raw: odd queries (`?123`, `?a&&b`, `;`,
+/// stray `%`) that were never form-encoded.
+fn raw_url() -> impl Strategy<Value = Url> {
+    (
+        "(/[a-zA-Z0-9._~%-]{0,10}){0,3}",
+        "[a-zA-Z0-9_=&;%+.~ -]{0,30}",
+        prop::option::of("[a-z0-9#?&=-]{0,10}"),
+    )
+        .prop_filter_map("parses", |(path, query, fragment)| {
+            let mut s = format!("https://x.vn{path}?{query}");
+            if let Some(f) = fragment {
+                s += "#";
+                s += &f;
+            }
+            Url::parse(&s).ok()
+        })
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    #[test]
+    fn canonical_links_are_idempotent(u in prop_oneof![article_url(), raw_url()]) {
+        let once = canonical_link(&u);
+        prop_assert_eq!(canonical_link(&once), once.clone());
+        // And a round trip through the stored text changes nothing.
+        let reparsed = Url::parse(once.as_str()).unwrap();
+        prop_assert_eq!(canonical_link(&reparsed), once);
+    }
+
+    #[test]
+    fn tracking_parameters_and_fragments_go_other_parameters_stay_in_order(u in article_url()) {
+        let c = canonical_link(&u);
+        prop_assert_eq!(c.fragment(), None);
+        let want: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| !is_tracking(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let got: Vec<(String, String)> = c
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        prop_assert!(got.iter().all(|(k, _)| !is_tracking(k)), "{}", c);
+        prop_assert_eq!(&got, &want, "{} -> {}", u, c);
+        if want.is_empty() {
+            prop_assert_eq!(c.query(), None, "no dangling '?': {}", c);
+        }
+        // Scheme, host, port and path are the parser's own.
+        prop_assert_eq!(c.scheme(), u.scheme());
+        prop_assert_eq!(c.host_str(), u.host_str());
+        prop_assert_eq!(c.port(), u.port());
+        prop_assert_eq!(c.path(), u.path());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The message builder
+
+/// Text with plenty of what breaks HTML and UTF-16 arithmetic.
+fn text(max: usize) -> impl Strategy<Value = String> {
+    let c = prop_oneof![
+        4 => prop::char::range('a', 'z'),
+        2 => Just(' '),
+        1 => prop::sample::select(&['<', '>', '&', '"', '\'', ';', '\n', '\u{a0}'][..]),
+        1 => prop::sample::select(&['Đ', 'ữ', '😀', '👩', '\u{200d}', '\u{301}', '…', '#'][..]),
+        1 => any::<char>(),
+    ];
+    prop_oneof![
+        4 => prop::collection::vec(c.clone(), 0..40),
+        1 => prop::collection::vec(c, 0..max),
+    ]
+    .prop_map(|v| v.into_iter().collect())
+}
+
+/// Entity-like text: literal "&lt;", "&amp;amp;" must survive as text.
+fn entityish() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(
+            &[
+                "&lt;", "&amp;", "&quot;", "&#39;", "&", "<b>", "</a>", "x", " ",
+            ][..],
+        ),
+        0..20,
+    )
+    .prop_map(|v| v.concat())
+}
+
+fn link() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "https://haiphong\\.gov\\.vn/[a-z0-9-]{1,40}\\?id=[0-9]{1,6}&b=[<>\"&a-z]{0,4}",
+        text(3000).prop_map(|t| format!("https://x.vn/{t}")),
+    ]
+}
+
+fn parts() -> impl Strategy<Value = Parts> {
+    (
+        prop_oneof![4 => text(9000), 1 => entityish()],
+        prop::option::of(prop_oneof![4 => text(12000), 1 => entityish()]),
+        prop_oneof![4 => text(80), 1 => text(5000), 1 => entityish()],
+        prop::option::of(link()),
+    )
+        .prop_map(|(title, teaser, byline, link)| Parts {
+            title,
+            teaser,
+            byline,
+            link,
+        })
+}
+
+/// Decode the four entities the builder writes; `None` for any other `&`.
+fn decode_entities(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let (ent, c) = [
+            ("&lt;", '<'),
+            ("&gt;", '>'),
+            ("&amp;", '&'),
+            ("&quot;", '"'),
+        ]
+        .into_iter()
+        .find(|(e, _)| rest.starts_with(e))?;
+        out.push(c);
+        rest = &rest[ent.len()..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// What a message in HTML parse mode shows, and where its link points.
+#[derive(Debug)]
+struct Parsed {
+    visible: String,
+    hrefs: Vec<String>,
+}
+
+/// A strict validator for the builder's HTML: only `b`, `i` and
+/// `a href="…"`, balanced and properly nested; text and attribute values
+/// hold no raw `<`, `>` or `"` and every `&` starts one of the four entities.
+fn validate(html: &str) -> Result<Parsed, String> {
+    let mut visible = String::new();
+    let mut hrefs = Vec::new();
+    let mut stack: Vec<&str> = Vec::new();
+    let mut rest = html;
+    loop {
+        let lt = rest.find('<').unwrap_or(rest.len());
+        let chunk = &rest[..lt];
+        if chunk.contains('>') || chunk.contains('"') {
+            return Err(format!("raw > or \" in text {chunk:?}"));
+        }
+        visible += &decode_entities(chunk).ok_or_else(|| format!("bare & in {chunk:?}"))?;
+        if lt == rest.len() {
+            break;
+        }
+        rest = &rest[lt + 1..];
+        let gt = rest.find('>').ok_or("unclosed tag")?;
+        let tag = &rest[..gt];
+        rest = &rest[gt + 1..];
+        match tag {
+            "b" | "i" => stack.push(tag),
+            "/b" | "/i" | "/a" => {
+                if stack.pop() != Some(&tag[1..]) {
+                    return Err(format!("unbalanced </{}>", &tag[1..]));
+                }
+            }
+            _ => {
+                let href = tag
+                    .strip_prefix("a href=\"")
+                    .and_then(|t| t.strip_suffix('"'))
+                    .ok_or_else(|| format!("tag not allowed: <{tag}>"))?;
+                if href.contains('"') || href.contains('<') {
+                    return Err(format!("raw quote or < in href {href:?}"));
+                }
+                if stack.contains(&"a") {
+                    return Err("nested <a>".into());
+                }
+                hrefs
+                    .push(decode_entities(href).ok_or_else(|| format!("bare & in href {href:?}"))?);
+                stack.push("a");
+            }
+        }
+    }
+    if !stack.is_empty() {
+        return Err(format!("unclosed {stack:?}"));
+    }
+    Ok(Parsed { visible, hrefs })
+}
+
+#[test]
+fn the_validator_rejects_what_it_must() {
+    assert!(validate("<b>a &amp; b</b>\n<i>x</i>\n<a href=\"h?a=1&amp;b\">y</a>").is_ok());
+    for bad in [
+        "<b>x",
+        "<b><i>x</b></i>",
+        "a & b",
+        "a > b",
+        "<u>x</u>",
+        "<a href=\"x&y\">z</a>",
+        "&lt",
+        "<a href=x>y</a>",
+    ] {
+        assert!(validate(bad).is_err(), "{bad}");
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(64))]
+
+    #[test]
+    fn html_messages_are_valid_and_fit(p in parts()) {
+        let m = html(&p);
+        let parsed = validate(&m).map_err(|e| TestCaseError::fail(format!("{e}\n{m}")))?;
+        prop_assert_eq!(&parsed.visible, &visible_text(&m), "visible_text agrees");
+        let units = utf16_len(&parsed.visible);
+        prop_assert!(units <= MAX_UTF16, "{} units", units);
+        match &p.link {
+            Some(l) => prop_assert_eq!(&parsed.hrefs, &vec![l.clone()], "the link is intact"),
+            None => prop_assert!(parsed.hrefs.is_empty()),
+        }
+        let inputs = format!(
+            "{}{}{}{}",
+            p.title,
+            p.byline,
+            p.teaser.as_deref().unwrap_or(""),
+            p.link.as_deref().unwrap_or("")
+        );
+        prop_assert!(!m.contains('\u{fffd}') || inputs.contains('\u{fffd}'), "no split character");
+    }
+
+    #[test]
+    fn plain_messages_fit(p in parts()) {
+        let m = plain(&p);
+        prop_assert!(utf16_len(&m) <= MAX_UTF16, "{} units", utf16_len(&m));
+        if let Some(l) = p.link.as_deref().filter(|l| utf16_len(l) <= 2048) {
+            prop_assert!(m.ends_with(&format!("\n{l}")), "the link is intact");
+        }
+    }
+}
