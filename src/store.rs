@@ -146,6 +146,11 @@ pub struct Store {
     dead: sled::Tree,
     gone: sled::Tree,
     changes: watch::Sender<u64>,
+    /// One write (transaction and flush) at a time. sled 0.34 deadlocks when
+    /// `flush_async` calls overlap each other and concurrent transactions
+    /// (spacejam/sled#1308, fixed only on its unreleased main branch): a
+    /// `tinkhac once` over 1,000 sources hung for good in bench/harvest.sh.
+    writes: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Which items a feed shows.
@@ -212,6 +217,7 @@ impl Store {
             gone: db.open_tree("gone")?,
             db,
             changes: watch::channel(0).0,
+            writes: Default::default(),
         };
         Ok(store)
     }
@@ -239,6 +245,7 @@ impl Store {
 
     /// Save a source's state alone (a failed poll, a 304).
     pub async fn put_source_state(&self, id: &str, state: &SourceState) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
         let v = serde_json::to_vec(state).expect("state serialises");
         self.sources.insert(id, v)?;
         self.db.flush_async().await?;
@@ -258,6 +265,7 @@ impl Store {
         now: DateTime<Utc>,
         tz: FixedOffset,
     ) -> Result<PollWrite> {
+        let _one_writer = self.writes.lock().await;
         // Oldest first, so the outbox sequence follows publication order.
         // Pages list newest first: reversing before a stable sort keeps undated
         // items in that order too.
@@ -396,6 +404,7 @@ impl Store {
     /// Remove a notification once Telegram has accepted it, and flush, so a
     /// restart never sends it again.
     pub async fn outbox_done(&self, key: OutboxKey) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
         self.outbox.remove(key.0)?;
         self.db.flush_async().await?;
         Ok(())
@@ -409,6 +418,7 @@ impl Store {
         entry: &OutboxEntry,
         reason: &str,
     ) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
         let mut v = serde_json::to_value(entry).expect("serialises");
         v["reason"] = serde_json::Value::String(reason.to_string());
         let bytes = serde_json::to_vec(&v).expect("serialises");
@@ -434,6 +444,7 @@ impl Store {
     /// Queue stored items on purpose (a backlog resend); they take their
     /// place in publication order.
     pub async fn outbox_push(&self, items: &[Item], now: DateTime<Utc>) -> Result<usize> {
+        let _one_writer = self.writes.lock().await;
         for item in items {
             let key = OutboxKey::new(&item.published, self.db.generate_id()?);
             let entry = OutboxEntry {
@@ -452,6 +463,7 @@ impl Store {
     /// items whose notification still waits in the queue stay. Returns how
     /// many left.
     pub async fn prune(&self, cutoff: DateTime<Utc>) -> Result<usize> {
+        let _one_writer = self.writes.lock().await;
         let queued: std::collections::HashSet<String> = self
             .outbox(usize::MAX)?
             .into_iter()
@@ -529,6 +541,7 @@ impl Store {
     }
 
     pub async fn flush(&self) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
         self.db.flush_async().await?;
         Ok(())
     }

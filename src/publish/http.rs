@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -90,8 +91,9 @@ impl AppState {
 /// One rendering of a feed, valid for one store generation.
 struct Rendered {
     generation: u64,
-    body: Vec<u8>,
-    gzip: Vec<u8>,
+    /// Shared with every response (a reference count, not a copy).
+    body: Bytes,
+    gzip: Bytes,
     etag: String,
     last_modified: DateTime<Utc>,
     content_type: &'static str,
@@ -536,8 +538,8 @@ fn rendered(st: &AppState, filter: Filter, format: Format) -> Result<Arc<Rendere
     };
     let r = Arc::new(Rendered {
         generation,
-        body,
-        gzip,
+        body: Bytes::from(body),
+        gzip: Bytes::from(gzip),
         etag,
         last_modified,
         content_type: format.content_type(),
