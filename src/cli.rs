@@ -142,7 +142,11 @@ pub enum TelegramCommand {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    // Extraction is CPU-bound work on the blocking pool: a few threads are
+    // enough, and fewer threads mean fewer allocator arenas (BENCHMARKS.md,
+    // memory).
     let rt = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(8)
         .enable_all()
         .build()
     {

@@ -244,11 +244,15 @@ impl Store {
     }
 
     /// Save a source's state alone (a failed poll, a 304).
+    ///
+    /// Not flushed here: sled writes to disk every 500 ms, and losing this
+    /// state in a crash costs at most one unconditional fetch or one failure
+    /// counted again. A 304 cycle over many sources thus costs no disk syncs
+    /// (BENCHMARKS.md, harvest). Items are always flushed (`record_poll`).
     pub async fn put_source_state(&self, id: &str, state: &SourceState) -> Result<()> {
         let _one_writer = self.writes.lock().await;
         let v = serde_json::to_vec(state).expect("state serialises");
         self.sources.insert(id, v)?;
-        self.db.flush_async().await?;
         Ok(())
     }
 
