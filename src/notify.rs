@@ -222,6 +222,7 @@ impl Outbox {
                 return Ok(sent);
             }
             match self.step().await? {
+                Step::Sent(text) if text.is_empty() => {}
                 Step::Sent(text) => sent.push(text),
                 Step::Empty | Step::Paused(_) => return Ok(sent),
                 Step::Wait(d) => {
@@ -242,11 +243,17 @@ impl Outbox {
             if shutdown.is_cancelled() {
                 return Ok(());
             }
-            let wait = match self.step().await? {
-                Step::Sent(_) => continue,
-                Step::Wait(d) | Step::Paused(d) => d,
+            let wait = match self.step().await {
+                Ok(Step::Sent(_)) => continue,
+                Ok(Step::Wait(d) | Step::Paused(d)) => d,
                 // Also wake now and then, for items queued by another path.
-                Step::Empty => Duration::from_secs(30),
+                Ok(Step::Empty) => Duration::from_secs(30),
+                // The store failed (a full disk, say): the queue is still
+                // there; try again in a while rather than stop the daemon.
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox: store error; retrying in 30 s");
+                    Duration::from_secs(30)
+                }
             };
             let pending = &mut self.pending_note;
             let notes = async {
