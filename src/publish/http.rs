@@ -88,8 +88,10 @@ impl AppState {
     }
 }
 
-/// One rendering of a feed, valid for one store generation.
+/// One rendering of a feed, valid for one store generation and one
+/// configuration.
 struct Rendered {
+    config: Arc<Config>,
     generation: u64,
     /// Shared with every response (a reference count, not a copy).
     body: Bytes,
@@ -510,12 +512,13 @@ fn render_feed(
 
 fn rendered(st: &AppState, filter: Filter, format: Format) -> Result<Arc<Rendered>, AppError> {
     let config = st.config();
-    FeedMeta::for_filter(&config, &filter).ok_or(AppError::NotFound)?;
     let generation = st.store.generation();
     let key = (filter, format);
     let mut cache = st.cache.lock().expect("feed cache poisoned");
     if let Some(r) = cache.get(&key) {
-        if r.generation == generation {
+        // Valid while neither the items nor the configuration (titles,
+        // topics, base URL; a reload swaps the Arc) changed.
+        if r.generation == generation && Arc::ptr_eq(&r.config, &config) {
             return Ok(r.clone());
         }
     }
@@ -537,6 +540,7 @@ fn rendered(st: &AppState, filter: Filter, format: Format) -> Result<Arc<Rendere
         _ => Utc::now(),
     };
     let r = Arc::new(Rendered {
+        config: config.clone(),
         generation,
         body: Bytes::from(body),
         gzip: Bytes::from(gzip),

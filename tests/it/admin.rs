@@ -155,12 +155,20 @@ async fn edits_to_the_feed_list_apply_live_and_a_bad_edit_changes_nothing() {
         .await;
     assert!(status().await["config_error"].is_null());
 
-    // A removed source stops; the other is undisturbed.
+    // A removed source stops; the other is undisturbed; its feed, served
+    // (and cached) a moment ago, is gone with it.
+    let feed = format!("{base}/sources/thuy-nguyen.xml");
+    assert_eq!(reqwest::get(&feed).await.unwrap().status(), 200);
     std::fs::write(&cfg.path, &text).unwrap();
     d.wait_log("configuration reloaded", 3, Duration::from_secs(60))
         .await;
     let st = status().await;
     assert_eq!(st["sources"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        reqwest::get(&feed).await.unwrap().status(),
+        404,
+        "no stale rendering after a reload"
+    );
     d.signal("TERM");
     let (exit, log) = d.wait().await;
     assert!(exit.success(), "{log:#?}");
