@@ -162,8 +162,10 @@ impl Poller {
 
     /// Fetch, harvest and store one source, and record how it went.
     pub async fn poll(&self, source: &SourceConfig) -> PollReport {
-        let before = self.store.source_state(&source.id).unwrap_or_default();
-        let outcome = self.poll_inner(source).await;
+        let (before, outcome) = match self.store.source_state(&source.id) {
+            Ok(state) => (state.clone(), self.poll_inner(source, state).await),
+            Err(e) => (SourceState::default(), Err(PollError::Store(Arc::new(e)))),
+        };
         let after = self.store.source_state(&source.id).unwrap_or_default();
         self.health_transition(source, &before, &after);
         if let Some(m) = &self.metrics {
@@ -194,9 +196,13 @@ impl Poller {
         }
     }
 
-    async fn poll_inner(&self, source: &SourceConfig) -> Result<PollSummary, PollError> {
+    /// One poll, from the source's state as the store had it.
+    async fn poll_inner(
+        &self,
+        source: &SourceConfig,
+        mut state: SourceState,
+    ) -> Result<PollSummary, PollError> {
         let store_err = |e| PollError::Store(Arc::new(e));
-        let mut state = self.store.source_state(&source.id).map_err(store_err)?;
         let now = Utc::now();
         state.last_attempt = Some(now);
         state.polls += 1;

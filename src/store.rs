@@ -45,6 +45,17 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// A failed transaction: aborted on a record that would not decode, or a
+/// storage error.
+impl From<TransactionError<String>> for Error {
+    fn from(e: TransactionError<String>) -> Error {
+        match e {
+            TransactionError::Abort(m) => Error::Corrupt(m),
+            TransactionError::Storage(e) => Error::Sled(e),
+        }
+    }
+}
+
 /// What the daemon remembers of each source between polls.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceState {
@@ -344,11 +355,7 @@ impl Store {
                 sources.insert(source_id.as_bytes(), state_bytes.as_slice())?;
                 Ok(w)
             });
-        let w = match result {
-            Ok(w) => w,
-            Err(TransactionError::Abort(msg)) => return Err(Error::Corrupt(msg)),
-            Err(TransactionError::Storage(e)) => return Err(Error::Sled(e)),
-        };
+        let w = result?;
         self.db.flush_async().await?;
         // Only a change of the items moves the generation (and makes the
         // feeds render again).
@@ -427,16 +434,11 @@ impl Store {
         v["reason"] = serde_json::Value::String(reason.to_string());
         let bytes = serde_json::to_vec(&v).expect("serialises");
         let key = key.0;
-        (&self.outbox, &self.dead)
-            .transaction(|(outbox, dead)| {
-                outbox.remove(&key)?;
-                dead.insert(&key, bytes.as_slice())?;
-                Ok::<_, ConflictableTransactionError<String>>(())
-            })
-            .map_err(|e| match e {
-                TransactionError::Abort(m) => Error::Corrupt(m),
-                TransactionError::Storage(e) => Error::Sled(e),
-            })?;
+        (&self.outbox, &self.dead).transaction(|(outbox, dead)| {
+            outbox.remove(&key)?;
+            dead.insert(&key, bytes.as_slice())?;
+            Ok::<_, ConflictableTransactionError<String>>(())
+        })?;
         self.db.flush_async().await?;
         Ok(())
     }
@@ -487,17 +489,12 @@ impl Store {
             }
             let id_bytes = id.as_bytes().to_vec();
             let key = key.to_vec();
-            (&self.items, &self.by_date, &self.gone)
-                .transaction(|(items, by_date, gone)| {
-                    items.remove(id_bytes.as_slice())?;
-                    by_date.remove(key.as_slice())?;
-                    gone.insert(id_bytes.as_slice(), &key[..8])?;
-                    Ok::<_, ConflictableTransactionError<String>>(())
-                })
-                .map_err(|e| match e {
-                    TransactionError::Abort(m) => Error::Corrupt(m),
-                    TransactionError::Storage(e) => Error::Sled(e),
-                })?;
+            (&self.items, &self.by_date, &self.gone).transaction(|(items, by_date, gone)| {
+                items.remove(id_bytes.as_slice())?;
+                by_date.remove(key.as_slice())?;
+                gone.insert(id_bytes.as_slice(), &key[..8])?;
+                Ok::<_, ConflictableTransactionError<String>>(())
+            })?;
             removed += 1;
         }
         if removed > 0 {
@@ -530,16 +527,11 @@ impl Store {
         let bytes = serde_json::to_vec(item).expect("serialises");
         let key = date_key(&item.published, &item.first_seen, &item.id);
         let id = item.id.as_bytes();
-        (&self.items, &self.by_date)
-            .transaction(|(items, by_date)| {
-                items.insert(id, bytes.as_slice())?;
-                by_date.insert(key.as_slice(), &[])?;
-                Ok::<_, ConflictableTransactionError<String>>(())
-            })
-            .map_err(|e| match e {
-                TransactionError::Abort(m) => Error::Corrupt(m),
-                TransactionError::Storage(e) => Error::Sled(e),
-            })?;
+        (&self.items, &self.by_date).transaction(|(items, by_date)| {
+            items.insert(id, bytes.as_slice())?;
+            by_date.insert(key.as_slice(), &[])?;
+            Ok::<_, ConflictableTransactionError<String>>(())
+        })?;
         self.changes.send_modify(|g| *g += 1);
         Ok(true)
     }

@@ -19,24 +19,10 @@ use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
 use crate::standin::BotStandIn;
-use crate::support::{self, Daemon, GenItem, TestConfig, TestPortal};
+use crate::support::{self, edu, other, Daemon, GenItem, TestConfig, TestPortal};
 
 const TOKEN: &str = "123456:CRASH-token_abc";
 const WAIT: Duration = Duration::from_secs(60);
-
-fn edu(n: usize) -> GenItem {
-    GenItem {
-        title: format!("Thông báo tuyển sinh lớp 10 THPT năm học 2026 – 2027, đợt {n}"),
-        summary: format!("Sở Giáo dục và Đào tạo thông báo lịch tuyển sinh đợt {n}."),
-    }
-}
-
-fn other(n: usize) -> GenItem {
-    GenItem {
-        title: format!("Giá cả thị trường dịp Tết ổn định, bản tin số {n}"),
-        summary: "Các mặt hàng thiết yếu không biến động.".into(),
-    }
-}
 
 fn config(portal: &TestPortal, bot: &BotStandIn) -> TestConfig {
     support::config(&format!(

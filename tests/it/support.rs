@@ -64,6 +64,22 @@ pub struct GenItem {
     pub summary: String,
 }
 
+/// An education item for the generated feed (the channel wants it).
+pub fn edu(n: usize) -> GenItem {
+    GenItem {
+        title: format!("Thông báo tuyển sinh lớp 10 THPT năm học 2026 – 2027, đợt {n}"),
+        summary: format!("Sở Giáo dục và Đào tạo thông báo lịch tuyển sinh đợt {n}."),
+    }
+}
+
+/// An item the channel must not get.
+pub fn other(n: usize) -> GenItem {
+    GenItem {
+        title: format!("Giá cả thị trường dịp Tết ổn định, bản tin số {n}"),
+        summary: "Các mặt hàng thiết yếu không biến động.".into(),
+    }
+}
+
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

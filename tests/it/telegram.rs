@@ -10,23 +10,9 @@ use tinkhac::notify::Outbox;
 use tinkhac::store::Store;
 
 use crate::standin::{BotStandIn, Failure};
-use crate::support::{self, GenItem, TestConfig, TestPortal};
+use crate::support::{self, edu, other, GenItem, TestConfig, TestPortal};
 
 const TOKEN: &str = "123456:TEST-token_abc";
-
-fn edu(n: usize) -> GenItem {
-    GenItem {
-        title: format!("Thông báo tuyển sinh lớp 10 THPT năm học 2026 – 2027, đợt {n}"),
-        summary: format!("Sở Giáo dục và Đào tạo thông báo lịch tuyển sinh đợt {n}."),
-    }
-}
-
-fn other(n: usize) -> GenItem {
-    GenItem {
-        title: format!("Giá cả thị trường dịp Tết ổn định, bản tin số {n}"),
-        summary: "Các mặt hàng thiết yếu không biến động.".into(),
-    }
-}
 
 /// A configuration with the generated feed as its only source, the shipped
 /// topics, and the channel pointed at the stand-in.
