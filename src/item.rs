@@ -43,7 +43,7 @@ pub struct Item {
 }
 
 /// Query parameters that only track the reader, never name an article.
-fn is_tracking_param(name: &str) -> bool {
+pub fn is_tracking_param(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.starts_with("utm_")
         || n.starts_with("zalo")
