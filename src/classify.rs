@@ -780,9 +780,7 @@ fn walk(text: &str, sink: &mut impl FoldSink) {
 
 /// True when `text` is NFC and holds none of the characters that folding drops or replaces,
 /// nor İ (whose lowercase ends in a combining mark), so it can be folded in one pass.
-/// `surely` is a cheap pre-check for ordinary Vietnamese text: no character below U+0300
-/// (ASCII, Latin-1, Latin Extended-A/B, spacing modifiers), in Latin Extended Additional (all
-/// precomposed Vietnamese vowels) or in General Punctuation can make text non-NFC.
+/// `surely` is a cheap pre-check for ordinary Vietnamese text ([`crate::text::is_surely_nfc`]).
 fn is_plain_nfc(text: &str) -> bool {
     let mut surely = true;
     for c in text.chars() {
@@ -790,8 +788,7 @@ fn is_plain_nfc(text: &str) -> bool {
         if is_invisible(c) || is_zero_width_space(c) || c == 'İ' {
             return false;
         }
-        surely &=
-            matches!(c, '\0'..='\u{02FF}' | '\u{1E00}'..='\u{1EFF}' | '\u{2000}'..='\u{206F}');
+        surely &= crate::text::is_surely_nfc(c);
     }
     surely || is_nfc_quick(text.chars()) == IsNormalized::Yes
 }

@@ -34,6 +34,7 @@ pub mod publish;
 pub mod source;
 pub mod status;
 pub mod store;
+pub mod text;
 
 /// Log to stderr; `RUST_LOG` filters (default: info for tinkhac, warn else).
 pub fn init_tracing() {

@@ -14,19 +14,20 @@
 //! four words. Menus, breadcrumbs and pagination fail that test or have no
 //! dates; links inside `<nav>` are never items.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset};
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
 use encoding_rs::Encoding;
 use scraper::{ElementRef, Html, Node, Selector};
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 use url::Url;
 
 use super::date::{find_date, parse_date};
 use crate::config::ScrapeConfig;
 use crate::item::{canonical_link, Harvested};
+use crate::text::{is_surely_nfc, nfc};
 
 /// What a page gave, and whether the lists were there at all: "the list is
 /// gone" (layout changed) and "the list is empty" are different troubles.
@@ -58,14 +59,6 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
         .unwrap_or(encoding_rs::UTF_8);
     let (text, _, _) = enc.decode(bytes);
     nfc(&text)
-}
-
-/// Text in NFC, without copying when it already is (the usual case).
-pub fn nfc(s: &str) -> String {
-    match is_nfc_quick(s.chars()) {
-        IsNormalized::Yes => s.to_string(),
-        _ => s.nfc().collect(),
-    }
 }
 
 fn charset_param(content_type: &str) -> Option<String> {
@@ -122,19 +115,53 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// yields passes through here.
 pub fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{200b}') {
-        if word.is_empty() {
-            continue;
+    let mut space = false;
+    let mut surely_nfc = true;
+    for c in s.chars() {
+        if c.is_whitespace() || c == '\u{200b}' {
+            space = !out.is_empty();
+        } else if !c.is_control() && !matches!(c, '\u{fffe}' | '\u{ffff}') {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            surely_nfc &= is_surely_nfc(c);
+            out.push(c);
         }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(
-            word.chars()
-                .filter(|c| !c.is_control() && !matches!(c, '\u{fffe}' | '\u{ffff}')),
-        );
     }
-    nfc(out.trim_end())
+    if surely_nfc {
+        out
+    } else {
+        nfc(&out)
+    }
+}
+
+/// Whether `el` could hold a date: a digit in its text, or a `time` or
+/// `meta` element (whose attribute may carry one).
+fn may_hold_date(el: ElementRef) -> bool {
+    el.descendants().any(|n| match n.value() {
+        Node::Text(t) => t.bytes().any(|b| b.is_ascii_digit()),
+        Node::Element(e) => matches!(e.name(), "time" | "meta"),
+        _ => false,
+    })
+}
+
+/// The number of words in `el`'s text, as [`clean`] would split it, without
+/// building the text.
+fn word_count(el: ElementRef) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    for t in el.text() {
+        for c in t.chars() {
+            if c.is_whitespace() || c == '\u{200b}' {
+                in_word = false;
+            } else if !in_word && !c.is_control() {
+                in_word = true;
+                words += 1;
+            }
+        }
+    }
+    words
 }
 
 /// Harvest a page. `base` is the page's final URL: every link resolves
@@ -155,8 +182,9 @@ pub fn extract(
 
 /// A `<base href>` overrides the page URL for relative links.
 fn document_base(doc: &Html, page: &Url) -> Url {
-    let sel = Selector::parse("base[href]").expect("valid selector");
-    doc.select(&sel)
+    static BASE: LazyLock<Selector> =
+        LazyLock::new(|| Selector::parse("base[href]").expect("valid selector"));
+    doc.select(&BASE)
         .next()
         .and_then(|b| b.value().attr("href"))
         .and_then(|h| page.join(h.trim()).ok())
@@ -172,12 +200,15 @@ const ATTACHMENT_EXTENSIONS: &[&str] = &[
 /// not an article: scripts, fragments, mail, attachments.
 fn resolve_link(base: &Url, href: &str) -> Option<Url> {
     let href = href.trim();
-    let lower = href.to_ascii_lowercase();
+    let has_prefix = |p: &str| {
+        href.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
     if href.is_empty()
         || href.starts_with('#')
-        || lower.starts_with("javascript:")
-        || lower.starts_with("mailto:")
-        || lower.starts_with("tel:")
+        || has_prefix("javascript:")
+        || has_prefix("mailto:")
+        || has_prefix("tel:")
     {
         return None;
     }
@@ -185,11 +216,11 @@ fn resolve_link(base: &Url, href: &str) -> Option<Url> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
-    let path = url.path().to_ascii_lowercase();
-    if ATTACHMENT_EXTENSIONS.iter().any(|e| path.ends_with(e)) {
-        return None;
-    }
-    Some(url)
+    let path = url.path().as_bytes();
+    let is_attachment = ATTACHMENT_EXTENSIONS.iter().any(|e| {
+        path.len() >= e.len() && path[path.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
+    });
+    (!is_attachment).then_some(url)
 }
 
 fn is_ellipsis_cut(s: &str) -> bool {
@@ -329,25 +360,27 @@ fn extract_with_selectors(
     cfg: &ScrapeConfig,
     tz: FixedOffset,
 ) -> Extraction {
-    let a_href = Selector::parse("a[href]").expect("valid selector");
+    static A_HREF: LazyLock<Selector> =
+        LazyLock::new(|| Selector::parse("a[href]").expect("valid selector"));
+    let a_href = &*A_HREF;
     let mut items = Vec::new();
     let mut matched = 0;
     for el in doc.select(&cfg.items.1) {
         matched += 1;
         let title_el = match &cfg.title {
             Some((_, s)) => el.select(s).next(),
-            None => el.select(&a_href).next(),
+            None => el.select(a_href).next(),
         };
         let link_el = match &cfg.link {
             Some((_, s)) => el.select(s).next(),
             None => title_el.filter(|t| t.value().attr("href").is_some()),
         }
-        .or_else(|| el.select(&a_href).next());
+        .or_else(|| el.select(a_href).next());
         let href_el = link_el.and_then(|l| {
             if l.value().attr("href").is_some() {
                 Some(l)
             } else {
-                l.select(&a_href).next()
+                l.select(a_href).next()
             }
         });
         let link = href_el
@@ -439,6 +472,22 @@ const HEADINGS: &[&str] = &[
 ];
 
 fn is_heading_text(s: &str) -> bool {
+    // Every heading starts with "tin", "các" or "bài" and holds "tin" or
+    // "viết" (in "bài viết"): text failing that, in ASCII letters of any
+    // case, is not one, and most text nodes of a page are out without
+    // building anything.
+    let first = s.chars().find(|c| !c.is_whitespace() && !c.is_control());
+    if !matches!(first, Some('t' | 'T' | 'c' | 'C' | 'b' | 'B')) {
+        return false;
+    }
+    let has = |needle: &[u8]| {
+        s.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    if !has(b"tin") && !has(b"vi") {
+        return false;
+    }
     let t = clean(s).to_lowercase();
     let t = t.trim_end_matches([':', '.', ' ', '»', '>']);
     if t.is_empty() || t.chars().count() > 60 {
@@ -457,8 +506,9 @@ struct Auto<'a> {
     links: Vec<HeadlineLink>,
     /// Headline links under each element that has any.
     under: HashMap<NodeId, Links>,
-    /// The `<a>` elements that are headline links, and which link they are.
-    anchors: HashMap<NodeId, usize>,
+    /// The `<a>` elements that are headline links (or image and "more" links
+    /// with a `title` to one), which link they are, and their title.
+    anchors: HashMap<NodeId, (usize, String)>,
 }
 
 enum Climb<'a> {
@@ -473,8 +523,8 @@ impl<'a> Auto<'a> {
             doc,
             tz,
             links: Vec::new(),
-            under: HashMap::new(),
-            anchors: HashMap::new(),
+            under: HashMap::default(),
+            anchors: HashMap::default(),
         };
         auto.index_links(base);
         auto
@@ -484,7 +534,7 @@ impl<'a> Auto<'a> {
     /// them each element holds. Iterative, so deep pages cannot overflow the
     /// stack.
     fn index_links(&mut self, base: &Url) {
-        let mut keys: HashMap<String, usize> = HashMap::new();
+        let mut keys: HashMap<String, usize> = HashMap::default();
         let mut stack: Vec<(NodeId, Links)> = Vec::new();
         let mut nav_depth = 0usize;
         for edge in self.doc.root_element().traverse() {
@@ -499,12 +549,18 @@ impl<'a> Auto<'a> {
                         nav_depth += 1;
                     }
                     let mut links = Links::None;
-                    if name == "a" && nav_depth == 0 {
+                    // Most links of a page (menus, tags, "more") are short,
+                    // with no `title`: they can be neither a headline nor a
+                    // better title for one, so they are not even resolved.
+                    let title_attr = el.value().attr("title");
+                    if name == "a"
+                        && nav_depth == 0
+                        && (title_attr.is_some() || word_count(el) >= 4)
+                    {
                         if let Some(url) =
                             el.value().attr("href").and_then(|h| resolve_link(base, h))
                         {
-                            let visible = text_of(el);
-                            let title = best_title(&visible, el.value().attr("title"));
+                            let title = best_title(&text_of(el), title_attr);
                             let words = title
                                 .split(' ')
                                 .filter(|w| w.chars().any(char::is_alphanumeric))
@@ -516,11 +572,11 @@ impl<'a> Auto<'a> {
                                 if idx == next {
                                     self.links.push(HeadlineLink { url });
                                 }
-                                self.anchors.insert(el.id(), idx);
+                                self.anchors.insert(el.id(), (idx, title));
                                 links = Links::One(idx);
                             } else if let Some(&idx) = keys.get(&canonical_link(&url).to_string()) {
                                 // An image or "more" link to an article already seen.
-                                self.anchors.insert(el.id(), idx);
+                                self.anchors.insert(el.id(), (idx, title));
                             }
                         }
                     }
@@ -567,13 +623,13 @@ impl<'a> Auto<'a> {
             }
         }
         let mut items = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::default();
         for (link, nodes) in &segments {
             if seen.insert(*link) {
                 items.push(self.harvest(*link, nodes));
             }
         }
-        for (link, item) in self.listings() {
+        for (link, item) in self.listings(&seen) {
             if seen.insert(link) {
                 items.push(item);
             }
@@ -680,7 +736,9 @@ impl<'a> Auto<'a> {
 
     /// Listings: groups of at least three same-tag siblings that each hold
     /// one headline link, most of them with a date.
-    fn listings(&self) -> Vec<(usize, Harvested)> {
+    /// Groups whose links were all `seen` in news blocks are passed over:
+    /// they could add nothing.
+    fn listings(&self, seen: &HashSet<usize>) -> Vec<(usize, Harvested)> {
         let mut out = Vec::new();
         for (&id, &links) in &self.under {
             if links != Links::Many {
@@ -689,7 +747,7 @@ impl<'a> Auto<'a> {
             let Some(parent) = self.doc.tree.get(id).and_then(ElementRef::wrap) else {
                 continue;
             };
-            let mut groups: HashMap<&str, Vec<(usize, ElementRef<'a>)>> = HashMap::new();
+            let mut groups: HashMap<&str, Vec<(usize, ElementRef<'a>)>> = HashMap::default();
             for child in parent.child_elements() {
                 if let Links::One(link) = self.links_under(child) {
                     groups
@@ -699,7 +757,14 @@ impl<'a> Auto<'a> {
                 }
             }
             for (_, members) in groups {
-                if members.len() < 3 {
+                // Reading an item costs far more than these checks: a group
+                // needs three members that could hold a date at all.
+                let could_be_dated = members.iter().filter(|(_, el)| may_hold_date(*el)).count();
+                if members.len() < 3
+                    || could_be_dated < 3
+                    || could_be_dated * 5 < members.len() * 3
+                    || members.iter().all(|(link, _)| seen.contains(link))
+                {
                     continue;
                 }
                 let harvested: Vec<(usize, Harvested)> = members
@@ -727,13 +792,12 @@ impl<'a> Auto<'a> {
         for n in nodes {
             let anchors = std::iter::once(*n).chain(n.descendent_elements());
             for a in anchors {
-                if self.anchors.get(&a.id()) == Some(&link) {
-                    let t = best_title(&text_of(a), a.value().attr("title"));
+                if let Some((_, t)) = self.anchors.get(&a.id()).filter(|(l, _)| *l == link) {
                     if best
                         .as_ref()
                         .is_none_or(|b| t.chars().count() > b.chars().count())
                     {
-                        best = Some(t);
+                        best = Some(t.clone());
                     }
                 }
             }
@@ -742,8 +806,8 @@ impl<'a> Auto<'a> {
         // Leave out the headline itself and short links ("Xem tiếp »",
         // "Chi tiết"): neither is teaser text.
         let skip = |el: ElementRef| {
-            self.anchors.get(&el.id()) == Some(&link)
-                || (el.value().name() == "a" && text_of(el).split(' ').count() < 4)
+            self.anchors.get(&el.id()).is_some_and(|(l, _)| *l == link)
+                || (el.value().name() == "a" && word_count(el) < 4)
         };
         let (text, machine_date) = text_outside(nodes, &skip, self.tz);
         let found = find_date(&text, self.tz);
@@ -762,6 +826,30 @@ impl<'a> Auto<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_heading_passes_the_cheap_prefilter() {
+        // is_heading_text skips text that does not start with t, c or b and
+        // hold "tin" or "vi": a new heading must pass, in any case and form.
+        for h in HEADINGS {
+            assert!(is_heading_text(h), "{h}");
+            assert!(is_heading_text(&h.to_uppercase()), "{h}");
+            let nfd: String = unicode_normalization::UnicodeNormalization::nfd(*h).collect();
+            assert!(is_heading_text(&nfd), "{h} (NFD)");
+        }
+        assert!(!is_heading_text("Tin"));
+        assert!(!is_heading_text("Giáo dục"));
+    }
+
+    #[test]
+    fn clean_collapses_spaces_drops_controls_and_composes() {
+        assert_eq!(
+            clean("  Hoa\u{300}\u{a0}\n Bình \u{1} x\u{200b}y "),
+            "Hoà Bình x y"
+        );
+        assert_eq!(clean("a \u{1} b"), "a b");
+        assert_eq!(clean(" \t "), "");
+    }
 
     fn tz() -> FixedOffset {
         FixedOffset::east_opt(7 * 3600).unwrap()
