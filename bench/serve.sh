@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Issue #5, item 1: tinkhac serving /feed.xml (200 items) versus nginx (one
 # worker) serving the very same bytes as a static file. Each server is pinned
-# to CPU 0, wrk to CPU 1. Three cases: plain, gzip (both send precompressed
-# bytes: tinkhac its cached gzip twin, nginx gzip_static), If-None-Match (304).
+# to CPU 0, wrk to CPU 1. Cases: plain, gzip (both send precompressed bytes:
+# tinkhac its cached gzip twin, nginx gzip_static), If-None-Match (304), and
+# "copy": tinkhac plain versus nginx plain with sendfile off. nginx's plain
+# case hands page-cache pages to the socket (sendfile); a server that renders
+# in memory must copy the body into the kernel, and "copy" measures that.
 #
 # bench/serve.sh [SECONDS_PER_RUN] [CONNECTIONS] [ROUNDS]
 # Prints requests/s, p99, server CPU seconds, and the ratios tinkhac/nginx.
@@ -15,6 +18,8 @@ CONNS=${2:-32}
 ROUNDS=${3:-2}
 PT=18201 # tinkhac
 PN=18202 # nginx
+PN2=18203 # nginx, sendfile off (the bytes copied through user space, as any
+          # server that renders in memory must)
 build
 WORK=$(mktemp -d /tmp/tinkhac-serve.XXXXXX)
 chmod 755 "$WORK" # nginx workers run as nobody
@@ -101,6 +106,14 @@ http {
             add_header Cache-Control "public, max-age=60";
         }
     }
+    server {
+        listen 127.0.0.1:$PN2;
+        root $WORK/www;
+        sendfile off;
+        location = /feed.xml {
+            add_header Cache-Control "public, max-age=60";
+        }
+    }
 }
 NGINX
 taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK"
@@ -136,13 +149,14 @@ run() {
 
 printf '\n%-6s %-5s %-8s %10s %8s %7s %12s %10s\n' case round server req/s p99_ms cpu_s req/cpu_s non-2xx
 declare -A SUM
-for mode in plain gzip inm; do
+for mode in plain copy gzip inm; do
     for r in $(seq 1 "$ROUNDS"); do
         for srv in tinkhac nginx; do
             if [ $srv = tinkhac ]; then url="http://127.0.0.1:$PT/feed.xml"; pids=$TPID; et=$ET
+            elif [ $mode = copy ]; then url="http://127.0.0.1:$PN2/feed.xml"; pids=$NPIDS; et=$EN
             else url="http://127.0.0.1:$PN/feed.xml"; pids=$NPIDS; et=$EN; fi
             case $mode in
-                plain) hdr= ;;
+                plain | copy) hdr= ;;
                 gzip) hdr='Accept-Encoding: gzip' ;;
                 inm) hdr="If-None-Match: $et" ;;
             esac
@@ -159,7 +173,7 @@ mean() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.1f", s / NF 
 maxof() { awk '{ m = 0; for (i = 1; i <= NF; i++) if ($i > m) m = $i; print m }' <<<"$1"; }
 echo
 echo "Ratios tinkhac/nginx (mean over rounds); goal req/s ≥ 0.9, p99 < 5 ms"
-for mode in plain gzip inm; do
+for mode in plain copy gzip inm; do
     t=$(mean "${SUM[$mode,tinkhac,rps]}"); n=$(mean "${SUM[$mode,nginx,rps]}")
     tp=$(mean "${SUM[$mode,tinkhac,per]}"); np=$(mean "${SUM[$mode,nginx,per]}")
     awk -v m=$mode -v t="$t" -v n="$n" -v tp="$tp" -v np="$np" -v p="$(maxof "${SUM[$mode,tinkhac,p99]}")" -v pn="$(maxof "${SUM[$mode,nginx,p99]}")" \

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,7 +32,8 @@ type FeedCache = HashMap<(Filter, Format), Arc<Rendered>>;
 #[derive(Clone)]
 pub struct AppState {
     pub live: Arc<Live>,
-    pub store: Store,
+    /// Behind an `Arc`: axum clones the state for every request.
+    pub store: Arc<Store>,
     /// Where `POST /admin/reload` asks for a reload (the daemon only).
     reload: Option<tokio::sync::mpsc::Sender<()>>,
     /// `TINKHAC_ADMIN_TOKEN`: without it, no endpoint that changes state exists.
@@ -52,7 +53,7 @@ impl AppState {
     pub fn with_live(live: Arc<Live>, store: Store) -> AppState {
         AppState {
             live,
-            store,
+            store: Arc::new(store),
             reload: None,
             admin_token: None,
             cache: Arc::default(),
@@ -99,6 +100,9 @@ struct Rendered {
     etag: String,
     last_modified: DateTime<Utc>,
     content_type: &'static str,
+    /// The ETag and Last-Modified headers, made once per rendering.
+    etag_header: HeaderValue,
+    last_modified_header: HeaderValue,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -195,40 +199,37 @@ pub async fn serve(
         .await
 }
 
-async fn unified_rss(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    feed_response(&st, Filter::All, Format::Rss, &headers)
+// Feed handlers take the whole request, not a `HeaderMap` (an extractor
+// that copies every request header).
+
+async fn unified_rss(State(st): State<AppState>, req: Request) -> Result<Response, AppError> {
+    feed_response(&st, Filter::All, Format::Rss, req.headers())
 }
 
-async fn unified_atom(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    feed_response(&st, Filter::All, Format::Atom, &headers)
+async fn unified_atom(State(st): State<AppState>, req: Request) -> Result<Response, AppError> {
+    feed_response(&st, Filter::All, Format::Atom, req.headers())
 }
 
-async fn unified_json(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    feed_response(&st, Filter::All, Format::Json, &headers)
+async fn unified_json(State(st): State<AppState>, req: Request) -> Result<Response, AppError> {
+    feed_response(&st, Filter::All, Format::Json, req.headers())
 }
 
 async fn topic_feed(
     State(st): State<AppState>,
     Path(file): Path<String>,
-    headers: HeaderMap,
+    req: Request,
 ) -> Result<Response, AppError> {
     let (id, format) = Format::split(&file).ok_or(AppError::NotFound)?;
-    feed_response(&st, Filter::Topic(id.to_string()), format, &headers)
+    feed_response(&st, Filter::Topic(id.to_string()), format, req.headers())
 }
 
 async fn source_feed(
     State(st): State<AppState>,
     Path(file): Path<String>,
-    headers: HeaderMap,
+    req: Request,
 ) -> Result<Response, AppError> {
     let (id, format) = Format::split(&file).ok_or(AppError::NotFound)?;
-    feed_response(&st, Filter::Source(id.to_string()), format, &headers)
+    feed_response(&st, Filter::Source(id.to_string()), format, req.headers())
 }
 
 /// The status page: server-rendered, Vietnamese, no JavaScript.
@@ -544,6 +545,13 @@ fn rendered(st: &AppState, filter: Filter, format: Format) -> Result<Arc<Rendere
         generation,
         body: Bytes::from(body),
         gzip: Bytes::from(gzip),
+        etag_header: HeaderValue::from_str(&etag).expect("hex etag"),
+        last_modified_header: HeaderValue::from_str(
+            &last_modified
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string(),
+        )
+        .expect("ascii date"),
         etag,
         last_modified,
         content_type: format.content_type(),
@@ -566,11 +574,7 @@ fn feed_response(
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|a| a.contains("text/html"));
-    let last_modified = r
-        .last_modified
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
-    let mut headers = HeaderMap::new();
+    let mut headers = HeaderMap::with_capacity(8);
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(if browser {
@@ -579,14 +583,8 @@ fn feed_response(
             r.content_type
         }),
     );
-    headers.insert(
-        header::ETAG,
-        HeaderValue::from_str(&r.etag).expect("hex etag"),
-    );
-    headers.insert(
-        header::LAST_MODIFIED,
-        HeaderValue::from_str(&last_modified).expect("ascii date"),
-    );
+    headers.insert(header::ETAG, r.etag_header.clone());
+    headers.insert(header::LAST_MODIFIED, r.last_modified_header.clone());
     headers.insert(
         header::VARY,
         HeaderValue::from_static("Accept-Encoding, Accept"),
