@@ -465,6 +465,9 @@ impl Store {
         Ok(items.len())
     }
 
+    /// Items removed per transaction by [`Store::prune`].
+    const PRUNE_BATCH: usize = 512;
+
     /// Remove items published before `cutoff`, leaving a tombstone for each;
     /// items whose notification still waits in the queue stay. Returns how
     /// many left.
@@ -476,7 +479,7 @@ impl Store {
             .map(|(_, e)| e.item_id)
             .collect();
         let limit = (cutoff.timestamp_millis() as u64) ^ (1 << 63);
-        let mut removed = 0;
+        let mut expired = Vec::new();
         for entry in self.by_date.iter() {
             let (key, _) = entry?;
             let ts = u64::from_be_bytes(key[..8].try_into().expect("8-byte prefix"));
@@ -484,19 +487,25 @@ impl Store {
                 break;
             }
             let id = std::str::from_utf8(&key[16..]).map_err(|e| Error::Corrupt(e.to_string()))?;
-            if queued.contains(id) {
-                continue;
+            if !queued.contains(id) {
+                expired.push(key);
             }
-            let id_bytes = id.as_bytes().to_vec();
-            let key = key.to_vec();
+        }
+        // Many items per transaction (one each cost a year's store 10x the
+        // time), but bounded, so a first prune of a huge store does not
+        // hold every change in memory at once.
+        for batch in expired.chunks(Self::PRUNE_BATCH) {
             (&self.items, &self.by_date, &self.gone).transaction(|(items, by_date, gone)| {
-                items.remove(id_bytes.as_slice())?;
-                by_date.remove(key.as_slice())?;
-                gone.insert(id_bytes.as_slice(), &key[..8])?;
+                for key in batch {
+                    let id = &key[16..];
+                    items.remove(id)?;
+                    by_date.remove(key)?;
+                    gone.insert(id, &key[..8])?;
+                }
                 Ok::<_, ConflictableTransactionError<String>>(())
             })?;
-            removed += 1;
         }
+        let removed = expired.len();
         if removed > 0 {
             self.db.flush_async().await?;
             self.changes.send_modify(|g| *g += 1);
@@ -730,6 +739,46 @@ mod tests {
             .unwrap();
         assert_eq!((w.new, w.queued), (0, 0));
         assert_eq!(store.item_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn pruning_more_than_one_batch_removes_every_expired_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        let n = Store::PRUNE_BATCH * 2 + 7;
+        let old: Vec<_> = (0..n)
+            .map(|i| {
+                inc(
+                    &format!("https://x.vn/old/{i}"),
+                    &format!("old {i}"),
+                    Some("2024-01-01T00:00:00+07:00"),
+                    &[],
+                )
+            })
+            .collect();
+        let fresh = inc(
+            "https://x.vn/new",
+            "new",
+            Some("2025-12-23T00:00:00+07:00"),
+            &[],
+        );
+        let all: Vec<_> = old.iter().cloned().chain([fresh]).collect();
+        let st = SourceState::default();
+        store
+            .record_poll("s", &all, &st, &[], Utc::now(), tz())
+            .await
+            .unwrap();
+        let cutoff = DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(store.prune(cutoff).await.unwrap(), n);
+        assert_eq!((store.item_count(), store.tombstones()), (1, n));
+        assert_eq!(store.latest(&Filter::All, 10).unwrap()[0].title, "new");
+        assert_eq!(
+            store.prune(cutoff).await.unwrap(),
+            0,
+            "nothing left to prune"
+        );
     }
 
     #[tokio::test]
