@@ -61,6 +61,9 @@ pub struct FetchConfig {
     pub timezone: FixedOffset,
     pub max_body_bytes: u64,
     pub per_host: usize,
+    /// Polls in progress at once, over all sources: each holds a body, then
+    /// a parsed page, so this bounds the memory a poll cycle takes.
+    pub concurrency: usize,
     pub user_agent: String,
 }
 
@@ -200,6 +203,7 @@ struct RawFetch {
     timezone: Option<Spanned<String>>,
     max_body_mib: Option<Spanned<i64>>,
     per_host: Option<Spanned<i64>>,
+    concurrency: Option<Spanned<i64>>,
     user_agent: Option<String>,
 }
 
@@ -457,6 +461,10 @@ impl Cx<'_> {
             per_host: match &f.per_host {
                 Some(v) => self.positive(v, "per_host")? as usize,
                 None => 2,
+            },
+            concurrency: match &f.concurrency {
+                Some(v) => self.positive(v, "concurrency")? as usize,
+                None => 16,
             },
             user_agent: f
                 .user_agent
@@ -723,6 +731,7 @@ date_format = "%d/%m/%Y"
         assert_eq!(c.server.base_url.as_str(), "http://127.0.0.1:9000/");
         assert_eq!(c.server.max_items, 200);
         assert_eq!(c.fetch.timezone.local_minus_utc(), 7 * 3600);
+        assert_eq!((c.fetch.per_host, c.fetch.concurrency), (2, 16));
         let s = &c.sources[0];
         assert_eq!(s.interval, Duration::from_secs(600));
         assert_eq!(s.timeout, Duration::from_secs(30));
@@ -765,6 +774,9 @@ date_format = "%d/%m/%Y"
         assert!(m.contains("bad id"), "{m}");
         let (_, _, m) = error_of("[fetch]\ntimezone = \"Mars\"\n");
         assert!(m.contains("bad timezone"), "{m}");
+        let (l, _, m) = error_of("[fetch]\nconcurrency = 0\n");
+        assert_eq!(l, 2);
+        assert!(m.contains("concurrency"), "{m}");
     }
 
     #[test]

@@ -70,6 +70,10 @@ pub struct Poller {
     pub config: Arc<Config>,
     pub store: Store,
     fetcher: Arc<Fetcher>,
+    /// `[fetch] concurrency` permits, one held through each poll (fetch,
+    /// harvest, store): without it, bodies fetched faster than they can be
+    /// parsed pile up in memory.
+    slots: Arc<tokio::sync::Semaphore>,
     metrics: Option<Arc<Metrics>>,
     classifier: Classifier,
     /// Notes for the admin chat (a source broke or recovered).
@@ -97,6 +101,7 @@ impl Poller {
         let fetcher = Fetcher::new(&config.fetch).context("cannot build the HTTP client")?;
         let classifier = classifier_for(&config)?;
         Ok(Poller {
+            slots: Arc::new(tokio::sync::Semaphore::new(config.fetch.concurrency)),
             config,
             store,
             fetcher: Arc::new(fetcher),
@@ -114,7 +119,13 @@ impl Poller {
         } else {
             Arc::new(Fetcher::new(&config.fetch).context("cannot build the HTTP client")?)
         };
+        let slots = if config.fetch.concurrency == self.config.fetch.concurrency {
+            self.slots.clone()
+        } else {
+            Arc::new(tokio::sync::Semaphore::new(config.fetch.concurrency))
+        };
         Ok(Poller {
+            slots,
             classifier: classifier_for(&config)?,
             config,
             store: self.store.clone(),
@@ -162,6 +173,7 @@ impl Poller {
 
     /// Fetch, harvest and store one source, and record how it went.
     pub async fn poll(&self, source: &SourceConfig) -> PollReport {
+        let _slot = self.slots.acquire().await.expect("never closed");
         let (before, outcome) = match self.store.source_state(&source.id) {
             Ok(state) => (state.clone(), self.poll_inner(source, state).await),
             Err(e) => (SourceState::default(), Err(PollError::Store(Arc::new(e)))),
@@ -352,17 +364,13 @@ fn mark_success(state: &mut SourceState, now: chrono::DateTime<Utc>) {
     state.consecutive_failures = 0;
 }
 
-/// Poll every source once, a few at a time (the fetcher also keeps at most
-/// `per_host` requests on one host).
+/// Poll every source once, `[fetch] concurrency` at a time (the fetcher also
+/// keeps at most `per_host` requests on one host).
 pub async fn poll_all(poller: Arc<Poller>) -> Vec<PollReport> {
-    let limit = Arc::new(tokio::sync::Semaphore::new(16));
     let mut set = JoinSet::new();
     for (i, source) in poller.config.sources.iter().enumerate() {
-        let (poller, source, limit) = (poller.clone(), source.clone(), limit.clone());
-        set.spawn(async move {
-            let _p = limit.acquire_owned().await.expect("never closed");
-            (i, poller.poll(&source).await)
-        });
+        let (poller, source) = (poller.clone(), source.clone());
+        set.spawn(async move { (i, poller.poll(&source).await) });
     }
     let mut reports: Vec<(usize, PollReport)> = Vec::new();
     while let Some(r) = set.join_next().await {

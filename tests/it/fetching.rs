@@ -174,3 +174,70 @@ async fn one_bad_source_never_harms_another() {
         0
     );
 }
+
+/// `[fetch] concurrency` bounds the polls in progress over all sources (each
+/// holds a body, then a parsed page), even where `per_host` would allow more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polls_in_progress_never_exceed_the_concurrency_limit() {
+    use axum::extract::State;
+    use tokio::sync::watch;
+
+    #[derive(Clone)]
+    struct Gate {
+        in_flight: watch::Sender<usize>,
+        most: Arc<std::sync::atomic::AtomicUsize>,
+        open: watch::Receiver<bool>,
+    }
+    async fn held(State(g): State<Gate>) -> ([(&'static str, &'static str); 1], String) {
+        g.in_flight.send_modify(|n| *n += 1);
+        g.most
+            .fetch_max(*g.in_flight.borrow(), std::sync::atomic::Ordering::SeqCst);
+        let mut open = g.open.clone();
+        open.wait_for(|o| *o).await.expect("gate kept");
+        g.in_flight.send_modify(|n| *n -= 1);
+        let rss = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
+                   <link>https://x.vn/</link><description>d</description><item>\
+                   <title>Một tin của nguồn thử hôm nay</title><link>https://x.vn/a</link>\
+                   </item></channel></rss>";
+        ([("content-type", "application/rss+xml")], rss.to_string())
+    }
+
+    let (in_flight, mut watching) = watch::channel(0usize);
+    let (release, open) = watch::channel(false);
+    let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let gate = Gate {
+        in_flight,
+        most: most.clone(),
+        open,
+    };
+    let app = axum::Router::new()
+        .route("/{n}", axum::routing::get(held))
+        .with_state(gate);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let sources: String = (0..8)
+        .map(|i| format!("[[source]]\nid = \"s{i}\"\nurl = \"http://{addr}/{i}\"\n\n"))
+        .collect();
+    let mut cfg = support::config(&sources);
+    cfg.config.fetch.per_host = 8;
+    cfg.config.fetch.concurrency = 3;
+    let store = Store::open(&cfg.config.storage.path, 1 << 20).unwrap();
+    let poller = Arc::new(Poller::new(Arc::new(cfg.config.clone()), store).unwrap());
+    let polls = tokio::spawn(poll_all(poller));
+
+    tokio::time::timeout(Duration::from_secs(10), watching.wait_for(|n| *n >= 3))
+        .await
+        .expect("three polls reach the server")
+        .unwrap();
+    // Five more are ready to go and per_host would let them: none may start
+    // while three are held.
+    let more = tokio::time::timeout(Duration::from_millis(500), watching.wait_for(|n| *n > 3));
+    assert!(more.await.is_err(), "a fourth poll started");
+    release.send(true).unwrap();
+    let reports = polls.await.unwrap();
+    assert_eq!(reports.len(), 8);
+    assert!(reports.iter().all(|r| r.outcome.is_ok()), "{reports:?}");
+    assert_eq!(most.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
