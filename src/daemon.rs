@@ -731,6 +731,21 @@ pub async fn run(
             ("retention", Ok(()))
         }
     });
+    tasks.spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            // Every 30 s: cheap (one walk of the free lists), and the freed
+            // pages of a cycle's parsed pages go back to the system.
+            let mut every = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = every.tick() => crate::malloc::trim(),
+                }
+            }
+            ("trim", Ok(()))
+        }
+    });
     let state = http::AppState::with_live(live, store.clone())
         .with_reload(reload_admin)
         .with_admin_token(admin_token);

@@ -27,6 +27,7 @@ pub mod feeds_edit;
 pub mod fetch;
 pub mod health;
 pub mod item;
+pub mod malloc;
 pub mod metrics;
 pub mod notify;
 pub mod opml;
