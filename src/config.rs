@@ -291,6 +291,15 @@ impl Config {
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.id == id)
     }
+
+    /// How an item listed by `ids` (its sources, first one first) names its
+    /// source: the first source's name, or its id once it left the file.
+    pub fn source_name<'a>(&'a self, ids: &'a [String]) -> &'a str {
+        match ids.first() {
+            Some(id) => self.source(id).map_or(id.as_str(), |s| s.name.as_str()),
+            None => "",
+        }
+    }
 }
 
 /// Parse durations written like `15m`, `30s`, `1h 30m`, `400d`.
@@ -738,6 +747,17 @@ date_format = "%d/%m/%Y"
         assert_eq!(s.name, "hp-chinh-sach");
         assert_eq!(s.topics, vec!["giao-duc"]);
         assert_eq!(c.storage.path, Path::new("/etc/tinkhac/data/tinkhac.sled"));
+    }
+
+    #[test]
+    fn an_item_is_named_after_its_first_source_or_that_source_id() {
+        let c = parse(GOOD).unwrap();
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let named = ids(&["hp-chinh-sach", "gone"]);
+        assert_eq!(c.source_name(&named), c.sources[0].name);
+        let removed = ids(&["gone", "hp-chinh-sach"]);
+        assert_eq!(c.source_name(&removed), "gone");
+        assert_eq!(c.source_name(&[]), "");
     }
 
     #[test]

@@ -276,15 +276,6 @@ impl Outbox {
         }
     }
 
-    fn source_name<'a>(&'a self, ids: &'a [String]) -> &'a str {
-        ids.first()
-            .and_then(|id| self.config.source(id))
-            .map_or_else(
-                || ids.first().map_or("", String::as_str),
-                |s| s.name.as_str(),
-            )
-    }
-
     async fn step(&mut self) -> anyhow::Result<Step> {
         self.send_admin_notes().await;
         let Some((key, entry)) = self.store.outbox(1)?.into_iter().next() else {
@@ -295,7 +286,7 @@ impl Outbox {
             self.store.outbox_done(key).await?;
             return Ok(Step::Sent(String::new()));
         };
-        let parts = Parts::from_item(&item, self.source_name(&item.sources));
+        let parts = Parts::from_item(&item, self.config.source_name(&item.sources));
         let html = message::html(&parts);
         let chat = self
             .config

@@ -353,14 +353,7 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
         .latest(&Filter::All, 30)?
         .into_iter()
         .map(|i| status_page::ItemRow {
-            source_name: i
-                .sources
-                .first()
-                .and_then(|id| config.source(id))
-                .map_or_else(
-                    || i.sources.first().cloned().unwrap_or_default(),
-                    |s| s.name.clone(),
-                ),
+            source_name: config.source_name(&i.sources).to_string(),
             topics: i.topics.iter().map(topic_name).collect(),
             title: i.title,
             link: i.link,
