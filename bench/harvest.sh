@@ -4,7 +4,9 @@
 # 20-100 items) versus a bare download of the same bytes with the same
 # concurrency (examples/bare_fetch: tinkhac's own fetcher, 16 in flight,
 # per_host 2 over 8 loopback ports), then a second cycle where everything
-# answers 304. nginx (one worker, CPU 0) serves the files; the measured
+# answers 304. A second reference, the parse floor (examples/parse_floor),
+# parses the same pages and feeds from disk and does nothing else. nginx
+# (one worker, CPU 0) serves the files; the measured
 # process runs on CPU 1 under /usr/bin/time.
 #
 # bench/harvest.sh [ROUNDS] [N_SOURCES]
@@ -15,8 +17,9 @@ ROUNDS=${1:-2}
 N=${2:-1000}
 PORT=18101
 build
-build --example bare_fetch
+build --example bare_fetch --example parse_floor
 BARE=$TARGET/release/examples/bare_fetch
+FLOOR=$TARGET/release/examples/parse_floor
 WORK=$(mktemp -d /tmp/tinkhac-harvest.XXXXXX)
 chmod 755 "$WORK" # nginx workers run as nobody
 cleanup() {
@@ -67,9 +70,10 @@ printf '\n%-5s %-22s %7s %7s %7s %7s %9s %9s\n' round run wall_s user_s sys_s cp
 declare -A CPU WALL
 for r in $(seq 1 "$ROUNDS"); do
     rm -rf "$WORK/store.sled"
-    for run in bare tinkhac-once tinkhac-once-304; do
+    for run in bare parse-floor tinkhac-once tinkhac-once-304; do
         case $run in
             bare) read -r w u s m < <(measure bare "$BARE" "$WORK/feeds.toml") ;;
+            parse-floor) read -r w u s m < <(measure floor "$FLOOR" "$WORK/www") ;;
             tinkhac-once) read -r w u s m < <(once first) ;;
             tinkhac-once-304) read -r w u s m < <(once second) ;;
         esac
@@ -79,14 +83,15 @@ for r in $(seq 1 "$ROUNDS"); do
         awk -v r="$r" -v n="$run" -v w="$w" -v u="$u" -v s="$s" -v c="$c" -v m="$m" -v N="$N" \
             'BEGIN { printf "%-5s %-22s %7.2f %7.2f %7.2f %7.2f %9.2f %9.1f\n", r, n, w, u, s, c, c * 1000 / N, m / 1024 }'
     done
-    echo "      bare: $(tail -1 "$WORK/out.bare")"
+    echo "      bare: $(tail -1 "$WORK/out.bare"); floor: $(tail -1 "$WORK/out.floor")"
     echo "      first cycle: $(grep -c ' FAIL ' "$WORK/out.first" || true) FAIL of $(wc -l <"$WORK/out.first"), $(awk '$2 == "ok" && $3 != "not" { s += $5 } END { print s + 0 }' "$WORK/out.first") new items; second: $(grep -c 'not modified' "$WORK/out.second" || true) not modified"
 done
 mean() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; printf "%.3f", s / NF }' <<<"$1"; }
 echo
-awk -v b="$(mean "${CPU[bare]}")" -v t="$(mean "${CPU[tinkhac-once]}")" -v s="$(mean "${CPU[tinkhac-once-304]}")" \
+awk -v b="$(mean "${CPU[bare]}")" -v f="$(mean "${CPU[parse-floor]}")" -v t="$(mean "${CPU[tinkhac-once]}")" -v s="$(mean "${CPU[tinkhac-once-304]}")" \
     -v bw="$(mean "${WALL[bare]}")" -v tw="$(mean "${WALL[tinkhac-once]}")" -v sw="$(mean "${WALL[tinkhac-once-304]}")" 'BEGIN {
     printf "CPU: pipeline / bare download = %.2f× (goal ≤ 2×); wall %.2f×\n", t / b, tw / bw
+    printf "CPU: pipeline / parse floor (html5ever + feed-rs alone, one thread) = %.2f×\n", t / f
     printf "CPU: 304 cycle / first cycle = %.1f%% (goal < 5%%); wall %.1f%%\n", 100 * s / t, 100 * sw / tw
 }'
 echo "sample of once output:"; head -3 "$WORK/out.first"; head -3 "$WORK/out.second"
