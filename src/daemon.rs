@@ -340,7 +340,7 @@ impl Poller {
             PollError::Harvest(h) => match h.as_ref() {
                 source::Error::NoContainer => FailureKind::NoContainer,
                 source::Error::EmptyContainer => FailureKind::EmptyContainer,
-                source::Error::Feed(_) => FailureKind::Parse,
+                source::Error::Feed(_) | source::Error::TooDeep { .. } => FailureKind::Parse,
             },
         });
         if matches!(e, PollError::Harvest(_) | PollError::Crashed) {

@@ -44,6 +44,16 @@ pub enum Error {
     NoContainer,
     #[error("no items found: the news list is there but empty")]
     EmptyContainer,
+    #[error(
+        "page refused: its elements nest {depth} deep ({cost} nesting steps); the limits are \
+         {max_depth} and {max_cost}, far beyond real pages, so the parser cannot be stalled"
+    )]
+    TooDeep {
+        depth: usize,
+        cost: u64,
+        max_depth: usize,
+        max_cost: u64,
+    },
 }
 
 /// Read a body as the source's kind says, or as it looks.
@@ -75,6 +85,17 @@ pub fn harvest(source: &SourceConfig, body: &Body, tz: FixedOffset) -> Result<Ha
         }
         Kind::Html => {
             let text = html::decode(&body.bytes, body.content_type.as_deref());
+            // html5ever's time grows with nesting, not size: a hostile or
+            // broken page could hold a parse thread for hours.
+            let n = html::nesting(&text);
+            if n.depth > html::MAX_DEPTH || n.cost > html::MAX_NESTING_COST {
+                return Err(Error::TooDeep {
+                    depth: n.depth,
+                    cost: n.cost,
+                    max_depth: html::MAX_DEPTH,
+                    max_cost: html::MAX_NESTING_COST,
+                });
+            }
             let e = html::extract(&text, &body.final_url, source.scrape.as_ref(), tz);
             match e.outcome {
                 Outcome::NoContainer => Err(Error::NoContainer),
@@ -86,5 +107,55 @@ pub fn harvest(source: &SourceConfig, body: &Body, tz: FixedOffset) -> Result<Ha
                 }),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::fetch::{Body, Validators};
+
+    fn page(html: String) -> Body {
+        Body {
+            bytes: html.into_bytes(),
+            content_type: Some("text/html; charset=utf-8".into()),
+            final_url: url::Url::parse("https://haiphong.gov.vn/tin").unwrap(),
+            validators: Validators::default(),
+            wire_bytes: None,
+        }
+    }
+
+    #[test]
+    fn a_page_nested_beyond_the_limits_is_refused_before_parsing() {
+        let cfg = Config::parse(
+            "[[source]]\nid = \"x\"\nurl = \"https://haiphong.gov.vn/tin\"\n",
+            std::path::Path::new("feeds.toml"),
+        )
+        .unwrap();
+        let tz = cfg.fetch.timezone;
+        // 2 million nested elements fit the 10 MiB body cap; html5ever would
+        // take hours over them. The scan refuses them in milliseconds.
+        let hostile = page("<div>".repeat(2_000_000));
+        match harvest(&cfg.sources[0], &hostile, tz) {
+            Err(
+                e @ Error::TooDeep {
+                    depth: 2_000_000, ..
+                },
+            ) => {
+                assert!(e.to_string().contains("nest 2000000 deep"), "{e}")
+            }
+            other => panic!("expected TooDeep, got {other:?}"),
+        }
+        // A real page nested a little is read as before.
+        let ok = format!(
+            "{}<h3>Tin khác</h3><ul>{}</ul>",
+            "<div>".repeat(40),
+            (0..5)
+                .map(|i| format!("<li><a href=\"/tin/{i}\">Học sinh thành phố đạt giải số {i}</a> 23/12/2025</li>"))
+                .collect::<String>()
+        );
+        let got = harvest(&cfg.sources[0], &page(ok), tz).unwrap();
+        assert_eq!(got.items.len(), 5);
     }
 }

@@ -86,7 +86,8 @@ pub struct SourceState {
 pub enum FailureKind {
     /// Network, timeout, HTTP status, size cap.
     Fetch,
-    /// Not a feed, or the extractor crashed.
+    /// Not a feed, a page the parser must not take on, or the extractor
+    /// crashed.
     Parse,
     /// The page has no news list any more.
     NoContainer,
