@@ -417,6 +417,9 @@ pub enum Format {
     Rss,
     Atom,
     Json,
+    /// The feed as a page, for browsers (never named by a URL: chosen by
+    /// content negotiation, see [`prefers_html`]).
+    Html,
 }
 
 impl Format {
@@ -437,6 +440,7 @@ impl Format {
             Format::Rss => "xml",
             Format::Atom => "atom",
             Format::Json => "json",
+            Format::Html => "html",
         }
     }
 
@@ -445,6 +449,7 @@ impl Format {
             Format::Rss => "application/rss+xml; charset=utf-8",
             Format::Atom => "application/atom+xml; charset=utf-8",
             Format::Json => "application/feed+json; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
         }
     }
 }
@@ -488,7 +493,8 @@ fn render_feed(
     Ok(match format {
         Format::Rss => {
             let xml = rss::render(config, &meta, items, built);
-            // Browsers show the feed through a readable page; readers ignore it.
+            // Browsers normally get the HTML page (see `prefers_html`); one
+            // handed the XML still shows it readably; readers ignore this.
             let pi = format!(
                 "<?xml-stylesheet type=\"text/xsl\" href=\"{}feed.xsl\"?>\n",
                 config.server.base_url
@@ -501,7 +507,78 @@ fn render_feed(
         }
         Format::Atom => atom::render(&ameta, items, &source_name, &topic_name).into_bytes(),
         Format::Json => json_feed::render(&ameta, items, &source_name, &topic_name).into_bytes(),
+        Format::Html => {
+            let stem = meta.self_url.strip_suffix(".xml").unwrap_or(&meta.self_url);
+            let formats = [
+                (Format::Rss, "RSS"),
+                (Format::Atom, "Atom"),
+                (Format::Json, "JSON Feed"),
+            ]
+            .into_iter()
+            .map(|(f, name)| status_page::FeedLink {
+                label: meta.title.clone(),
+                url: format!("{stem}.{}", f.extension()),
+                format: name.to_string(),
+            })
+            .collect();
+            let tz = config.fetch.timezone;
+            let rows = items
+                .iter()
+                .map(|i| status_page::ItemRow {
+                    title: i.title.clone(),
+                    link: i.link.clone(),
+                    published: i.published.with_timezone(&tz),
+                    source_name: config.source_name(&i.sources).to_string(),
+                    topics: i
+                        .topics
+                        .iter()
+                        .map(|t| topic_name(t).unwrap_or_else(|| t.clone()))
+                        .collect(),
+                })
+                .collect();
+            status_page::render_feed_page(&status_page::FeedPageView {
+                site_title: config.server.title.clone(),
+                title: meta.title.clone(),
+                description: meta.description.clone(),
+                formats,
+                items: rows,
+                version: env!("CARGO_PKG_VERSION"),
+            })
+            .into_bytes()
+        }
     })
+}
+
+/// Whether a request prefers HTML to the feed's own type, by the q-values of
+/// its `Accept` header: browsers do ("text/html,…,application/xml;q=0.9"),
+/// feed readers do not (they list feed types first, or send `*/*` or no
+/// `Accept` at all). A tie goes to the feed.
+fn prefers_html(req: &HeaderMap) -> bool {
+    let (mut html, mut feed) = (0.0f32, 0.0f32);
+    for range in req
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+    {
+        let mut parts = range.split(';');
+        let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match mime.as_str() {
+            "text/html" | "application/xhtml+xml" => html = html.max(q),
+            "application/rss+xml"
+            | "application/atom+xml"
+            | "application/feed+json"
+            | "application/xml"
+            | "text/xml"
+            | "application/json" => feed = feed.max(q),
+            _ => {}
+        }
+    }
+    html > 0.0 && html > feed
 }
 
 fn rendered(st: &AppState, filter: Filter, format: Format) -> Result<Arc<Rendered>, AppError> {
@@ -559,22 +636,18 @@ fn feed_response(
     format: Format,
     req: &HeaderMap,
 ) -> Result<Response, AppError> {
+    // A browser gets the feed as a page; the same URL stays the feed for
+    // readers (`Vary: Accept` below keeps caches apart).
+    let format = if prefers_html(req) {
+        Format::Html
+    } else {
+        format
+    };
     let r = rendered(st, filter, format)?;
-    // A browser (it asks for HTML) gets the RSS as application/xml, the one
-    // type it applies the xml-stylesheet to; feed readers get the RSS type.
-    let browser = format == Format::Rss
-        && req
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/html"));
     let mut headers = HeaderMap::with_capacity(8);
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(if browser {
-            "application/xml; charset=utf-8"
-        } else {
-            r.content_type
-        }),
+        HeaderValue::from_static(r.content_type),
     );
     headers.insert(header::ETAG, r.etag_header.clone());
     headers.insert(header::LAST_MODIFIED, r.last_modified_header.clone());
@@ -630,4 +703,36 @@ fn accepts_gzip(req: &HeaderMap) -> bool {
             });
             (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn browsers_prefer_html_and_feed_readers_do_not() {
+        for browser in [
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "text/html",
+            "TEXT/HTML; charset=utf-8, application/xml;q=0.5",
+        ] {
+            assert!(prefers_html(&accept(browser)), "{browser}");
+        }
+        for reader in [
+            "application/rss+xml, application/atom+xml, text/html;q=0.7, */*;q=0.1",
+            "application/rss+xml, text/html",
+            "*/*",
+            "application/xml",
+            "text/html;q=0",
+        ] {
+            assert!(!prefers_html(&accept(reader)), "{reader}");
+        }
+        assert!(!prefers_html(&HeaderMap::new()), "no Accept at all");
+    }
 }

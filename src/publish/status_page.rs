@@ -213,6 +213,63 @@ pub fn render(v: &StatusView) -> String {
     .into_string()
 }
 
+/// What a browser gets for a feed URL (`/feed.xml`, `/topics/…`): the feed
+/// as a page, with its items and how to subscribe. Feed readers get the feed
+/// itself (see `publish::http`, content negotiation on `Accept`).
+pub struct FeedPageView {
+    pub site_title: String,
+    pub title: String,
+    pub description: String,
+    /// The feed in each format (RSS, Atom, JSON Feed).
+    pub formats: Vec<FeedLink>,
+    pub items: Vec<ItemRow>,
+    pub version: &'static str,
+}
+
+/// Render a feed as a complete `<!DOCTYPE html>` document.
+pub fn render_feed_page(v: &FeedPageView) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="vi" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                title { (v.title) }
+                @for f in &v.formats {
+                    @if let (Some(mime), Some(url)) = (feed_mime(&f.format), http_url(&f.url)) {
+                        link rel="alternate" type=(mime) title=(v.title) href=(url);
+                    }
+                }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    h1 { (v.title) }
+                    p.sub { (v.description) }
+                    nav aria-label="Mục lục" {
+                        a href="#tin-moi" { "Tin mới" }
+                        a href="#theo-doi" { "Cách theo dõi" }
+                        a href="/" { "Trạng thái" }
+                    }
+                }
+                main {
+                    p {
+                        "Đây là một nguồn tin (feed): sao chép địa chỉ của trang này vào ứng "
+                        "dụng đọc tin để nhận tin mới tự động."
+                    }
+                    (latest_section(&v.items))
+                    (feeds_section(&v.formats, None))
+                }
+                footer {
+                    p.sub { (v.site_title) " · tinkhac " (v.version) }
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
 /// The one-line summary: an overall verdict, the sources per health, the
 /// channel's state.
 fn summary(v: &StatusView) -> Markup {

@@ -260,6 +260,98 @@ async fn the_feed_is_served_valid_cached_and_compressed() {
     server.await.unwrap().unwrap();
 }
 
+/// A browser opening a feed URL gets the feed as a page (content
+/// negotiation); a feed reader at the same URL still gets the feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_gets_a_page_and_a_reader_the_feed_at_the_same_url() {
+    let s = setup().await;
+    poll_all(s.poller.clone()).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let state = AppState::new(Arc::new(s.cfg.config.clone()), s.store.clone());
+    let server = tokio::spawn(http::serve(listener, state, shutdown.clone()));
+    let client = reqwest::Client::new();
+    const CHROMIUM: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,\
+                            image/avif,image/webp,image/apng,*/*;q=0.8";
+    const SIMPLEPIE: &str =
+        "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, \
+                             application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.7, */*;q=0.1";
+    let get = |path: &str, accept: &'static str| {
+        client
+            .get(format!("http://{addr}{path}"))
+            .header("accept", accept)
+            .send()
+    };
+
+    let page = get("/topics/giao-duc.xml", CHROMIUM).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(page.headers()["vary"].to_str().unwrap().contains("Accept"));
+    let page_etag = page.headers()["etag"].to_str().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(!html.contains("<script"), "no JavaScript");
+    assert!(
+        html.contains("&lt;Tên trường THPT&gt;"),
+        "portal text is escaped"
+    );
+    let stored = s
+        .store
+        .latest(&Filter::Topic("giao-duc".into()), 200)
+        .unwrap();
+    assert!(!stored.is_empty());
+    for i in &stored {
+        let title = i
+            .title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(html.contains(&title), "lists {title}");
+    }
+    for url in [
+        "/topics/giao-duc.xml",
+        "/topics/giao-duc.atom",
+        "/topics/giao-duc.json",
+    ] {
+        assert!(html.contains(url), "offers {url}");
+    }
+    assert!(
+        html.contains("rel=\"alternate\""),
+        "readers can discover the feed"
+    );
+
+    // Revalidation works for the page too, and its ETag is its own.
+    let again = client
+        .get(format!("http://{addr}/topics/giao-duc.xml"))
+        .header("accept", CHROMIUM)
+        .header("if-none-match", &page_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // Readers, whether they mention text/html or not, get the feed.
+    for accept in [SIMPLEPIE, "*/*", "application/rss+xml, text/html"] {
+        let feed = get("/topics/giao-duc.xml", accept).await.unwrap();
+        assert!(
+            feed.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/rss+xml"),
+            "{accept}"
+        );
+        assert_ne!(feed.headers()["etag"].to_str().unwrap(), page_etag);
+        let parsed = feed_rs::parser::parse(&feed.bytes().await.unwrap()[..]).unwrap();
+        assert_eq!(parsed.entries.len(), stored.len(), "{accept}");
+    }
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+}
+
 /// A second, independent reader: Python's feedparser must read the feed
 /// without complaint (bozo = 0) and find every item.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
