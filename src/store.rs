@@ -492,9 +492,9 @@ impl Store {
                 expired.push(key);
             }
         }
-        // Many items per transaction (one each cost a year's store 10x the
-        // time), but bounded, so a first prune of a huge store does not
-        // hold every change in memory at once.
+        // Many items per transaction (one each appended new node versions
+        // to sled's log per item), but bounded, so a first prune of a huge
+        // store does not hold every change in memory at once.
         for batch in expired.chunks(Self::PRUNE_BATCH) {
             (&self.items, &self.by_date, &self.gone).transaction(|(items, by_date, gone)| {
                 for key in batch {

@@ -298,6 +298,28 @@ pub fn feed_links(config: &Config) -> Vec<status_page::FeedLink> {
     out
 }
 
+/// An item as the status page and the feed pages list it: its source and
+/// topics by name (by id once they left the configuration).
+fn item_row(config: &Config, i: &crate::item::Item) -> status_page::ItemRow {
+    status_page::ItemRow {
+        title: i.title.clone(),
+        link: i.link.clone(),
+        published: i.published,
+        source_name: config.source_name(&i.sources).to_string(),
+        topics: i
+            .topics
+            .iter()
+            .map(|id| {
+                config
+                    .topics
+                    .iter()
+                    .find(|t| &t.id == id)
+                    .map_or_else(|| id.clone(), |t| t.name.clone())
+            })
+            .collect(),
+    }
+}
+
 fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
     let config = st.config();
     let r = st.report();
@@ -341,24 +363,11 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
         last_sent_at: c.last_sent_at.map(local),
         last_sent_title: c.last_sent_title,
     });
-    let topic_name = |id: &String| {
-        config
-            .topics
-            .iter()
-            .find(|t| &t.id == id)
-            .map_or_else(|| id.clone(), |t| t.name.clone())
-    };
     let latest = st
         .store
         .latest(&Filter::All, 30)?
-        .into_iter()
-        .map(|i| status_page::ItemRow {
-            source_name: config.source_name(&i.sources).to_string(),
-            topics: i.topics.iter().map(topic_name).collect(),
-            title: i.title,
-            link: i.link,
-            published: i.published,
-        })
+        .iter()
+        .map(|i| item_row(&config, i))
         .collect();
     Ok(status_page::StatusView {
         title: r.title,
@@ -521,21 +530,7 @@ fn render_feed(
                 format: name.to_string(),
             })
             .collect();
-            let tz = config.fetch.timezone;
-            let rows = items
-                .iter()
-                .map(|i| status_page::ItemRow {
-                    title: i.title.clone(),
-                    link: i.link.clone(),
-                    published: i.published.with_timezone(&tz),
-                    source_name: config.source_name(&i.sources).to_string(),
-                    topics: i
-                        .topics
-                        .iter()
-                        .map(|t| topic_name(t).unwrap_or_else(|| t.clone()))
-                        .collect(),
-                })
-                .collect();
+            let rows = items.iter().map(|i| item_row(config, i)).collect();
             status_page::render_feed_page(&status_page::FeedPageView {
                 site_title: config.server.title.clone(),
                 title: meta.title.clone(),

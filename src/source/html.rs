@@ -14,13 +14,13 @@
 //! four words. Menus, breadcrumbs and pagination fail that test or have no
 //! dates; links inside `<nav>` are never items.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset};
 use ego_tree::iter::Edge;
 use ego_tree::NodeId;
 use encoding_rs::Encoding;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
