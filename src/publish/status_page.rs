@@ -160,18 +160,7 @@ pub fn render(v: &StatusView) -> String {
     html! {
         (DOCTYPE)
         html lang="vi" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="color-scheme" content="light dark";
-                title { "Trạng thái – " (v.title) }
-                @for f in &v.feeds {
-                    @if let (Some(mime), Some(url)) = (feed_mime(&f.format), http_url(&f.url)) {
-                        link rel="alternate" type=(mime) title=(f.label) href=(url);
-                    }
-                }
-                style { (PreEscaped(CSS)) }
-            }
+            (page_head(&format!("Trạng thái – {}", v.title), &v.feeds))
             body {
                 header {
                     h1 { (v.title) }
@@ -213,6 +202,25 @@ pub fn render(v: &StatusView) -> String {
     .into_string()
 }
 
+/// The `<head>` of every page: its title, the feeds readers can discover
+/// from it, the style sheet.
+fn page_head(title: &str, feeds: &[FeedLink]) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="color-scheme" content="light dark";
+            title { (title) }
+            @for f in feeds {
+                @if let (Some(mime), Some(url)) = (feed_mime(&f.format), http_url(&f.url)) {
+                    link rel="alternate" type=(mime) title=(f.label) href=(url);
+                }
+            }
+            style { (PreEscaped(CSS)) }
+        }
+    }
+}
+
 /// What a browser gets for a feed URL (`/feed.xml`, `/topics/…`): the feed
 /// as a page, with its items and how to subscribe. Feed readers get the feed
 /// itself (see `publish::http`, content negotiation on `Accept`).
@@ -231,18 +239,7 @@ pub fn render_feed_page(v: &FeedPageView) -> String {
     html! {
         (DOCTYPE)
         html lang="vi" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="color-scheme" content="light dark";
-                title { (v.title) }
-                @for f in &v.formats {
-                    @if let (Some(mime), Some(url)) = (feed_mime(&f.format), http_url(&f.url)) {
-                        link rel="alternate" type=(mime) title=(v.title) href=(url);
-                    }
-                }
-                style { (PreEscaped(CSS)) }
-            }
+            (page_head(&v.title, &v.formats))
             body {
                 header {
                     h1 { (v.title) }

@@ -147,15 +147,27 @@ async fn an_unchanged_source_answers_304_and_nothing_is_parsed() {
     assert_eq!(broken.consecutive_failures, 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_feed_is_served_valid_cached_and_compressed() {
-    let s = setup().await;
-    poll_all(s.poller.clone()).await;
+/// The feeds of `s`'s store over HTTP on 127.0.0.1:0, until the token trips.
+async fn serve(
+    s: &Setup,
+) -> (
+    std::net::SocketAddr,
+    CancellationToken,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
     let state = AppState::new(Arc::new(s.cfg.config.clone()), s.store.clone());
     let server = tokio::spawn(http::serve(listener, state, shutdown.clone()));
+    (addr, shutdown, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_is_served_valid_cached_and_compressed() {
+    let s = setup().await;
+    poll_all(s.poller.clone()).await;
+    let (addr, shutdown, server) = serve(&s).await;
     let client = reqwest::Client::builder().gzip(false).build().unwrap();
     let url = format!("http://{addr}/feed.xml");
 
@@ -266,11 +278,7 @@ async fn the_feed_is_served_valid_cached_and_compressed() {
 async fn a_browser_gets_a_page_and_a_reader_the_feed_at_the_same_url() {
     let s = setup().await;
     poll_all(s.poller.clone()).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    let state = AppState::new(Arc::new(s.cfg.config.clone()), s.store.clone());
-    let server = tokio::spawn(http::serve(listener, state, shutdown.clone()));
+    let (addr, shutdown, server) = serve(&s).await;
     let client = reqwest::Client::new();
     const CHROMIUM: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,\
                             image/avif,image/webp,image/apng,*/*;q=0.8";
