@@ -100,8 +100,9 @@ fn units(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
 }
 
-fn decode(s: &str) -> String {
-    let mut out = String::new();
+/// Decode the four entities the builder writes; `None` for any other `&`.
+pub fn decode_entities(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
@@ -113,50 +114,83 @@ fn decode(s: &str) -> String {
             ("&quot;", '"'),
         ]
         .into_iter()
-        .find(|(e, _)| rest.starts_with(e))
-        .unwrap_or_else(|| panic!("bare & in {s:?}"));
+        .find(|(e, _)| rest.starts_with(e))?;
         out.push(c);
         rest = &rest[ent.len()..];
     }
-    out + rest
+    out.push_str(rest);
+    Some(out)
 }
 
-fn check(m: &str, link: Option<&str>) {
-    let mut stack = Vec::new();
-    let mut hrefs = Vec::new();
+/// What a message in HTML parse mode shows, and where its link points.
+#[derive(Debug)]
+pub struct Parsed {
+    pub visible: String,
+    pub hrefs: Vec<String>,
+}
+
+/// A strict validator for the builder's HTML: only `b`, `i` and
+/// `a href="…"`, balanced and properly nested; text and attribute values
+/// hold no raw `<`, `>` or `"` and every `&` starts one of the four entities.
+pub fn validate(html: &str) -> Result<Parsed, String> {
     let mut visible = String::new();
-    let mut rest = m;
+    let mut hrefs = Vec::new();
+    let mut stack: Vec<&str> = Vec::new();
+    let mut rest = html;
     loop {
         let lt = rest.find('<').unwrap_or(rest.len());
-        let text = &rest[..lt];
-        assert!(!text.contains('>') && !text.contains('"'), "{m:?}");
-        visible += &decode(text);
+        let chunk = &rest[..lt];
+        if chunk.contains('>') || chunk.contains('"') {
+            return Err(format!("raw > or \" in text {chunk:?}"));
+        }
+        visible += &decode_entities(chunk).ok_or_else(|| format!("bare & in {chunk:?}"))?;
         if lt == rest.len() {
             break;
         }
         rest = &rest[lt + 1..];
-        let gt = rest.find('>').expect("closed tag");
+        let gt = rest.find('>').ok_or("unclosed tag")?;
         let tag = &rest[..gt];
         rest = &rest[gt + 1..];
         match tag {
-            "b" | "i" => stack.push(tag.to_string()),
-            "/b" | "/i" | "/a" => assert_eq!(stack.pop().as_deref(), Some(&tag[1..]), "{m:?}"),
+            "b" | "i" => stack.push(tag),
+            "/b" | "/i" | "/a" => {
+                if stack.pop() != Some(&tag[1..]) {
+                    return Err(format!("unbalanced </{}>", &tag[1..]));
+                }
+            }
             _ => {
                 let href = tag
                     .strip_prefix("a href=\"")
                     .and_then(|t| t.strip_suffix('"'))
-                    .unwrap_or_else(|| panic!("tag <{tag}> in {m:?}"));
-                assert!(!href.contains('"') && !href.contains('<'));
-                hrefs.push(decode(href));
-                stack.push("a".to_string());
+                    .ok_or_else(|| format!("tag not allowed: <{tag}>"))?;
+                if href.contains('"') || href.contains('<') {
+                    return Err(format!("raw quote or < in href {href:?}"));
+                }
+                if stack.contains(&"a") {
+                    return Err("nested <a>".into());
+                }
+                hrefs
+                    .push(decode_entities(href).ok_or_else(|| format!("bare & in href {href:?}"))?);
+                stack.push("a");
             }
         }
     }
-    assert!(stack.is_empty(), "{m:?}");
-    assert_eq!(visible, visible_text(m));
-    assert!(units(&visible) <= MAX_UTF16, "{} units", units(&visible));
+    if !stack.is_empty() {
+        return Err(format!("unclosed {stack:?}"));
+    }
+    Ok(Parsed { visible, hrefs })
+}
+
+fn check(m: &str, link: Option<&str>) {
+    let parsed = validate(m).unwrap_or_else(|e| panic!("{e} in {m:?}"));
+    assert_eq!(parsed.visible, visible_text(m));
+    assert!(
+        units(&parsed.visible) <= MAX_UTF16,
+        "{} units",
+        units(&parsed.visible)
+    );
     assert_eq!(
-        hrefs,
+        parsed.hrefs,
         link.into_iter().map(str::to_string).collect::<Vec<_>>()
     );
 }

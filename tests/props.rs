@@ -8,6 +8,12 @@ use tinkhac::item::canonical_link;
 use tinkhac::notify::message::{html, plain, visible_text, Parts, MAX_UTF16};
 use url::Url;
 
+// The message validator shared with the fuzz target.
+#[path = "../fuzz/checks.rs"]
+#[allow(dead_code)] // the fuzz checks themselves run in tests/fuzz_corpus.rs
+mod checks;
+use checks::validate;
+
 fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
 }
@@ -227,87 +233,6 @@ fn parts() -> impl Strategy<Value = Parts> {
             byline,
             link,
         })
-}
-
-/// Decode the four entities the builder writes; `None` for any other `&`.
-fn decode_entities(s: &str) -> Option<String> {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let (ent, c) = [
-            ("&lt;", '<'),
-            ("&gt;", '>'),
-            ("&amp;", '&'),
-            ("&quot;", '"'),
-        ]
-        .into_iter()
-        .find(|(e, _)| rest.starts_with(e))?;
-        out.push(c);
-        rest = &rest[ent.len()..];
-    }
-    out.push_str(rest);
-    Some(out)
-}
-
-/// What a message in HTML parse mode shows, and where its link points.
-#[derive(Debug)]
-struct Parsed {
-    visible: String,
-    hrefs: Vec<String>,
-}
-
-/// A strict validator for the builder's HTML: only `b`, `i` and
-/// `a href="…"`, balanced and properly nested; text and attribute values
-/// hold no raw `<`, `>` or `"` and every `&` starts one of the four entities.
-fn validate(html: &str) -> Result<Parsed, String> {
-    let mut visible = String::new();
-    let mut hrefs = Vec::new();
-    let mut stack: Vec<&str> = Vec::new();
-    let mut rest = html;
-    loop {
-        let lt = rest.find('<').unwrap_or(rest.len());
-        let chunk = &rest[..lt];
-        if chunk.contains('>') || chunk.contains('"') {
-            return Err(format!("raw > or \" in text {chunk:?}"));
-        }
-        visible += &decode_entities(chunk).ok_or_else(|| format!("bare & in {chunk:?}"))?;
-        if lt == rest.len() {
-            break;
-        }
-        rest = &rest[lt + 1..];
-        let gt = rest.find('>').ok_or("unclosed tag")?;
-        let tag = &rest[..gt];
-        rest = &rest[gt + 1..];
-        match tag {
-            "b" | "i" => stack.push(tag),
-            "/b" | "/i" | "/a" => {
-                if stack.pop() != Some(&tag[1..]) {
-                    return Err(format!("unbalanced </{}>", &tag[1..]));
-                }
-            }
-            _ => {
-                let href = tag
-                    .strip_prefix("a href=\"")
-                    .and_then(|t| t.strip_suffix('"'))
-                    .ok_or_else(|| format!("tag not allowed: <{tag}>"))?;
-                if href.contains('"') || href.contains('<') {
-                    return Err(format!("raw quote or < in href {href:?}"));
-                }
-                if stack.contains(&"a") {
-                    return Err("nested <a>".into());
-                }
-                hrefs
-                    .push(decode_entities(href).ok_or_else(|| format!("bare & in href {href:?}"))?);
-                stack.push("a");
-            }
-        }
-    }
-    if !stack.is_empty() {
-        return Err(format!("unclosed {stack:?}"));
-    }
-    Ok(Parsed { visible, hrefs })
 }
 
 #[test]
