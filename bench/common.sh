@@ -34,3 +34,39 @@ wait_http() {
     echo "no answer from $1" >&2
     return 1
 }
+
+# A temporary WORK directory for one script (NAME), removed on exit unless
+# KEEP=1; on exit the tinkhac process TPID (when set) and nginx stop first.
+make_work() {
+    WORK=$(mktemp -d "/tmp/tinkhac-$1.XXXXXX")
+    chmod 755 "$WORK" # nginx workers run as nobody
+    TPID=
+    trap cleanup EXIT
+}
+cleanup() {
+    [ -n "${TPID:-}" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
+    [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
+    sleep 0.3
+    [ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
+}
+
+# $WORK/nginx.conf: one worker serving $WORK/www (bench/gen-portal.py's
+# portal) on the 8 loopback ports from PORT; EXTRA: more http directives.
+portal_nginx_conf() {
+    local port=$1 extra=${2:-} listen="" i
+    for i in $(seq 0 7); do listen="$listen listen 127.0.0.1:$((port + i));"; done
+    cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.err warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    types { application/rss+xml xml; }
+    default_type text/html;
+    $extra
+    server { $listen root $WORK/www; }
+}
+NGINX
+}

@@ -20,35 +20,11 @@ build
 build --example bare_fetch --example parse_floor
 BARE=$TARGET/release/examples/bare_fetch
 FLOOR=$TARGET/release/examples/parse_floor
-WORK=$(mktemp -d /tmp/tinkhac-harvest.XXXXXX)
-chmod 755 "$WORK" # nginx workers run as nobody
-cleanup() {
-    [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
-    sleep 0.3
-    [ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work harvest
 CACHE_MIB=${CACHE_MIB:-8}
 python3 "$ROOT/bench/gen-portal.py" "$WORK" "$PORT" "$N" >/dev/null
 sed -i "s/^cache_mib = 8/cache_mib = $CACHE_MIB/" "$WORK/feeds.toml"
-LISTEN=""
-for i in $(seq 0 7); do LISTEN="$LISTEN listen 127.0.0.1:$((PORT + i));"; done
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.err warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    keepalive_requests 1000000;
-    types { application/rss+xml xml; }
-    default_type text/html;
-    charset utf-8;
-    charset_types text/html application/rss+xml;
-    server { $LISTEN root $WORK/www; }
-}
-NGINX
+portal_nginx_conf "$PORT" "sendfile on; charset utf-8; charset_types text/html application/rss+xml;"
 taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK"
 wait_http "http://127.0.0.1:$PORT/html/p0000.html"
 echo "$N sources: $(du -sb "$WORK/www/html" | cut -f1) B of HTML, $(du -sb "$WORK/www/rss" | cut -f1) B of RSS"

@@ -14,34 +14,11 @@ CYCLES=${2:-10}
 N=${3:-1000}
 PORT=18301
 build
-WORK=$(mktemp -d /tmp/tinkhac-memory.XXXXXX)
-chmod 755 "$WORK" # nginx workers run as nobody
-TPID=
-cleanup() {
-    [ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
-    [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
-    sleep 0.3
-    [ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work memory
 CACHE_MIB=${CACHE_MIB:-8}
 python3 "$ROOT/bench/gen-portal.py" "$WORK" "$PORT" "$N" "${IV}s" >/dev/null
 sed -i "s/^cache_mib = 8/cache_mib = $CACHE_MIB/" "$WORK/feeds.toml"
-LISTEN=""
-for i in $(seq 0 7); do LISTEN="$LISTEN listen 127.0.0.1:$((PORT + i));"; done
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.err warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    types { application/rss+xml xml; }
-    default_type text/html;
-    server { $LISTEN root $WORK/www; }
-}
-NGINX
+portal_nginx_conf "$PORT"
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 wait_http "http://127.0.0.1:$PORT/html/p0000.html"
 echo "$N sources every ${IV}s, $CYCLES cycles; $(nproc) CPUs, $(date -u +%FT%TZ)"

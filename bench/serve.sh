@@ -21,16 +21,7 @@ PN=18202 # nginx
 PN2=18203 # nginx, sendfile off (the bytes copied through user space, as any
           # server that renders in memory must)
 build
-WORK=$(mktemp -d /tmp/tinkhac-serve.XXXXXX)
-chmod 755 "$WORK" # nginx workers run as nobody
-TPID=
-cleanup() {
-    [ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
-    [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
-    sleep 0.3
-    [ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
+make_work serve
 
 # 200 items in export format, imported into a fresh store.
 python3 - "$WORK/items.jsonl" <<'PY'
