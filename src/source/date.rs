@@ -167,8 +167,14 @@ const VOWEL_FAMILIES: [&str; 6] = [
 
 /// A regex fragment matching a lowercase NFC Vietnamese phrase also in NFD,
 /// without diacritics, or with the other tone placement: every vowel becomes
-/// its family followed by any combining marks, `đ` matches `d`, a space
+/// its family followed by any combining diacritics, `đ` matches `d`, a space
 /// matches any whitespace run. Use with `(?i)`.
+///
+/// The marks are U+0300–U+036F, the block every Vietnamese mark in NFD comes
+/// from (grave, acute, circumflex, tilde, breve, hook above, horn, dot below;
+/// U+0340/U+0341 too), not `\p{M}`: its 2,000-odd ranges made these patterns
+/// tens of thousands of automaton states, and every thread's match cache is
+/// sized by them (several MiB in all; BENCHMARKS.md, memory).
 fn lenient(phrase: &str) -> String {
     let mut out = String::new();
     for c in phrase.chars() {
@@ -177,7 +183,7 @@ fn lenient(phrase: &str) -> String {
         } else if c == 'đ' || c == 'd' {
             out.push_str("[dđ]");
         } else if let Some(family) = VOWEL_FAMILIES.iter().find(|f| f.contains(c)) {
-            let _ = write!(out, r"[{family}]\p{{M}}*");
+            let _ = write!(out, r"[{family}][\u{{300}}-\u{{36F}}]*");
         } else {
             out.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
         }
