@@ -1,7 +1,8 @@
 # Shared by bench/*.sh (sourced). Paths, the binaries, and process CPU time.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$TARGET/release/tinkhac
+# TINKHAC_BIN: measure that binary instead of building this checkout's.
+BIN=${TINKHAC_BIN:-$TARGET/release/tinkhac}
 HZ=$(getconf CLK_TCK)
 
 need() {
@@ -11,6 +12,7 @@ need() {
 }
 
 build() {
+    [ -n "${TINKHAC_BIN:-}" ] && [ $# -eq 0 ] && return
     (cd "$ROOT" && cargo build --release --quiet "$@")
 }
 

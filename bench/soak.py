@@ -32,6 +32,8 @@ import urllib.request
 INTERVAL = 5.0  # per source: "10m" in production, 120x faster
 TIMEOUT = 2.0
 SAMPLE = 30.0
+# SOAK_CACHE_MIB sets [storage] cache_mib (unset: the default, 8 MiB).
+CACHE = f"cache_mib = {int(os.environ['SOAK_CACHE_MIB'])}\n" if os.environ.get("SOAK_CACHE_MIB") else ""
 COUNTS = {"ok-rss": 100, "ok-html": 50, "slow": 20, "fail": 15, "layout": 15}
 START = time.time()
 
@@ -155,7 +157,7 @@ def main():
     listen = sock.getsockname()[1]
     sock.close()
     cfg = [f'[server]\nlisten = "127.0.0.1:{listen}"\ntitle = "soak"\n',
-           '[storage]\npath = "store"\n',
+           '[storage]\npath = "store"\n' + CACHE,
            f'[fetch]\ninterval = "{INTERVAL}s"\ntimeout = "{TIMEOUT}s"\nper_host = 8\n']
     healthy = []
     for kind, count in COUNTS.items():
