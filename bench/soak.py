@@ -32,15 +32,22 @@ import urllib.request
 INTERVAL = 5.0  # per source: "10m" in production, 120x faster
 TIMEOUT = 2.0
 SAMPLE = 30.0
-# SOAK_CACHE_MIB sets [storage] cache_mib (unset: the default, 8 MiB).
+# SOAK_CACHE_MIB sets [storage] cache_mib (unset: the default, 2 MiB).
 CACHE = f"cache_mib = {int(os.environ['SOAK_CACHE_MIB'])}\n" if os.environ.get("SOAK_CACHE_MIB") else ""
 COUNTS = {"ok-rss": 100, "ok-html": 50, "slow": 20, "fail": 15, "layout": 15}
 START = time.time()
 
 
+# SOAK_ITEM_EVERY_S: how often each source gains an item (default 40 s);
+# 0: never, so the store stops growing after the first polls.
+ITEM_EVERY = float(os.environ.get("SOAK_ITEM_EVERY_S", "40"))
+
+
 def n_items(key):
-    # Every source gains an item about every 40 s, at its own phase.
-    return 3 + int((time.time() - START + (hash(key) % 40)) // 40)
+    # Every source gains an item every ITEM_EVERY s, at its own phase.
+    if ITEM_EVERY <= 0:
+        return 3
+    return 3 + int((time.time() - START + (hash(key) % ITEM_EVERY)) // ITEM_EVERY)
 
 
 def rss(kind, n):
