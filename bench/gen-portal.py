@@ -102,7 +102,7 @@ title = "bench"
 
 [storage]
 path = "store.sled"
-cache_mib = 8
+cache_mib = 2
 
 [fetch]
 interval = "{interval}"

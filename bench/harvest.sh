@@ -21,9 +21,9 @@ build --example bare_fetch --example parse_floor
 BARE=$TARGET/release/examples/bare_fetch
 FLOOR=$TARGET/release/examples/parse_floor
 make_work harvest
-CACHE_MIB=${CACHE_MIB:-8}
+CACHE_MIB=${CACHE_MIB:-2}
 python3 "$ROOT/bench/gen-portal.py" "$WORK" "$PORT" "$N" >/dev/null
-sed -i "s/^cache_mib = 8/cache_mib = $CACHE_MIB/" "$WORK/feeds.toml"
+sed -i "s/^cache_mib = 2/cache_mib = $CACHE_MIB/" "$WORK/feeds.toml"
 portal_nginx_conf "$PORT" "sendfile on; charset utf-8; charset_types text/html application/rss+xml;"
 taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK"
 wait_http "http://127.0.0.1:$PORT/html/p0000.html"

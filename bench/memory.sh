@@ -3,7 +3,7 @@
 # sources (bench/gen-portal.py) over 10 poll cycles. Each interval a tenth of
 # the files is touched, so they answer 200 again and are parsed again (same
 # items, all known); the rest answer 304. sled's cache is the configured
-# 8 MiB (`cache_mib`).
+# 2 MiB (`cache_mib`, the default).
 #
 # bench/memory.sh [INTERVAL_SECONDS] [CYCLES] [N_SOURCES]
 set -euo pipefail
@@ -15,9 +15,9 @@ N=${3:-1000}
 PORT=18301
 build
 make_work memory
-CACHE_MIB=${CACHE_MIB:-8}
+CACHE_MIB=${CACHE_MIB:-2}
 python3 "$ROOT/bench/gen-portal.py" "$WORK" "$PORT" "$N" "${IV}s" >/dev/null
-sed -i "s/^cache_mib = 8/cache_mib = $CACHE_MIB/" "$WORK/feeds.toml"
+sed -i "s/^cache_mib = 2/cache_mib = $CACHE_MIB/" "$WORK/feeds.toml"
 portal_nginx_conf "$PORT"
 nginx -c "$WORK/nginx.conf" -p "$WORK"
 wait_http "http://127.0.0.1:$PORT/html/p0000.html"

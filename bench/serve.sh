@@ -50,7 +50,7 @@ max_items = 200
 
 [storage]
 path = "store.sled"
-cache_mib = 8
+cache_mib = 2
 
 [fetch]
 interval = "24h"

@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
     let days = *args.first().unwrap_or(&365) as i64;
     let per_day = *args.get(1).unwrap_or(&50) as usize;
     let retention = *args.get(2).unwrap_or(&90) as i64;
-    let cache_mib = *args.get(3).unwrap_or(&8);
+    let cache_mib = *args.get(3).unwrap_or(&2);
     let tmp = tempfile::tempdir()?;
     let path = tmp.path().join("store.sled");
     let store = Store::open(&path, cache_mib << 20)?;

@@ -46,7 +46,11 @@ pub struct ServerConfig {
 pub struct StorageConfig {
     pub path: PathBuf,
     /// sled's page cache. sled defaults to 1 GiB, far more than a news store
-    /// of a few hundred thousand items needs; 8 MiB keeps the daemon small.
+    /// of a few hundred thousand items needs. sled counts pages at their
+    /// on-disk size and holds them decoded, several times larger: 2 MiB
+    /// (the default) already held ~11 MiB of nodes at the peak of the 1,000
+    /// source benchmark, 8 MiB ~14 MiB, for no measurable gain in speed
+    /// (BENCHMARKS.md, memory and harvest).
     pub cache_bytes: u64,
     /// Items published longer ago than this leave the store and the feeds
     /// (their ids stay as tombstones). None keeps everything.
@@ -440,7 +444,7 @@ impl Cx<'_> {
             },
             cache_bytes: match &raw.storage.cache_mib {
                 Some(v) => self.positive(v, "cache_mib")? * 1024 * 1024,
-                None => 8 * 1024 * 1024,
+                None => 2 * 1024 * 1024,
             },
             retention: match &raw.storage.retention {
                 Some(v) => Some(self.duration(v)?),
@@ -747,6 +751,9 @@ date_format = "%d/%m/%Y"
         assert_eq!(s.name, "hp-chinh-sach");
         assert_eq!(s.topics, vec!["giao-duc"]);
         assert_eq!(c.storage.path, Path::new("/etc/tinkhac/data/tinkhac.sled"));
+        assert_eq!(c.storage.cache_bytes, 2 << 20);
+        let c = parse(&format!("[storage]\ncache_mib = 16\n{GOOD}")).unwrap();
+        assert_eq!(c.storage.cache_bytes, 16 << 20);
     }
 
     #[test]
