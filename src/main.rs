@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    tinkhac::malloc::limit_arenas();
+    tinkhac::malloc::tune();
     // Usage errors exit with 2, like configuration errors.
     let cli = match tinkhac::cli::Cli::try_parse() {
         Ok(cli) => cli,
