@@ -454,7 +454,10 @@ async fn source_loop(
         let report = tokio::select! {
             // Abandoning a poll is safe: its writes are one transaction.
             _ = stop.cancelled() => break,
-            r = p.poll(&source) => r,
+            // Boxed: held inline, the poll's state (~3 KB) would size every
+            // sleeping source's task; boxed, only polls in progress pay it
+            // (BENCHMARKS.md, memory).
+            r = Box::pin(p.poll(&source)) => r,
         };
         let failures = p
             .store
