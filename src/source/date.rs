@@ -172,9 +172,9 @@ const VOWEL_FAMILIES: [&str; 6] = [
 ///
 /// The marks are U+0300–U+036F, the block every Vietnamese mark in NFD comes
 /// from (grave, acute, circumflex, tilde, breve, hook above, horn, dot below;
-/// U+0340/U+0341 too), not `\p{M}`: its 2,000-odd ranges made these patterns
-/// tens of thousands of automaton states, and every thread's match cache is
-/// sized by them (several MiB in all; BENCHMARKS.md, memory).
+/// U+0340/U+0341 too), not `\p{M}`: its 2,000-odd ranges made these patterns'
+/// automata about ten times larger, and every thread's match cache is sized
+/// by them (7 MiB in all at 1,000 sources; BENCHMARKS.md, memory).
 fn lenient(phrase: &str) -> String {
     let mut out = String::new();
     for c in phrase.chars() {
