@@ -52,11 +52,9 @@ cleanup() {
     [ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
 }
 
-# $WORK/nginx.conf: one worker serving $WORK/www (bench/gen-portal.py's
-# portal) on the 8 loopback ports from PORT; EXTRA: more http directives.
-portal_nginx_conf() {
-    local port=$1 extra=${2:-} listen="" i
-    for i in $(seq 0 7); do listen="$listen listen 127.0.0.1:$((port + i));"; done
+# $WORK/nginx.conf: one worker, no access log, long keep-alive, RSS typed;
+# HTTP: the rest of the http block (directives and server blocks).
+nginx_conf() {
     cat >"$WORK/nginx.conf" <<NGINX
 worker_processes 1;
 pid $WORK/nginx.pid;
@@ -66,9 +64,17 @@ http {
     access_log off;
     keepalive_requests 1000000;
     types { application/rss+xml xml; }
-    default_type text/html;
-    $extra
-    server { $listen root $WORK/www; }
+$1
 }
 NGINX
+}
+
+# $WORK/nginx.conf serving $WORK/www (bench/gen-portal.py's portal) on the
+# 8 loopback ports from PORT; EXTRA: more http directives.
+portal_nginx_conf() {
+    local port=$1 extra=${2:-} listen="" i
+    for i in $(seq 0 7); do listen="$listen listen 127.0.0.1:$((port + i));"; done
+    nginx_conf "    default_type text/html;
+    $extra
+    server { $listen root $WORK/www; }"
 }

@@ -77,24 +77,15 @@ gzip -t "$WORK/www/feed.xml.gz"
 ITEMS=$(grep -c '<item>' "$WORK/www/feed.xml")
 echo "feed.xml: $ITEMS items, $(stat -c %s "$WORK/www/feed.xml") B, gzip $(stat -c %s "$WORK/www/feed.xml.gz") B"
 
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.err warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
+nginx_conf "    sendfile on;
     tcp_nopush on;
-    keepalive_requests 1000000;
-    types { application/rss+xml xml; }
     server {
         listen 127.0.0.1:$PN;
         root $WORK/www;
         location = /feed.xml {
             gzip_static on;
             gzip_vary on;
-            add_header Cache-Control "public, max-age=60";
+            add_header Cache-Control \"public, max-age=60\";
         }
     }
     server {
@@ -102,11 +93,9 @@ http {
         root $WORK/www;
         sendfile off;
         location = /feed.xml {
-            add_header Cache-Control "public, max-age=60";
+            add_header Cache-Control \"public, max-age=60\";
         }
-    }
-}
-NGINX
+    }"
 taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK"
 wait_http "http://127.0.0.1:$PN/feed.xml"
 NPIDS="$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")")"
