@@ -22,8 +22,13 @@ const MAX_QUEUE_ITEMS: usize = 64;
 #[cfg(any(test, feature = "lock_free_delays"))]
 const N_SHARDS: usize = 2;
 
+// tinkhac: 8 shards instead of 256. A shard only accounts for (and evicts
+// after) the pages it has seen once 64 accesses have queued up in it, so up
+// to 63 pages per shard stay resident beyond `cache_capacity`: with 256
+// shards that is ~16,000 leaf pages, a whole store of 100,000 items. With 8
+// it is ~500 pages (see vendor/README.md).
 #[cfg(not(any(test, feature = "lock_free_delays")))]
-const N_SHARDS: usize = 256;
+const N_SHARDS: usize = 8;
 
 struct AccessBlock {
     len: AtomicUsize,
