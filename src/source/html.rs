@@ -1057,6 +1057,32 @@ mod tests {
     }
 
     #[test]
+    fn a_base_href_in_any_case_resolves_relative_links() {
+        let block = r#"<h2>Tin khác</h2>
+          <h3><a href="a-1">Tăng tốc thực hiện các dự án tại Cảng Hàng không</a></h3>
+          <span>23/12/2025</span>"#;
+        let link = |html: &str| {
+            let e = auto(html);
+            assert_eq!(e.items.len(), 1, "{html}");
+            e.items[0].link.as_ref().unwrap().to_string()
+        };
+        let with = |head: &str| format!("<html><head>{head}</head><body>{block}</body></html>");
+        assert_eq!(
+            link(&with(r#"<BASE HREF="https://tintuc.haiphong.gov.vn/muc/">"#)),
+            "https://tintuc.haiphong.gov.vn/muc/a-1"
+        );
+        assert_eq!(
+            link(&with(r#"<Base target="_blank"><base href=" /khac/ ">"#)),
+            "https://haiphong.gov.vn/khac/a-1"
+        );
+        // Neither a <basefont> nor the word in text is a base element.
+        assert_eq!(
+            link(&with("<basefont size=3><title>base</title>")),
+            "https://haiphong.gov.vn/chinh-sach/a-1"
+        );
+    }
+
+    #[test]
     fn a_flat_tin_khac_block_is_cut_at_each_headline() {
         let html = r#"<html><body><div class="x">
           <h2>Tin khác</h2>
