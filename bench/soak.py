@@ -2,8 +2,9 @@
 """Soak: tinkhac run against 200 loopback sources, intervals sped up.
 
 Sources (all on one loopback server, standard library only):
-  ok-rss-N    RSS feeds that gain an item every ~40 s
-  ok-html-N   "Tin khác" pages that gain an item every ~40 s
+  ok-rss-N    RSS feeds that gain an item every ~40 s and list the newest 20
+  ok-html-N   "Tin khác" pages that gain an item every ~40 s and list the
+              newest 10
   slow-N      answer after 0.5-4 s (the fetch timeout is 2 s: some time out)
   fail-N      500, 429, garbage bytes, or a connection cut, in turn
   layout-N    a page that loses its news list for one minute in three
@@ -43,6 +44,20 @@ START = time.time()
 ITEM_EVERY = float(os.environ.get("SOAK_ITEM_EVERY_S", "40"))
 
 
+# A feed lists its newest 20 items and a page its newest 10 ("Tin khác"
+# lists on the portal hold about that many). SOAK_LIST_ALL=1 lists every
+# item ever added instead: the listings then grow all run long, and with
+# them each poll's work and the store's pages it reads.
+LIST_ALL = os.environ.get("SOAK_LIST_ALL") == "1"
+FEED_LISTS, PAGE_LISTS = 20, 10
+
+
+def listed(key, newest):
+    """The item numbers a source lists now, newest first."""
+    n = n_items(key)
+    return range(n - 1, -1 if LIST_ALL else max(-1, n - 1 - newest), -1)
+
+
 def n_items(key):
     # Every source gains an item every ITEM_EVERY s, at its own phase.
     if ITEM_EVERY <= 0:
@@ -52,7 +67,7 @@ def n_items(key):
 
 def rss(kind, n):
     items = []
-    for k in range(n_items(f"{kind}{n}") - 1, -1, -1):
+    for k in listed(f"{kind}{n}", FEED_LISTS):
         items.append(
             f"<item><title>Tin {kind} {n} số {k}: học sinh thành phố dự thi</title>"
             f"<link>https://soak.test/{kind}/{n}/{k}</link>"
@@ -68,7 +83,7 @@ def page(kind, n, lost=False):
     lis = "".join(
         f'<li><a href="/tin/{kind}-{n}-{k}.html">Tin khác số {k} của nguồn {n} hôm nay</a>'
         f" <span>({(k % 28) + 1:02d}/12/2025)</span></li>"
-        for k in range(n_items(f"{kind}{n}"))
+        for k in listed(f"{kind}{n}", PAGE_LISTS)
     )
     body = "<p>Trang đang bảo trì</p>" if lost else f"<h3>Tin khác</h3><ul>{lis}</ul>"
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{kind} {n}</title></head>'
