@@ -4,7 +4,11 @@
 //! items (19 already known), as a "Tin khác" list does; every 50 polls the
 //! feed's newest 200 are read, as a feed render does.
 //!
-//! cargo run --release --example store_memory -- [ITEMS] [CACHE_MIB] [SOURCES]
+//! cargo run --release --example store_memory -- [ITEMS] [CACHE_MIB] [SOURCES] [spread]
+//!
+//! With `spread`, the 19 known items a poll lists are drawn at random from
+//! all the page's earlier items instead of its newest: the polls read pages
+//! all over the store, the worst case for the cache.
 //!
 //! Prints the heap in use (glibc's `mallinfo2`, all arenas) every ITEMS/10
 //! items: what the store holds, without the allocator's free pages that RSS
@@ -54,11 +58,20 @@ async fn main() -> anyhow::Result<()> {
     tinkhac::malloc::tune();
     let args: Vec<usize> = std::env::args()
         .skip(1)
+        .take(3)
         .map(|a| a.parse().expect("numbers"))
         .collect();
     let items = *args.first().unwrap_or(&100_000);
     let cache_mib = *args.get(1).unwrap_or(&2) as u64;
     let sources = *args.get(2).unwrap_or(&200);
+    let spread = std::env::args().nth(4).is_some_and(|a| a == "spread");
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut random = move |below: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % below as u64) as usize
+    };
     let tmp = tempfile::tempdir()?;
     let store = Store::open(&tmp.path().join("store.sled"), cache_mib << 20)?;
     let tz = FixedOffset::east_opt(7 * 3600).unwrap();
@@ -68,16 +81,18 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..items {
         let (source, n) = (i % sources, i / sources);
         let now = start + Duration::minutes(i as i64);
-        let listed: Vec<Incoming> = (n.saturating_sub(19)..=n)
-            .rev()
-            .map(|k| {
-                incoming(
-                    source,
-                    k,
-                    (start + Duration::minutes((k * sources + source) as i64)).with_timezone(&tz),
-                )
-            })
-            .collect();
+        let at = |k: usize| (start + Duration::minutes(k as i64)).with_timezone(&tz);
+        let listed: Vec<Incoming> = if spread {
+            std::iter::once(n)
+                .chain((0..19.min(n)).map(|_| random(n)))
+                .map(|k| incoming(source, k, at(k * sources + source)))
+                .collect()
+        } else {
+            (n.saturating_sub(19)..=n)
+                .rev()
+                .map(|k| incoming(source, k, at(k * sources + source)))
+                .collect()
+        };
         store
             .record_poll(&format!("s{source}"), &listed, &state, &[], now, tz)
             .await?;
