@@ -1068,7 +1068,9 @@ mod tests {
         };
         let with = |head: &str| format!("<html><head>{head}</head><body>{block}</body></html>");
         assert_eq!(
-            link(&with(r#"<BASE HREF="https://tintuc.haiphong.gov.vn/muc/">"#)),
+            link(&with(
+                r#"<BASE HREF="https://tintuc.haiphong.gov.vn/muc/">"#
+            )),
             "https://tintuc.haiphong.gov.vn/muc/a-1"
         );
         assert_eq!(
