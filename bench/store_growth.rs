@@ -28,6 +28,16 @@ fn dir_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+fn rss_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+fn mib(bytes: Option<u64>) -> String {
+    bytes.map_or("?".into(), |b| format!("{:.1}", b as f64 / 1048576.0))
+}
+
 fn harvested(day: i64, n: usize, at: chrono::DateTime<FixedOffset>) -> Harvested {
     let k = day as usize * 1000 + n;
     Harvested {
@@ -88,6 +98,8 @@ async fn main() -> anyhow::Result<()> {
         pruned += store.prune(now - Duration::days(retention)).await?;
     }
     store.flush().await?;
+    // Before the logical-size pass below reads every item back.
+    let (heap, rss) = (mib(tinkhac::malloc::heap_in_use()), mib(rss_bytes()));
     let logical: u64 = store
         .all_items()
         .map(|i| serde_json::to_vec(&i.expect("item")).unwrap().len() as u64)
@@ -95,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
     let live = store.item_count();
     let tombstones = store.tombstones();
     drop(store);
+    let (heap_closed, rss_closed) = (mib(tinkhac::malloc::heap_in_use()), mib(rss_bytes()));
     let on_disk = dir_size(&path);
     println!(
         "{days} days × {per_day} items, retention {retention} days, cache {cache_mib} MiB: \
@@ -106,6 +119,10 @@ async fn main() -> anyhow::Result<()> {
         logical as f64 / 1024.0,
         on_disk as f64 / 1048576.0,
         on_disk as f64 / logical.max(1) as f64
+    );
+    println!(
+        "memory with the store open: heap in use {heap} MiB, RSS {rss} MiB; \
+         once closed: {heap_closed} / {rss_closed} MiB (closing runs sled's own work)"
     );
     Ok(())
 }

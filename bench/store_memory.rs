@@ -10,7 +10,7 @@
 //! all the page's earlier items instead of its newest: the polls read pages
 //! all over the store, the worst case for the cache.
 //!
-//! Prints the heap in use (glibc's `mallinfo2`, all arenas) every ITEMS/10
+//! Prints the heap in use (`tinkhac::malloc::heap_in_use`) every ITEMS/10
 //! items: what the store holds, without the allocator's free pages that RSS
 //! would add. Run it once as is and once without the `[patch.crates-io]`
 //! lines in Cargo.toml to compare the vendored sled with upstream 0.34.7.
@@ -21,14 +21,7 @@ use tinkhac::store::{Filter, Incoming, SourceState, Store};
 use url::Url;
 
 fn heap_mib() -> f64 {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: mallinfo2 only reads the allocator's counters.
-        let m = unsafe { libc::mallinfo2() };
-        m.uordblks as f64 / 1048576.0
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    f64::NAN
+    tinkhac::malloc::heap_in_use().map_or(f64::NAN, |b| b as f64 / 1048576.0)
 }
 
 fn incoming(source: usize, n: usize, at: chrono::DateTime<FixedOffset>) -> Incoming {

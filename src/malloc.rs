@@ -45,3 +45,19 @@ pub fn trim() {
         libc::malloc_trim(0);
     }
 }
+
+/// Bytes handed out from the arenas and not yet freed (glibc's `mallinfo2`,
+/// all arenas); None on other C libraries. Blocks above the mmap threshold
+/// are left out: they are mapped on their own, and sled maps buffers it
+/// barely touches. For the benchmarks: what the program holds, without the
+/// free pages RSS adds.
+pub fn heap_in_use() -> Option<u64> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 only reads the allocator's counters.
+        let m = unsafe { libc::mallinfo2() };
+        Some(m.uordblks as u64)
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    None
+}
