@@ -229,9 +229,9 @@ impl Poller {
             .await;
         if let Some(m) = &self.metrics {
             let label = Metrics::label(&source.id);
-            m.fetch_seconds
-                .get_or_create(&label)
-                .observe(started.elapsed().as_secs_f64());
+            let seconds = started.elapsed().as_secs_f64();
+            m.fetch_seconds.observe(seconds);
+            m.last_fetch_seconds.get_or_create(&label).set(seconds);
             if let Ok(Fetched::Body(b)) = &fetched {
                 m.fetched_bytes
                     .get_or_create(&label)

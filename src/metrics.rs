@@ -31,7 +31,10 @@ pub struct Metrics {
     registry: Registry,
     pub polls: Family<PollLabels, Counter>,
     pub new_items: Family<SourceLabel, Counter>,
-    pub fetch_seconds: Family<SourceLabel, Histogram>,
+    /// One histogram over every source: per-source histograms were three
+    /// quarters of the text at 1,000 sources (16 series each).
+    pub fetch_seconds: Histogram,
+    pub last_fetch_seconds: Family<SourceLabel, Gauge<f64, AtomicU64>>,
     pub fetched_bytes: Family<SourceLabel, Counter>,
     pub telegram_sent: Counter,
     pub telegram_failed: Counter,
@@ -49,9 +52,8 @@ impl Default for Metrics {
         let mut registry = Registry::with_prefix("tinkhac");
         let polls = Family::<PollLabels, Counter>::default();
         let new_items = Family::<SourceLabel, Counter>::default();
-        let fetch_seconds = Family::<SourceLabel, Histogram>::new_with_constructor(
-            latency_histogram as fn() -> Histogram,
-        );
+        let fetch_seconds = latency_histogram();
+        let last_fetch_seconds = Family::<SourceLabel, Gauge<f64, AtomicU64>>::default();
         let fetched_bytes = Family::<SourceLabel, Counter>::default();
         let telegram_sent = Counter::default();
         let telegram_failed = Counter::default();
@@ -65,8 +67,13 @@ impl Default for Metrics {
         );
         registry.register(
             "fetch_duration_seconds",
-            "Fetch latency, by source",
+            "Fetch latency, all sources",
             fetch_seconds.clone(),
+        );
+        registry.register(
+            "last_fetch_duration_seconds",
+            "Latency of the source's last fetch",
+            last_fetch_seconds.clone(),
         );
         registry.register(
             "fetched_bytes",
@@ -98,6 +105,7 @@ impl Default for Metrics {
             polls,
             new_items,
             fetch_seconds,
+            last_fetch_seconds,
             fetched_bytes,
             telegram_sent,
             telegram_failed,

@@ -489,10 +489,28 @@ async fn atom_json_status_and_metrics_are_served() {
         "tinkhac_polls_total{source=\"hp-giao-duc\",outcome=\"ok\"} 1",
         "tinkhac_polls_total{source=\"hp-giao-duc\",outcome=\"not_modified\"} 1",
         "tinkhac_polls_total{source=\"hp-mat-tin-khac\",outcome=\"error\"} 2",
-        "tinkhac_fetch_duration_seconds_count{source=\"hp-giao-duc\"} 2",
     ] {
         assert!(metrics.contains(line), "{line} missing:\n{metrics}");
     }
+    assert!(
+        metrics.contains("tinkhac_last_fetch_duration_seconds{source=\"hp-giao-duc\"}"),
+        "{metrics}"
+    );
+    // One latency histogram over all sources: every poll fetched once.
+    let sum_of = |prefix: &str| -> u64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    let polls = sum_of("tinkhac_polls_total{");
+    assert!(polls > 0);
+    assert_eq!(
+        sum_of("tinkhac_fetch_duration_seconds_count "),
+        polls,
+        "{metrics}"
+    );
     // Which source stores a shared article first depends on the order polls
     // finish in; the sum over sources does not.
     let new_total: u64 = metrics
