@@ -408,7 +408,10 @@ pub async fn fetch_and_harvest(
         Fetched::Body(b) => b,
         Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
     };
-    Ok(source::harvest(source, &body, config.fetch.timezone)?)
+    let mut harvest = source::harvest(source, &body, config.fetch.timezone)?;
+    // What the store would keep: the same caps and cleaning as a poll.
+    harvest.items = crate::item::admit(harvest.items, &config.limits).0;
+    Ok(harvest)
 }
 
 async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
@@ -529,7 +532,7 @@ async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<(
     let store = open_store(config)?;
     let text =
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let (mut added, mut skipped) = (0, 0);
+    let (mut added, mut skipped, mut refused) = (0, 0, 0);
     for (n, line) in std::io::BufReader::new(text).lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -537,6 +540,16 @@ async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<(
         }
         let item: crate::item::Item = serde_json::from_str(&line)
             .with_context(|| format!("{}:{}: not an exported item", file.display(), n + 1))?;
+        // A backup is input like any page: held to the same rules.
+        let Some(item) = item.admitted(&config.limits) else {
+            eprintln!(
+                "{}:{}: refused: no http(s) link or no text left once cleaned",
+                file.display(),
+                n + 1
+            );
+            refused += 1;
+            continue;
+        };
         if store.import_item(&item)? {
             added += 1;
         } else {
@@ -544,7 +557,7 @@ async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<(
         }
     }
     store.flush().await?;
-    println!("{added} items added, {skipped} already known or removed");
+    println!("{added} items added, {skipped} already known or removed, {refused} refused");
     Ok(())
 }
 

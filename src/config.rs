@@ -27,6 +27,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub storage: StorageConfig,
     pub fetch: FetchConfig,
+    /// Caps on what a poll or an import may store (`[limits]`).
+    pub limits: crate::item::Limits,
     pub sources: Vec<SourceConfig>,
     pub topics: Vec<TopicConfig>,
     pub telegram: Option<TelegramConfig>,
@@ -174,6 +176,8 @@ struct RawConfig {
     storage: RawStorage,
     #[serde(default)]
     fetch: RawFetch,
+    #[serde(default)]
+    limits: RawLimits,
     #[serde(default, rename = "source")]
     sources: Vec<RawSource>,
     #[serde(default, rename = "topic")]
@@ -209,6 +213,15 @@ struct RawFetch {
     per_host: Option<Spanned<i64>>,
     concurrency: Option<Spanned<i64>>,
     user_agent: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    items_per_poll: Option<Spanned<i64>>,
+    title_chars: Option<Spanned<i64>>,
+    summary_chars: Option<Spanned<i64>>,
+    link_bytes: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -485,6 +498,20 @@ impl Cx<'_> {
                 .unwrap_or_else(|| USER_AGENT.to_string()),
         };
 
+        // [limits]
+        let defaults = crate::item::Limits::default();
+        let l = &raw.limits;
+        let limit = |v: &Option<Spanned<i64>>, name: &str, default: usize| match v {
+            Some(v) => self.positive(v, name).map(|n| n as usize),
+            None => Ok(default),
+        };
+        let limits = crate::item::Limits {
+            items_per_poll: limit(&l.items_per_poll, "items_per_poll", defaults.items_per_poll)?,
+            title_chars: limit(&l.title_chars, "title_chars", defaults.title_chars)?,
+            summary_chars: limit(&l.summary_chars, "summary_chars", defaults.summary_chars)?,
+            link_bytes: limit(&l.link_bytes, "link_bytes", defaults.link_bytes)?,
+        };
+
         // [[topic]]
         let mut topics = Vec::new();
         let mut topic_ids = HashSet::new();
@@ -653,6 +680,7 @@ impl Cx<'_> {
             server,
             storage,
             fetch,
+            limits,
             sources,
             topics,
             telegram,

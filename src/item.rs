@@ -42,6 +42,146 @@ pub struct Item {
     pub topics: Vec<String>,
 }
 
+/// Caps on what one poll (or an import) may bring into the store; `[limits]`
+/// in `feeds.toml`. A hostile or broken page must never store a 10 MB
+/// headline or 165,000 items at once: real lists hold tens of items and
+/// real headlines a few hundred characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Items kept from one poll: the newest (undated ones count as newest,
+    /// in the page's order).
+    pub items_per_poll: usize,
+    /// Characters of a title; a longer one is cut with "…".
+    pub title_chars: usize,
+    /// Characters of a teaser; a longer one is cut with "…".
+    pub summary_chars: usize,
+    /// Bytes of a link or a guid; an item whose link is longer is dropped,
+    /// a longer guid is ignored.
+    pub link_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            items_per_poll: 500,
+            title_chars: 500,
+            summary_chars: 2000,
+            link_bytes: 2048,
+        }
+    }
+}
+
+/// What [`admit`] cut or dropped, for the log and the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Admission {
+    /// Items beyond `items_per_poll`.
+    pub over_count: usize,
+    /// Items dropped for a link over `link_bytes`, or with no text left.
+    pub dropped: usize,
+    pub titles_cut: usize,
+    pub summaries_cut: usize,
+}
+
+impl Admission {
+    pub fn is_clean(&self) -> bool {
+        *self == Admission::default()
+    }
+}
+
+/// A title or teaser as the store may keep it: forbidden characters
+/// removed, trimmed, at most `max` characters. The flag says it was cut.
+fn capped(text: &str, max: usize) -> (String, bool) {
+    let clean = crate::text::strip_forbidden(text);
+    let clean = clean.trim();
+    let cut = crate::text::truncate_chars(clean, max);
+    let was_cut = matches!(cut, std::borrow::Cow::Owned(_));
+    (cut.into_owned(), was_cut)
+}
+
+/// Clean and cap one poll's items before anything else sees them: the one
+/// way in from a source to the classifier, the store and every renderer.
+pub fn admit(items: Vec<Harvested>, limits: &Limits) -> (Vec<Harvested>, Admission) {
+    let mut a = Admission::default();
+    let mut out: Vec<Harvested> = Vec::with_capacity(items.len().min(limits.items_per_poll));
+    for mut h in items {
+        if h.link
+            .as_ref()
+            .is_some_and(|l| l.as_str().len() > limits.link_bytes)
+        {
+            a.dropped += 1;
+            continue;
+        }
+        if h.guid.as_ref().is_some_and(|g| g.len() > limits.link_bytes) {
+            h.guid = None;
+        }
+        if let Some(g) = &h.guid {
+            h.guid = Some(crate::text::strip_forbidden(g).into_owned());
+        }
+        let (title, cut) = capped(&h.title, limits.title_chars);
+        a.titles_cut += usize::from(cut);
+        h.title = title;
+        h.summary = h.summary.as_deref().and_then(|s| {
+            let (s, cut) = capped(s, limits.summary_chars);
+            a.summaries_cut += usize::from(cut);
+            Some(s).filter(|s| !s.is_empty())
+        });
+        if h.title.is_empty() && h.summary.is_none() {
+            a.dropped += 1;
+            continue;
+        }
+        out.push(h);
+    }
+    if out.len() > limits.items_per_poll {
+        a.over_count = out.len() - limits.items_per_poll;
+        // Newest first; undated items sort before dated ones (they are dated
+        // when first seen) and keep the page's order among themselves.
+        out.sort_by_key(|h| std::cmp::Reverse(h.published.map_or(i64::MAX, |d| d.timestamp())));
+        out.truncate(limits.items_per_poll);
+    }
+    (out, a)
+}
+
+impl Item {
+    /// An item read from a backup (`import`), held to the rules a polled
+    /// item meets: forbidden characters removed, the caps applied, and only
+    /// an http(s) link kept. None when nothing publishable is left, or when
+    /// the link is not http(s) and is the item's identity.
+    pub fn admitted(mut self, limits: &Limits) -> Option<Item> {
+        let link_ok = |l: &str| {
+            l.len() <= limits.link_bytes
+                && Url::parse(l).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        };
+        if let Some(link) = &self.link {
+            if !link_ok(link) {
+                if &self.id == link {
+                    return None;
+                }
+                self.link = None;
+            }
+        }
+        if self.id.len() > limits.link_bytes.max(256)
+            || self.id.chars().any(crate::text::is_forbidden)
+        {
+            return None;
+        }
+        self.title = capped(&self.title, limits.title_chars).0;
+        self.summary = self
+            .summary
+            .as_deref()
+            .map(|s| capped(s, limits.summary_chars).0)
+            .filter(|s| !s.is_empty());
+        self.guid = self
+            .guid
+            .as_deref()
+            .filter(|g| g.len() <= limits.link_bytes)
+            .map(|g| crate::text::strip_forbidden(g).into_owned());
+        for list in [&mut self.sources, &mut self.topics] {
+            list.retain(|s| !s.chars().any(crate::text::is_forbidden) && s.len() <= 256);
+        }
+        (!self.title.is_empty()).then_some(self)
+    }
+}
+
 /// Query parameters that only track the reader, never name an article.
 pub fn is_tracking_param(name: &str) -> bool {
     let n = name.to_ascii_lowercase();

@@ -27,8 +27,16 @@ pub struct SourceLabel {
     pub source: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CapLabel {
+    /// "over_count", "dropped", "title_cut" or "summary_cut".
+    pub what: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
+    /// Items the `[limits]` caps cut or dropped, by what happened.
+    pub capped: Family<CapLabel, Counter>,
     pub polls: Family<PollLabels, Counter>,
     pub new_items: Family<SourceLabel, Counter>,
     /// One histogram over every source: per-source histograms were three
@@ -59,6 +67,12 @@ impl Default for Metrics {
         let telegram_failed = Counter::default();
         let outbox_length = Gauge::default();
         let since_success = Family::<SourceLabel, Gauge<f64, AtomicU64>>::default();
+        let capped = Family::<CapLabel, Counter>::default();
+        registry.register(
+            "capped_items",
+            "Items cut or dropped by the [limits] caps",
+            capped.clone(),
+        );
         registry.register("polls", "Polls by source and outcome", polls.clone());
         registry.register(
             "new_items",
@@ -102,6 +116,7 @@ impl Default for Metrics {
         );
         Metrics {
             registry,
+            capped,
             polls,
             new_items,
             fetch_seconds,
@@ -123,6 +138,22 @@ impl Metrics {
                 outcome: outcome.to_string(),
             })
             .inc();
+    }
+
+    /// Count what the caps did to one poll's items.
+    pub fn admission(&self, a: &crate::item::Admission) {
+        for (what, n) in [
+            ("over_count", a.over_count),
+            ("dropped", a.dropped),
+            ("title_cut", a.titles_cut),
+            ("summary_cut", a.summaries_cut),
+        ] {
+            if n > 0 {
+                self.capped
+                    .get_or_create(&CapLabel { what })
+                    .inc_by(n as u64);
+            }
+        }
     }
 
     pub fn label(source: &str) -> SourceLabel {

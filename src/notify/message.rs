@@ -67,17 +67,7 @@ fn bounded(parts: &Parts, plain: bool) -> Parts {
 
 /// Escape text for Telegram's HTML mode.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::text::escape_html(s)
 }
 
 fn utf16_len(s: &str) -> usize {

@@ -1,5 +1,6 @@
 //! RSS 2.0 rendering of stored items, with the `rss` crate, which escapes
-//! every text it writes: nothing from a portal reaches the XML raw.
+//! every text it writes as XML; descriptions, which readers read as HTML, are
+//! HTML-escaped first: nothing from a portal reaches a reader as markup.
 
 use chrono::{DateTime, Utc};
 use rss::extension::atom::{AtomExtension, Link};
@@ -85,7 +86,10 @@ fn rss_item(cfg: &Config, item: &Item) -> rss::Item {
     rss::Item {
         title: Some(item.title.clone()),
         link: item.link.clone(),
-        description: item.summary.clone(),
+        // Readers treat an RSS description as HTML, and the rss crate writes
+        // it as CDATA: the teaser is plain text, so it is escaped first, or
+        // a teaser reading `<a href="javascript:…">` would be a live link.
+        description: item.summary.as_deref().map(crate::text::escape_html),
         guid: Some(Guid {
             value: guid,
             permalink,
