@@ -173,6 +173,14 @@ impl Poller {
 
     /// Fetch, harvest and store one source, and record how it went.
     pub async fn poll(&self, source: &SourceConfig) -> PollReport {
+        // A store that cannot write pauses polling: fetching pages whose
+        // items could not be kept would only cost the portals.
+        if let Err(e) = self.store.writable() {
+            return PollReport {
+                source_id: source.id.clone(),
+                outcome: Err(PollError::Store(Arc::new(e))),
+            };
+        }
         let _slot = self.slots.acquire().await.expect("never closed");
         let (before, outcome) = match self.store.source_state(&source.id) {
             Ok(state) => (state.clone(), self.poll_inner(source, state).await),
@@ -271,8 +279,14 @@ impl Poller {
             }
             Err(_) => return Err(self.fail(source, state, PollError::Crashed).await),
         };
-        let incoming: Vec<Incoming> = harvest
-            .items
+        let (items, admission) = crate::item::admit(harvest.items, &self.config.limits);
+        if !admission.is_clean() {
+            tracing::warn!(source = %source.id, ?admission, "items over the [limits] caps were cut or dropped");
+            if let Some(m) = &self.metrics {
+                m.admission(&admission);
+            }
+        }
+        let incoming: Vec<Incoming> = items
             .into_iter()
             .map(|h| Incoming {
                 id: item_id(&source.id, &h),
@@ -609,6 +623,43 @@ async fn retention_loop(live: Arc<Live>, store: Store, shutdown: CancellationTok
     }
 }
 
+/// While the store cannot write, try every few seconds to reopen it; tell
+/// the admin chat once when it stops writing and once when it writes again.
+async fn store_watch(
+    store: Store,
+    notes: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    shutdown: CancellationToken,
+) {
+    let note = |text: String| {
+        if let Some(tx) = &notes {
+            let _ = tx.send(text);
+        }
+    };
+    let mut reported = false;
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        let Some(fault) = store.fault() else {
+            continue;
+        };
+        if !reported {
+            note(format!(
+                "⚠️ tinkhac không ghi được vào kho dữ liệu ({}): tạm dừng lấy tin và gửi tin;                  hãy giải phóng dung lượng đĩa.",
+                fault.reason
+            ));
+            reported = true;
+        }
+        if store.recover().await {
+            note("✅ tinkhac đã ghi được vào kho dữ liệu trở lại.".to_string());
+            reported = false;
+        }
+    }
+}
+
 /// Ask for a reload on SIGHUP and whenever the configuration file changes
 /// (its folder is watched, since editors replace files by renaming).
 fn watch_config(
@@ -732,6 +783,13 @@ pub async fn run(
         async move {
             retention_loop(live, store, shutdown).await;
             ("retention", Ok(()))
+        }
+    });
+    tasks.spawn({
+        let (store, notes, shutdown) = (store.clone(), poller.admin.clone(), shutdown.clone());
+        async move {
+            store_watch(store, notes, shutdown).await;
+            ("store watch", Ok(()))
         }
     });
     tasks.spawn({

@@ -19,6 +19,9 @@ pub struct StatusReport {
     pub version: String,
     pub generated_at: DateTime<Utc>,
     pub config_error: Option<String>,
+    /// Set while the store cannot write (a full disk, say).
+    #[serde(default)]
+    pub store_fault: Option<crate::store::Fault>,
     pub items: usize,
     pub sources: Vec<SourceStatus>,
     pub telegram: Option<ChannelReport>,
@@ -119,6 +122,7 @@ pub fn report(
         version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: Utc::now(),
         config_error,
+        store_fault: store.fault(),
         items: store.item_count(),
         sources,
         telegram,

@@ -18,6 +18,8 @@
 //! notification, nor half of a poll kept after a crash.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,6 +43,15 @@ pub enum Error {
     Sled(#[from] sled::Error),
     #[error("corrupt record in the store: {0}")]
     Corrupt(String),
+    /// A write failed (a full disk, say) and the store stopped writing; see
+    /// [`Store::fault`].
+    #[error(
+        "the store cannot write since {since}: {reason}; nothing is written until it recovers"
+    )]
+    Faulted {
+        since: DateTime<Utc>,
+        reason: String,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -147,9 +158,8 @@ pub struct PollWrite {
     pub queued: usize,
 }
 
-#[derive(Clone)]
-pub struct Store {
-    path: PathBuf,
+/// The sled handles of one open of the store.
+struct Handles {
     db: sled::Db,
     items: sled::Tree,
     by_date: sled::Tree,
@@ -157,12 +167,46 @@ pub struct Store {
     outbox: sled::Tree,
     dead: sled::Tree,
     gone: sled::Tree,
+}
+
+/// Why the store stopped writing, and since when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fault {
+    pub since: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// Sizes of the trees, kept as counters: `Tree::len` walks a whole tree,
+/// and after a write error sled 0.34 can spin inside it for ever, so it is
+/// called only when the store opens.
+#[derive(Default)]
+struct Counts {
+    items: AtomicUsize,
+    outbox: AtomicUsize,
+    dead: AtomicUsize,
+    gone: AtomicUsize,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    path: PathBuf,
+    cache_bytes: u64,
+    /// The open handles; None only while [`Store::recover`] reopens.
+    handles: Arc<RwLock<Option<Arc<Handles>>>>,
+    /// Set by the first failed write, cleared by [`Store::recover`]. While
+    /// set, nothing is written and the queue is not read (a message sent
+    /// whose removal could not be written would be sent again and again).
+    fault: Arc<Mutex<Option<Fault>>>,
+    counts: Arc<Counts>,
+    /// Items a failed flush left in sled's memory only: hidden from every
+    /// read until the store reopens without them.
+    unflushed: Arc<Mutex<std::collections::HashSet<String>>>,
     changes: watch::Sender<u64>,
     /// One write (transaction and flush) at a time. sled 0.34 deadlocks when
     /// `flush_async` calls overlap each other and concurrent transactions
     /// (spacejam/sled#1308, fixed only on its unreleased main branch): a
     /// `tinkhac once` over 1,000 sources hung for good in bench/harvest.sh.
-    writes: std::sync::Arc<tokio::sync::Mutex<()>>,
+    writes: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Which items a feed shows.
@@ -183,6 +227,31 @@ impl Filter {
     }
 }
 
+/// Free space [`Store::recover`] waits for before it reopens the store: a
+/// few of sled's 512 KiB log segments.
+const MIN_FREE_TO_RECOVER: u64 = 4 << 20;
+
+/// Bytes free to an unprivileged writer on the file system holding `path`
+/// (or its nearest existing ancestor), where the platform tells.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = path.ancestors().find(|p| p.exists())?;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs only writes the struct it is given; `c` is a valid C
+    // string for the call's duration.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn free_bytes(_path: &Path) -> Option<u64> {
+    None
+}
+
 fn abort<E: std::fmt::Display>(e: E) -> ConflictableTransactionError<String> {
     ConflictableTransactionError::Abort(e.to_string())
 }
@@ -201,6 +270,21 @@ fn date_key(published: &DateTime<FixedOffset>, first_seen: &DateTime<Utc>, id: &
 impl Store {
     /// Open (or create) the store. `cache_bytes` bounds sled's page cache.
     pub fn open(path: &Path, cache_bytes: u64) -> Result<Store> {
+        let counts = Arc::new(Counts::default());
+        let handles = Self::open_handles(path, cache_bytes, &counts)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            cache_bytes,
+            handles: Arc::new(RwLock::new(Some(Arc::new(handles)))),
+            fault: Default::default(),
+            counts,
+            unflushed: Default::default(),
+            changes: watch::channel(0).0,
+            writes: Default::default(),
+        })
+    }
+
+    fn open_handles(path: &Path, cache_bytes: u64, counts: &Counts) -> Result<Handles> {
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
@@ -219,8 +303,7 @@ impl Store {
                     source,
                 },
             })?;
-        let store = Store {
-            path: path.to_path_buf(),
+        let h = Handles {
             items: db.open_tree("items")?,
             by_date: db.open_tree("by_date")?,
             sources: db.open_tree("sources")?,
@@ -228,10 +311,122 @@ impl Store {
             dead: db.open_tree("outbox_dead")?,
             gone: db.open_tree("gone")?,
             db,
-            changes: watch::channel(0).0,
-            writes: Default::default(),
         };
-        Ok(store)
+        counts.items.store(h.items.len(), Ordering::Relaxed);
+        counts.outbox.store(h.outbox.len(), Ordering::Relaxed);
+        counts.dead.store(h.dead.len(), Ordering::Relaxed);
+        counts.gone.store(h.gone.len(), Ordering::Relaxed);
+        Ok(h)
+    }
+
+    /// The open handles for a read.
+    fn h(&self) -> Result<Arc<Handles>> {
+        match self.handles.read().expect("store lock poisoned").as_ref() {
+            Some(h) => Ok(h.clone()),
+            None => Err(self.faulted_error()),
+        }
+    }
+
+    /// The open handles for a write: refused while the store is faulted.
+    fn w(&self) -> Result<Arc<Handles>> {
+        if self.fault().is_some() {
+            return Err(self.faulted_error());
+        }
+        self.h()
+    }
+
+    fn faulted_error(&self) -> Error {
+        let f = self.fault().unwrap_or_else(|| Fault {
+            since: Utc::now(),
+            reason: "the store is being reopened".into(),
+        });
+        Error::Faulted {
+            since: f.since,
+            reason: f.reason,
+        }
+    }
+
+    /// Ok while the store writes; the fault as an error once it does not.
+    pub fn writable(&self) -> Result<()> {
+        self.w().map(drop)
+    }
+
+    /// Why the store stopped writing, if it has.
+    pub fn fault(&self) -> Option<Fault> {
+        self.fault.lock().expect("fault lock poisoned").clone()
+    }
+
+    /// Record a failed write. sled 0.34 keeps the first IO error for good
+    /// (every later write fails with it, even once space is back), so the
+    /// store stops writing at once and says why, once; [`Store::recover`]
+    /// reopens it. Other errors pass through.
+    fn wrote<T>(&self, r: Result<T>) -> Result<T> {
+        if let Err(Error::Sled(e)) = &r {
+            let mut fault = self.fault.lock().expect("fault lock poisoned");
+            if fault.is_none() {
+                tracing::error!(
+                    store = %self.path.display(),
+                    error = %e,
+                    "the store cannot write: polls and the channel pause, the last feeds are \
+                     still served, and nothing stored before is lost; it reopens by itself \
+                     once writing works again (free some disk space)"
+                );
+                *fault = Some(Fault {
+                    since: Utc::now(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+        r
+    }
+
+    /// After a fault: reopen the store and prove with a flushed write that
+    /// writing works again. True when the store is (again) writable. Every
+    /// item acknowledged before the fault was flushed, so it is still there;
+    /// what sled held unflushed at the fault is dropped with the old handles.
+    pub async fn recover(&self) -> bool {
+        if self.fault().is_none() {
+            return true;
+        }
+        // Dropping the handles and opening again on a disk that is still
+        // full would only fail again, and leave nothing to read meanwhile.
+        if free_bytes(&self.path).is_some_and(|free| free < MIN_FREE_TO_RECOVER) {
+            return false;
+        }
+        let _one_writer = self.writes.lock().await;
+        // Let go of the old handles: sled releases its lock when the last
+        // one is dropped (readers hold one only for a call).
+        drop(self.handles.write().expect("store lock poisoned").take());
+        let opened = match Self::open_handles(&self.path, self.cache_bytes, &self.counts) {
+            Ok(h) => {
+                let probe =
+                    h.db.insert("probe", Utc::now().to_rfc3339().as_bytes())
+                        .map(drop);
+                match probe {
+                    Ok(()) => h.db.flush_async().await.map(|_| h),
+                    Err(e) => Err(e),
+                }
+                .map_err(Error::from)
+            }
+            Err(e) => Err(e),
+        };
+        match opened {
+            Ok(h) => {
+                *self.handles.write().expect("store lock poisoned") = Some(Arc::new(h));
+                *self.fault.lock().expect("fault lock poisoned") = None;
+                self.unflushed
+                    .lock()
+                    .expect("unflushed lock poisoned")
+                    .clear();
+                tracing::info!(store = %self.path.display(), "the store writes again");
+                self.changes.send_modify(|g| *g += 1);
+                true
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "the store cannot write yet");
+                false
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -249,7 +444,7 @@ impl Store {
     }
 
     pub fn source_state(&self, id: &str) -> Result<SourceState> {
-        match self.sources.get(id)? {
+        match self.h()?.sources.get(id)? {
             Some(v) => serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string())),
             None => Ok(SourceState::default()),
         }
@@ -263,8 +458,9 @@ impl Store {
     /// (BENCHMARKS.md, harvest). Items are always flushed (`record_poll`).
     pub async fn put_source_state(&self, id: &str, state: &SourceState) -> Result<()> {
         let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
         let v = serde_json::to_vec(state).expect("state serialises");
-        self.sources.insert(id, v)?;
+        self.wrote(h.sources.insert(id, v).map_err(Error::from))?;
         Ok(())
     }
 
@@ -282,6 +478,7 @@ impl Store {
         tz: FixedOffset,
     ) -> Result<PollWrite> {
         let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
         // Oldest first, so the outbox sequence follows publication order.
         // Pages list newest first: reversing before a stable sort keeps undated
         // items in that order too.
@@ -294,15 +491,10 @@ impl Store {
         });
         let state_bytes = serde_json::to_vec(state).expect("state serialises");
 
-        let result = (
-            &self.items,
-            &self.by_date,
-            &self.sources,
-            &self.outbox,
-            &self.gone,
-        )
-            .transaction(|(items, by_date, sources, outbox, gone)| {
+        let result = (&h.items, &h.by_date, &h.sources, &h.outbox, &h.gone).transaction(
+            |(items, by_date, sources, outbox, gone)| {
                 let mut w = PollWrite::default();
+                let mut new_ids = Vec::new();
                 let mut seen_now = std::collections::HashSet::new();
                 for inc in &ordered {
                     if !seen_now.insert(inc.id.as_str()) {
@@ -342,6 +534,7 @@ impl Store {
                     items.insert(inc.id.as_bytes(), serde_json::to_vec(&item).map_err(abort)?)?;
                     by_date.insert(date_key(&item.published, &item.first_seen, &item.id), &[])?;
                     w.new += 1;
+                    new_ids.push(item.id.clone());
                     if item.topics.iter().any(|t| push_topics.contains(t)) {
                         let key = OutboxKey::new(&item.published, outbox.generate_id()?);
                         let entry = OutboxEntry {
@@ -354,10 +547,22 @@ impl Store {
                     }
                 }
                 sources.insert(source_id.as_bytes(), state_bytes.as_slice())?;
-                Ok(w)
-            });
-        let w = result?;
-        self.db.flush_async().await?;
+                Ok((w, new_ids))
+            },
+        );
+        let (w, new_ids) = self.wrote(result.map_err(Error::from))?;
+        if let Err(e) = self.wrote(h.db.flush_async().await.map_err(Error::from)) {
+            // sled applied the transaction in memory but could not make it
+            // durable: these items are not stored, and no reader may see
+            // them (they are gone once the store reopens).
+            self.unflushed
+                .lock()
+                .expect("unflushed lock poisoned")
+                .extend(new_ids);
+            return Err(e);
+        }
+        self.counts.items.fetch_add(w.new, Ordering::Relaxed);
+        self.counts.outbox.fetch_add(w.queued, Ordering::Relaxed);
         // Only a change of the items moves the generation (and makes the
         // feeds render again).
         if w.new > 0 || w.merged > 0 {
@@ -367,7 +572,17 @@ impl Store {
     }
 
     pub fn item(&self, id: &str) -> Result<Option<Item>> {
-        match self.items.get(id)? {
+        let h = self.h()?;
+        if self.fault().is_some()
+            && self
+                .unflushed
+                .lock()
+                .expect("unflushed lock poisoned")
+                .contains(id)
+        {
+            return Ok(None);
+        }
+        match h.items.get(id)? {
             Some(v) => Ok(Some(
                 serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
             )),
@@ -378,7 +593,7 @@ impl Store {
     /// Newest first (by publication date, then first seen), at most `limit`.
     pub fn latest(&self, filter: &Filter, limit: usize) -> Result<Vec<Item>> {
         let mut out = Vec::with_capacity(limit.min(1024));
-        for entry in self.by_date.iter().rev() {
+        for entry in self.h()?.by_date.iter().rev() {
             if out.len() >= limit {
                 break;
             }
@@ -393,14 +608,17 @@ impl Store {
         Ok(out)
     }
 
+    /// Items in the store (a counter: never a walk of the tree).
     pub fn item_count(&self) -> usize {
-        self.items.len()
+        self.counts.items.load(Ordering::Relaxed)
     }
 
     /// Notifications waiting, oldest publication first.
+    /// Refused while the store is faulted: a message whose removal cannot
+    /// be written must not be sent.
     pub fn outbox(&self, limit: usize) -> Result<Vec<(OutboxKey, OutboxEntry)>> {
         let mut out = Vec::new();
-        for entry in self.outbox.iter().take(limit) {
+        for entry in self.w()?.outbox.iter().take(limit) {
             let (k, v) = entry?;
             let e: OutboxEntry =
                 serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
@@ -410,15 +628,19 @@ impl Store {
     }
 
     pub fn outbox_len(&self) -> usize {
-        self.outbox.len()
+        self.counts.outbox.load(Ordering::Relaxed)
     }
 
     /// Remove a notification once Telegram has accepted it, and flush, so a
     /// restart never sends it again.
     pub async fn outbox_done(&self, key: OutboxKey) -> Result<()> {
         let _one_writer = self.writes.lock().await;
-        self.outbox.remove(key.0)?;
-        self.db.flush_async().await?;
+        let h = self.w()?;
+        let removed = self.wrote(h.outbox.remove(key.0).map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        if removed.is_some() {
+            self.counts.outbox.fetch_sub(1, Ordering::Relaxed);
+        }
         Ok(())
     }
 
@@ -431,38 +653,51 @@ impl Store {
         reason: &str,
     ) -> Result<()> {
         let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
         let mut v = serde_json::to_value(entry).expect("serialises");
         v["reason"] = serde_json::Value::String(reason.to_string());
         let bytes = serde_json::to_vec(&v).expect("serialises");
         let key = key.0;
-        (&self.outbox, &self.dead).transaction(|(outbox, dead)| {
-            outbox.remove(&key)?;
+        let moved = (&h.outbox, &h.dead).transaction(|(outbox, dead)| {
+            let was = outbox.remove(&key)?;
             dead.insert(&key, bytes.as_slice())?;
-            Ok::<_, ConflictableTransactionError<String>>(())
-        })?;
-        self.db.flush_async().await?;
+            Ok::<_, ConflictableTransactionError<String>>(was.is_some())
+        });
+        let moved = self.wrote(moved.map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        if moved {
+            self.counts.outbox.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.counts.dead.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
     pub fn dead_len(&self) -> usize {
-        self.dead.len()
+        self.counts.dead.load(Ordering::Relaxed)
     }
 
     /// Queue stored items on purpose (a backlog resend); they take their
     /// place in publication order.
     pub async fn outbox_push(&self, items: &[Item], now: DateTime<Utc>) -> Result<usize> {
         let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
         for item in items {
-            let key = OutboxKey::new(&item.published, self.db.generate_id()?);
+            let key = OutboxKey::new(
+                &item.published,
+                self.wrote(h.db.generate_id().map_err(Error::from))?,
+            );
             let entry = OutboxEntry {
                 item_id: item.id.clone(),
                 queued_at: now,
                 attempts: 0,
             };
-            self.outbox
-                .insert(key.0, serde_json::to_vec(&entry).expect("serialises"))?;
+            let put = h
+                .outbox
+                .insert(key.0, serde_json::to_vec(&entry).expect("serialises"));
+            self.wrote(put.map_err(Error::from))?;
+            self.counts.outbox.fetch_add(1, Ordering::Relaxed);
         }
-        self.db.flush_async().await?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
         Ok(items.len())
     }
 
@@ -474,6 +709,7 @@ impl Store {
     /// many left.
     pub async fn prune(&self, cutoff: DateTime<Utc>) -> Result<usize> {
         let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
         let queued: std::collections::HashSet<String> = self
             .outbox(usize::MAX)?
             .into_iter()
@@ -481,7 +717,7 @@ impl Store {
             .collect();
         let limit = (cutoff.timestamp_millis() as u64) ^ (1 << 63);
         let mut expired = Vec::new();
-        for entry in self.by_date.iter() {
+        for entry in h.by_date.iter() {
             let (key, _) = entry?;
             let ts = u64::from_be_bytes(key[..8].try_into().expect("8-byte prefix"));
             if ts >= limit {
@@ -496,7 +732,7 @@ impl Store {
         // to sled's log per item), but bounded, so a first prune of a huge
         // store does not hold every change in memory at once.
         for batch in expired.chunks(Self::PRUNE_BATCH) {
-            (&self.items, &self.by_date, &self.gone).transaction(|(items, by_date, gone)| {
+            let done = (&h.items, &h.by_date, &h.gone).transaction(|(items, by_date, gone)| {
                 for key in batch {
                     let id = &key[16..];
                     items.remove(id)?;
@@ -504,51 +740,62 @@ impl Store {
                     gone.insert(id, &key[..8])?;
                 }
                 Ok::<_, ConflictableTransactionError<String>>(())
-            })?;
+            });
+            self.wrote(done.map_err(Error::from))?;
+            self.counts.items.fetch_sub(batch.len(), Ordering::Relaxed);
+            self.counts.gone.fetch_add(batch.len(), Ordering::Relaxed);
         }
         let removed = expired.len();
         if removed > 0 {
-            self.db.flush_async().await?;
+            self.wrote(h.db.flush_async().await.map_err(Error::from))?;
             self.changes.send_modify(|g| *g += 1);
         }
         Ok(removed)
     }
 
     pub fn tombstones(&self) -> usize {
-        self.gone.len()
+        self.counts.gone.load(Ordering::Relaxed)
     }
 
     /// Every item, oldest first (for `export`).
-    pub fn all_items(&self) -> impl Iterator<Item = Result<Item>> + '_ {
-        self.by_date.iter().map(move |entry| {
+    pub fn all_items(&self) -> Box<dyn Iterator<Item = Result<Item>> + '_> {
+        let by_date = match self.h() {
+            Ok(h) => h.by_date.clone(),
+            Err(e) => return Box::new(std::iter::once(Err(e))),
+        };
+        Box::new(by_date.iter().map(move |entry| {
             let (key, _) = entry?;
             let id = std::str::from_utf8(&key[16..]).map_err(|e| Error::Corrupt(e.to_string()))?;
             self.item(id)?
                 .ok_or_else(|| Error::Corrupt(format!("index names a missing item {id}")))
-        })
+        }))
     }
 
     /// Add an exported item unless it is known or gone (for `import`);
     /// never queues a notification. True when it was added.
     pub fn import_item(&self, item: &Item) -> Result<bool> {
-        if self.gone.contains_key(&item.id)? || self.items.contains_key(&item.id)? {
+        let h = self.w()?;
+        if h.gone.contains_key(&item.id)? || h.items.contains_key(&item.id)? {
             return Ok(false);
         }
         let bytes = serde_json::to_vec(item).expect("serialises");
         let key = date_key(&item.published, &item.first_seen, &item.id);
         let id = item.id.as_bytes();
-        (&self.items, &self.by_date).transaction(|(items, by_date)| {
+        let put = (&h.items, &h.by_date).transaction(|(items, by_date)| {
             items.insert(id, bytes.as_slice())?;
             by_date.insert(key.as_slice(), &[])?;
             Ok::<_, ConflictableTransactionError<String>>(())
-        })?;
+        });
+        self.wrote(put.map_err(Error::from))?;
+        self.counts.items.fetch_add(1, Ordering::Relaxed);
         self.changes.send_modify(|g| *g += 1);
         Ok(true)
     }
 
     pub async fn flush(&self) -> Result<()> {
         let _one_writer = self.writes.lock().await;
-        self.db.flush_async().await?;
+        let h = self.w()?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
         Ok(())
     }
 }

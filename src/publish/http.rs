@@ -363,9 +363,12 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
         last_sent_at: c.last_sent_at.map(local),
         last_sent_title: c.last_sent_title,
     });
+    // While the store cannot be read (it is being reopened after a fault)
+    // the page still shows everything else.
     let latest = st
         .store
-        .latest(&Filter::All, 30)?
+        .latest(&Filter::All, 30)
+        .unwrap_or_default()
         .iter()
         .map(|i| item_row(&config, i))
         .collect();
@@ -374,6 +377,13 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
         generated_at: local(r.generated_at),
         version: r.version,
         config_error: r.config_error,
+        store_fault: r.store_fault.map(|f| {
+            format!(
+                "{} (từ {})",
+                f.reason,
+                local(f.since).format("%d/%m/%Y %H:%M")
+            )
+        }),
         sources,
         channel,
         latest,
@@ -381,8 +391,9 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
     })
 }
 
-/// 200 while the store is open; `status` is "degraded" when a source is
-/// broken, the channel paused, or the last configuration edit refused.
+/// 200 while the daemon runs; `status` is "degraded" when a source is
+/// broken, the channel paused, the last configuration edit refused, or the
+/// store cannot write.
 async fn healthz(State(st): State<AppState>) -> Response {
     let r = st.report();
     let broken: Vec<&str> = r
@@ -392,9 +403,11 @@ async fn healthz(State(st): State<AppState>) -> Response {
         .map(|s| s.id.as_str())
         .collect();
     let paused = r.telegram.as_ref().is_some_and(|t| t.mode == "paused");
-    let degraded = paused || !broken.is_empty() || r.config_error.is_some();
+    let degraded =
+        paused || !broken.is_empty() || r.config_error.is_some() || r.store_fault.is_some();
     Json(serde_json::json!({
         "status": if degraded { "degraded" } else { "ok" },
+        "store_fault": r.store_fault,
         "items": r.items,
         "sources": r.sources.len(),
         "broken": broken,

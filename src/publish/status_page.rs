@@ -25,6 +25,8 @@ pub struct StatusView {
     /// Why the last edit of `feeds.toml` was rejected (the old configuration
     /// stays in force); shown at the top of the page until it is fixed.
     pub config_error: Option<String>,
+    /// Why the store stopped writing (a full disk, say), while it has.
+    pub store_fault: Option<String>,
     /// Every configured source, in configuration order.
     pub sources: Vec<SourceRow>,
     /// The Telegram channel, None when none is configured.
@@ -178,6 +180,17 @@ pub fn render(v: &StatusView) -> String {
                 }
                 main {
                     (summary(v))
+                    @if let Some(err) = &v.store_fault {
+                        section.alert #kho-du-lieu role="alert" {
+                            h2 { "Không ghi được vào kho dữ liệu:" }
+                            pre { (err) }
+                            p {
+                                "Việc lấy tin và gửi Telegram tạm dừng; các nguồn tin vẫn được "
+                                "phục vụ như lần cuối. Hãy giải phóng dung lượng đĩa: tinkhac "
+                                "tự mở lại kho khi ghi được, không mất tin đã lưu."
+                            }
+                        }
+                    }
                     @if let Some(err) = &v.config_error {
                         section.alert #cau-hinh role="alert" {
                             h2 { "Cấu hình mới bị lỗi, đang dùng cấu hình cũ:" }
@@ -273,19 +286,25 @@ fn summary(v: &StatusView) -> Markup {
     let count = |h: Health| v.sources.iter().filter(|s| s.health == h).count();
     let (broken, failing) = (count(Health::Broken), count(Health::Failing));
     let paused = v.channel.as_ref().is_some_and(|c| c.mode == "paused");
-    let (class, verdict) = if v.config_error.is_some() || broken > 0 || paused {
-        ("s-bad", "Cần xử lý")
-    } else if failing > 0 {
-        ("s-warn", "Có lỗi tạm thời")
-    } else {
-        ("s-ok", "Hoạt động bình thường")
-    };
+    let (class, verdict) =
+        if v.config_error.is_some() || v.store_fault.is_some() || broken > 0 || paused {
+            ("s-bad", "Cần xử lý")
+        } else if failing > 0 {
+            ("s-warn", "Có lỗi tạm thời")
+        } else {
+            ("s-ok", "Hoạt động bình thường")
+        };
     html! {
         section.summary.(class) aria-label="Tóm tắt" {
             strong.verdict { (verdict) }
             @if v.config_error.is_some() {
                 span.group {
                     a.badge.h-broken href="#cau-hinh" { "Cấu hình mới bị lỗi" }
+                }
+            }
+            @if v.store_fault.is_some() {
+                span.group {
+                    a.badge.h-broken href="#kho-du-lieu" { "Không ghi được dữ liệu" }
                 }
             }
             span.group {
@@ -748,6 +767,7 @@ mod tests {
             generated_at: at("2025-06-03T08:05:00+07:00"),
             version: "0.1.0".into(),
             config_error: None,
+            store_fault: None,
             sources: vec![
                 source("a", Health::Ok),
                 source("b", Health::New),

@@ -51,7 +51,7 @@ async fn a_redesigned_page_is_broken_once_and_recovers_once() {
     assert!(notes.try_recv().is_err());
 }
 
-fn port_of(d: &Daemon) -> u16 {
+pub fn port_of(d: &Daemon) -> u16 {
     let line = d
         .log
         .iter()

@@ -141,6 +141,7 @@ fn sample_view() -> StatusView {
              |        ^\ninvalid basic string"
                 .into(),
         ),
+        store_fault: None,
         sources: vec![
             source(
                 "cong-tp",

@@ -3,6 +3,7 @@
 
 mod admin;
 mod browser;
+mod caps;
 mod classify;
 mod cli;
 mod crash;
@@ -10,5 +11,6 @@ mod fetching;
 mod harvest;
 mod pipeline;
 mod standin;
+mod store_faults;
 mod support;
 mod telegram;
