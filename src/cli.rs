@@ -35,6 +35,10 @@ pub struct Cli {
     /// The configuration file.
     #[arg(long, short, global = true, env = "TINKHAC_CONFIG", default_value = DEFAULT_CONFIG)]
     pub config: PathBuf,
+    /// Start a new store: the one at `[storage] path`, if any, is moved
+    /// aside (to PATH.set-aside-TIMESTAMP), never deleted.
+    #[arg(long, global = true)]
+    pub new_store: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,6 +47,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the daemon: poll every source on its schedule and serve the feeds.
     Run,
+    /// Check the store, or save what can be read from a damaged one.
+    Store {
+        #[command(subcommand)]
+        action: crate::cli_store::StoreCommand,
+    },
     /// Poll every source once, store what is new, and exit (1 if any failed).
     Once,
     /// Print the unified RSS feed (or a topic's, or a source's) from the store.
@@ -188,8 +197,21 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Ok(c) => Arc::new(c),
         Err(code) => return code,
     };
+    if cli.new_store {
+        match crate::store::set_aside(&config.storage.path) {
+            Ok(Some(to)) => eprintln!("the old store is kept at {}", to.display()),
+            Ok(None) => {}
+            Err(e) => {
+                return fail(anyhow::anyhow!(
+                    "cannot move the store at {} aside: {e}",
+                    config.storage.path.display()
+                ))
+            }
+        }
+    }
     let result = match cli.command {
         Command::Run => cmd_run(config).await,
+        Command::Store { action } => return crate::cli_store::run(&config, action),
         Command::Once => return cmd_once(config).await,
         Command::Feed { topic, source } => cmd_feed(&config, topic, source),
         Command::Check => cmd_check(&config),

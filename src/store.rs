@@ -29,6 +29,8 @@ use tokio::sync::watch;
 
 use crate::item::{canonical_link, Harvested, Item};
 
+pub mod salvage;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("the store at {} is in use by another tinkhac process (sled locks its directory); stop it or point --config at another store", path.display())]
@@ -39,6 +41,21 @@ pub enum Error {
         #[source]
         source: sled::Error,
     },
+    #[error(
+        "the store at {} is damaged ({detail}). Save every item that can still be read with \
+         `tinkhac store salvage items.jsonl`, then start a new store from them with \
+         `tinkhac --new-store import items.jsonl` (the damaged one is kept beside it)",
+        path.display()
+    )]
+    Damaged { path: PathBuf, detail: String },
+    #[error(
+        "the store at {} has no data (its file `db` is missing or empty) although the store \
+         existed: was it truncated, or a disk not mounted? Restore a backup with `tinkhac \
+         --new-store import FILE`, or pass --new-store to start afresh on purpose (the old \
+         one is kept beside it)",
+        path.display()
+    )]
+    Empty { path: PathBuf },
     #[error("store error: {0}")]
     Sled(#[from] sled::Error),
     #[error("corrupt record in the store: {0}")]
@@ -209,6 +226,17 @@ pub struct Store {
     writes: Arc<tokio::sync::Mutex<()>>,
 }
 
+/// What [`Store::check`] found.
+#[derive(Debug, Default)]
+pub struct Check {
+    pub items: usize,
+    pub indexed: usize,
+    pub queued: usize,
+    pub set_aside: usize,
+    pub tombstones: usize,
+    pub problems: Vec<String>,
+}
+
 /// Which items a feed shows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Filter {
@@ -225,6 +253,29 @@ impl Filter {
             Filter::Source(s) => item.sources.iter().any(|x| x == s),
         }
     }
+}
+
+/// True when `path` is a store that existed (sled's `conf` is there) but
+/// whose data file is missing or empty: opening it would silently start an
+/// empty store. An empty folder is a new store (systemd's StateDirectory).
+pub fn lost_its_data(path: &Path) -> bool {
+    let has_conf = path.join("conf").is_file();
+    let data = std::fs::metadata(path.join("db")).map_or(0, |m| m.len());
+    has_conf && data == 0
+}
+
+/// Move a store that [`lost_its_data`] (or any store) aside, to
+/// `PATH.set-aside-TIMESTAMP`, so the next open starts a new one. Returns
+/// where it went, or None when there was nothing there.
+pub fn set_aside(path: &Path) -> std::io::Result<Option<PathBuf>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut to = path.as_os_str().to_owned();
+    to.push(format!(".set-aside-{}", Utc::now().format("%Y%m%dT%H%M%S")));
+    let to = PathBuf::from(to);
+    std::fs::rename(path, &to)?;
+    Ok(Some(to))
 }
 
 /// Free space [`Store::recover`] waits for before it reopens the store: a
@@ -288,6 +339,31 @@ impl Store {
         if let Some(parent) = path.parent() {
             let _ = std::fs::create_dir_all(parent);
         }
+        if lost_its_data(path) {
+            return Err(Error::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        // sled 0.34 panics on some damage (garbage inside its log); say so
+        // once, clearly, instead of a backtrace at every start.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let opened = std::panic::catch_unwind(|| Self::open_sled(path, cache_bytes, counts));
+        std::panic::set_hook(hook);
+        opened.unwrap_or_else(|panic| {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "sled panicked while opening it".into());
+            Err(Error::Damaged {
+                path: path.to_path_buf(),
+                detail,
+            })
+        })
+    }
+
+    fn open_sled(path: &Path, cache_bytes: u64, counts: &Counts) -> Result<Handles> {
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(cache_bytes)
@@ -298,6 +374,10 @@ impl Store {
                         path: path.to_path_buf(),
                     }
                 }
+                sled::Error::Corruption { .. } | sled::Error::ReportableBug(_) => Error::Damaged {
+                    path: path.to_path_buf(),
+                    detail: source.to_string(),
+                },
                 _ => Error::Open {
                     path: path.to_path_buf(),
                     source,
@@ -312,11 +392,56 @@ impl Store {
             gone: db.open_tree("gone")?,
             db,
         };
-        counts.items.store(h.items.len(), Ordering::Relaxed);
-        counts.outbox.store(h.outbox.len(), Ordering::Relaxed);
-        counts.dead.store(h.dead.len(), Ordering::Relaxed);
-        counts.gone.store(h.gone.len(), Ordering::Relaxed);
+        let sizes = Self::walk(&h, path)?;
+        counts.items.store(sizes[0], Ordering::Relaxed);
+        counts.outbox.store(sizes[1], Ordering::Relaxed);
+        counts.dead.store(sizes[2], Ordering::Relaxed);
+        counts.gone.store(sizes[3], Ordering::Relaxed);
         Ok(h)
+    }
+
+    /// How long the walk at open may take before the store counts as
+    /// damaged; a healthy store of 100,000 items takes well under a second.
+    const WALK_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// Count the trees, and look every item of the date index up, once at
+    /// open: on some damage sled 0.34 loops for ever reading a page, and it
+    /// is better met here, as one clear error, than in a request handler.
+    fn walk(h: &Handles, path: &Path) -> Result<[usize; 4]> {
+        let trees = [
+            h.items.clone(),
+            h.by_date.clone(),
+            h.outbox.clone(),
+            h.dead.clone(),
+            h.gone.clone(),
+        ];
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let [items, by_date, outbox, dead, gone] = &trees;
+            let walked = (|| -> sled::Result<[usize; 4]> {
+                for entry in by_date.iter().keys() {
+                    let key = entry?;
+                    items.contains_key(key.get(16..).unwrap_or_default())?;
+                }
+                Ok([items.len(), outbox.len(), dead.len(), gone.len()])
+            })();
+            let _ = tx.send(walked);
+        });
+        let damaged = |detail: String| Error::Damaged {
+            path: path.to_path_buf(),
+            detail,
+        };
+        match rx.recv_timeout(Self::WALK_LIMIT) {
+            Ok(Ok(sizes)) => Ok(sizes),
+            Ok(Err(e)) => Err(damaged(e.to_string())),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(damaged(format!(
+                "reading it did not finish in {} s",
+                Self::WALK_LIMIT.as_secs()
+            ))),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err(damaged("sled panicked while reading it".into()))
+            }
+        }
     }
 
     /// The open handles for a read.
@@ -753,6 +878,11 @@ impl Store {
         Ok(removed)
     }
 
+    /// True when retention removed this item (its tombstone is kept).
+    pub fn is_gone(&self, id: &str) -> Result<bool> {
+        Ok(self.h()?.gone.contains_key(id)?)
+    }
+
     pub fn tombstones(&self) -> usize {
         self.counts.gone.load(Ordering::Relaxed)
     }
@@ -790,6 +920,59 @@ impl Store {
         self.counts.items.fetch_add(1, Ordering::Relaxed);
         self.changes.send_modify(|g| *g += 1);
         Ok(true)
+    }
+
+    /// Read every record of every tree and check the date index against
+    /// the items: what `tinkhac store check` reports.
+    pub fn check(&self) -> Result<Check> {
+        let h = self.h()?;
+        let mut c = Check::default();
+        for entry in h.items.iter() {
+            let (k, v) = entry?;
+            match serde_json::from_slice::<Item>(&v) {
+                Ok(item) if item.id.as_bytes() == &k[..] => c.items += 1,
+                _ => c.problems.push(format!(
+                    "item record {} does not decode",
+                    String::from_utf8_lossy(&k)
+                )),
+            }
+        }
+        for entry in h.by_date.iter() {
+            let (k, _) = entry?;
+            c.indexed += 1;
+            if k.len() < 16 || !h.items.contains_key(&k[16..])? {
+                c.problems.push(format!(
+                    "the date index names a missing item {}",
+                    String::from_utf8_lossy(k.get(16..).unwrap_or_default())
+                ));
+            }
+        }
+        if c.indexed < c.items {
+            c.problems.push(format!(
+                "{} items are missing from the date index",
+                c.items - c.indexed
+            ));
+        }
+        for entry in h.sources.iter() {
+            let (k, v) = entry?;
+            if serde_json::from_slice::<SourceState>(&v).is_err() {
+                c.problems.push(format!(
+                    "the state of source {} does not decode",
+                    String::from_utf8_lossy(&k)
+                ));
+            }
+        }
+        for entry in h.outbox.iter() {
+            let (k, v) = entry?;
+            c.queued += 1;
+            if k.len() != 16 || serde_json::from_slice::<OutboxEntry>(&v).is_err() {
+                c.problems
+                    .push("a queued notification does not decode".into());
+            }
+        }
+        c.set_aside = h.dead.iter().count();
+        c.tombstones = h.gone.iter().count();
+        Ok(c)
     }
 
     pub async fn flush(&self) -> Result<()> {

@@ -348,9 +348,20 @@ impl Daemon {
     /// Wait for the process to end; the rest of its log is kept.
     pub async fn wait(mut self) -> (std::process::ExitStatus, Vec<String>) {
         let status = tokio::task::block_in_place(|| self.child.wait().unwrap());
-        let mut log = self.log;
+        let mut log = std::mem::take(&mut self.log);
         log.extend(self.lines.try_iter());
         (status, log)
+    }
+}
+
+/// A test that fails half-way must not leave its daemon running (holding
+/// the harness's output pipe open, and its port).
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
