@@ -440,6 +440,9 @@ pub fn print_harvest(
         harvest.items.len(),
         harvest.kind.as_str()
     )?;
+    for note in &harvest.notes {
+        writeln!(out, "note: {note}")?;
+    }
     for (n, h) in harvest.items.iter().enumerate() {
         let mut topics = source.topics.clone();
         topics.extend(classifier.classify(&h.title, h.summary.as_deref()));

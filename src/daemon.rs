@@ -271,6 +271,9 @@ impl Poller {
             }
             Err(_) => return Err(self.fail(source, state, PollError::Crashed).await),
         };
+        for note in &harvest.notes {
+            tracing::warn!(source = %source.id, "{note}");
+        }
         let incoming: Vec<Incoming> = harvest
             .items
             .into_iter()
