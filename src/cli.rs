@@ -238,6 +238,11 @@ pub fn shutdown_on_signals() -> CancellationToken {
 }
 
 async fn cmd_run(config: Arc<Config>) -> anyhow::Result<()> {
+    // Served connections and polls share the descriptor limit: take all the
+    // hard limit allows (the server caps its share at half; see
+    // `publish::server`).
+    let nofile = crate::publish::server::raise_nofile_limit();
+    tracing::debug!(?nofile, "open-file limit");
     let store = open_store(&config)?;
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await

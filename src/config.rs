@@ -40,6 +40,13 @@ pub struct ServerConfig {
     pub title: String,
     pub description: String,
     pub max_items: usize,
+    /// Connections served at once; more wait in the accept queue. Capped
+    /// further at half the descriptor limit (`publish::server`).
+    pub max_connections: usize,
+    /// A connection that sends no complete request for this long (idle
+    /// between requests, or sending its headers too slowly), or stops
+    /// reading a response for this long, is closed.
+    pub idle_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -189,6 +196,8 @@ struct RawServer {
     title: Option<String>,
     description: Option<String>,
     max_items: Option<Spanned<i64>>,
+    max_connections: Option<Spanned<i64>>,
+    idle_timeout: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -431,6 +440,14 @@ impl Cx<'_> {
                 .unwrap_or_else(|| format!("{title}: tin từ các cổng thông tin, gộp và lọc trùng")),
             title,
             max_items,
+            max_connections: match &raw.server.max_connections {
+                Some(v) => self.positive(v, "max_connections")? as usize,
+                None => 1024,
+            },
+            idle_timeout: match &raw.server.idle_timeout {
+                Some(v) => self.duration(v)?,
+                None => Duration::from_secs(20),
+            },
         };
 
         // [storage]
@@ -833,6 +850,23 @@ date_format = "%d/%m/%Y"
         ] {
             assert_eq!(parse_timezone(s).unwrap().local_minus_utc(), secs, "{s}");
         }
+    }
+
+    #[test]
+    fn server_connection_limits_have_defaults_and_are_checked() {
+        let p = Path::new("feeds.toml");
+        let c = Config::parse("", p).unwrap();
+        assert_eq!(c.server.max_connections, 1024);
+        assert_eq!(c.server.idle_timeout, Duration::from_secs(20));
+        let c =
+            Config::parse("[server]\nmax_connections = 64\nidle_timeout = \"5s\"\n", p).unwrap();
+        assert_eq!(c.server.max_connections, 64);
+        assert_eq!(c.server.idle_timeout, Duration::from_secs(5));
+        let (_, _, m) = error_of("[server]\nmax_connections = 0\n");
+        assert!(
+            m.contains("max_connections must be a positive number"),
+            "{m}"
+        );
     }
 
     #[test]
