@@ -76,6 +76,11 @@ pub struct FetchConfig {
     /// a parsed page, so this bounds the memory a poll cycle takes.
     pub concurrency: usize,
     pub user_agent: String,
+    /// Host names answered from this table instead of the system resolver,
+    /// their answers checked like any other (`fetch::reach`). Set by code
+    /// (tests point public-looking names at loopback stand-ins); never read
+    /// from the file.
+    pub dns: std::collections::BTreeMap<String, Vec<std::net::IpAddr>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -500,6 +505,7 @@ impl Cx<'_> {
                 .user_agent
                 .clone()
                 .unwrap_or_else(|| USER_AGENT.to_string()),
+            dns: Default::default(),
         };
 
         // [[topic]]
