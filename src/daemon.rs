@@ -173,9 +173,12 @@ impl Poller {
 
     /// Fetch, harvest and store one source, and record how it went.
     pub async fn poll(&self, source: &SourceConfig) -> PollReport {
+        // The host's slot first: a poll waiting on a busy host holds no
+        // concurrency slot that a poll of another host could use.
+        let host = self.fetcher.host_slot(&source.url).await;
         let _slot = self.slots.acquire().await.expect("never closed");
         let (before, outcome) = match self.store.source_state(&source.id) {
-            Ok(state) => (state.clone(), self.poll_inner(source, state).await),
+            Ok(state) => (state.clone(), self.poll_inner(source, state, host).await),
             Err(e) => (SourceState::default(), Err(PollError::Store(Arc::new(e)))),
         };
         let after = self.store.source_state(&source.id).unwrap_or_default();
@@ -213,6 +216,7 @@ impl Poller {
         &self,
         source: &SourceConfig,
         mut state: SourceState,
+        host: fetch::HostSlot,
     ) -> Result<PollSummary, PollError> {
         let store_err = |e| PollError::Store(Arc::new(e));
         let now = Utc::now();
@@ -225,7 +229,7 @@ impl Poller {
         let started = std::time::Instant::now();
         let fetched = self
             .fetcher
-            .fetch(&source.url, &validators, source.timeout)
+            .fetch_in(host, &source.url, &validators, source.timeout)
             .await;
         if let Some(m) = &self.metrics {
             let label = Metrics::label(&source.id);
