@@ -397,6 +397,7 @@ pub fn adhoc_source(config: &Config, id: &str, url: Url) -> SourceConfig {
         timeout: config.fetch.timeout,
         scrape: None,
         topics: Vec::new(),
+        intranet: false,
     }
 }
 
@@ -406,8 +407,16 @@ pub async fn fetch_and_harvest(
     source: &SourceConfig,
 ) -> anyhow::Result<source::Harvest> {
     let fetcher = Fetcher::new(&config.fetch)?;
+    let slot = fetcher.host_slot(&source.url).await;
+    let reach = crate::fetch::Reach::of_source(&source.url, source.intranet);
     let body = match fetcher
-        .fetch(&source.url, &Validators::default(), source.timeout)
+        .fetch_in(
+            slot,
+            &source.url,
+            reach,
+            &Validators::default(),
+            source.timeout,
+        )
         .await?
     {
         Fetched::Body(b) => b,

@@ -102,6 +102,9 @@ pub struct SourceConfig {
     pub scrape: Option<ScrapeConfig>,
     /// Topics every item of this source belongs to, whatever its text says.
     pub topics: Vec<String>,
+    /// The source is on the local network and known by a name: it may reach
+    /// loopback, private and link-local addresses (`fetch::reach`).
+    pub intranet: bool,
 }
 
 /// Explicit CSS selectors for an HTML source. The strings are kept to show
@@ -237,6 +240,8 @@ struct RawSource {
     scrape: Option<RawScrape>,
     #[serde(default)]
     topics: Vec<Spanned<String>>,
+    #[serde(default)]
+    intranet: bool,
 }
 
 #[derive(Deserialize)]
@@ -626,6 +631,7 @@ impl Cx<'_> {
                 },
                 scrape,
                 topics: s.topics.iter().map(known_topic).collect::<Result<_, _>>()?,
+                intranet: s.intranet,
             });
         }
 

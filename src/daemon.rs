@@ -229,7 +229,13 @@ impl Poller {
         let started = std::time::Instant::now();
         let fetched = self
             .fetcher
-            .fetch_in(host, &source.url, &validators, source.timeout)
+            .fetch_in(
+                host,
+                &source.url,
+                fetch::Reach::of_source(&source.url, source.intranet),
+                &validators,
+                source.timeout,
+            )
             .await;
         if let Some(m) = &self.metrics {
             let label = Metrics::label(&source.id);

@@ -18,7 +18,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::FetchConfig;
-use reach::{GuardedResolver, Reach};
+use reach::GuardedResolver;
+pub use reach::Reach;
 
 /// Validators remembered from the last 200 answer of a source.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -220,21 +221,26 @@ impl Fetcher {
         timeout: Duration,
     ) -> Result<Fetched, Error> {
         let slot = self.host_slot(url).await;
-        self.fetch_in(slot, url, validators, timeout).await
+        self.fetch_in(slot, url, Reach::of(url), validators, timeout)
+            .await
     }
 
     /// [`Fetcher::fetch`] in a slot already taken with
     /// [`Fetcher::host_slot`] (the poller takes it before its own
-    /// concurrency slot, so that waiting on a busy host holds none).
+    /// concurrency slot, so that waiting on a busy host holds none), for a
+    /// source of the given reach ([`Reach::of_source`]).
     pub async fn fetch_in(
         &self,
         slot: HostSlot,
         url: &Url,
+        reach: Reach,
         validators: &Validators,
         timeout: Duration,
     ) -> Result<Fetched, Error> {
         let r =
-            match tokio::time::timeout(timeout, self.fetch_inner(url, validators, timeout)).await {
+            match tokio::time::timeout(timeout, self.fetch_inner(url, reach, validators, timeout))
+                .await
+            {
                 Ok(r) => r,
                 Err(_) => Err(Error::Timeout(timeout)),
             };
@@ -251,11 +257,11 @@ impl Fetcher {
     async fn fetch_inner(
         &self,
         url: &Url,
+        reach: Reach,
         validators: &Validators,
         timeout: Duration,
     ) -> Result<Fetched, Error> {
-        // The source's own URL sets what it may reach (see `reach`).
-        let client = self.client(Reach::of(url))?;
+        let client = self.client(reach)?;
         let mut req = client.get(url.clone()).header(
             header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/html;q=0.9, */*;q=0.5",

@@ -7,7 +7,8 @@
 //! definition): a loopback test portal and an intranet source given by its
 //! address keep working, and may redirect within their class, while a public
 //! host name can never resolve or redirect into loopback, private,
-//! link-local or special addresses. The rule is checked where the address is
+//! link-local or special addresses. An intranet source known by a name is
+//! declared so in its configuration (`intranet = true`). The rule is checked where the address is
 //! known: on every DNS answer at connect time ([`GuardedResolver`]) and on
 //! every redirect to an address literal ([`Reach::check_url`]).
 //!
@@ -43,6 +44,16 @@ impl Class {
         match ip {
             IpAddr::V4(v4) => class_v4(v4),
             IpAddr::V6(v6) => class_v6(v6),
+        }
+    }
+
+    const fn bit(self) -> u8 {
+        match self {
+            Class::Public => 0,
+            Class::Loopback => 1,
+            Class::Private => 2,
+            Class::LinkLocal => 4,
+            Class::Special => 8,
         }
     }
 
@@ -112,16 +123,24 @@ fn class_v6(ip: Ipv6Addr) -> Class {
     }
 }
 
-/// What one source may reach: public addresses, and the class of its own
-/// configured URL's address, if that names one.
+/// What one source may reach: public addresses, the class of its own
+/// configured URL's address if that names one, and every local class when
+/// the source is declared `intranet`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Reach {
-    also: Option<Class>,
+    /// One bit per [`Class`] allowed besides `Public`.
+    also: u8,
 }
 
 impl Reach {
     /// Public addresses only.
-    pub const PUBLIC: Reach = Reach { also: None };
+    pub const PUBLIC: Reach = Reach { also: 0 };
+
+    /// Public, loopback, private and link-local addresses: a source on the
+    /// local network known by a name (`intranet = true`).
+    pub const INTRANET: Reach = Reach {
+        also: Class::Loopback.bit() | Class::Private.bit() | Class::LinkLocal.bit(),
+    };
 
     /// The reach of a source configured with `url`.
     pub fn of(url: &Url) -> Reach {
@@ -131,14 +150,25 @@ impl Reach {
             Some(Host::Domain(d)) if is_localhost(d) => Class::Loopback,
             _ => Class::Public,
         };
-        Reach {
-            also: (class != Class::Public).then_some(class),
+        Reach { also: class.bit() }
+    }
+
+    /// The reach of a source: its URL's, widened to [`Reach::INTRANET`]
+    /// when the admin declared it so.
+    pub fn of_source(url: &Url, intranet: bool) -> Reach {
+        let own = Reach::of(url);
+        if intranet {
+            Reach {
+                also: own.also | Reach::INTRANET.also,
+            }
+        } else {
+            own
         }
     }
 
     pub fn allows(self, ip: IpAddr) -> bool {
         let class = Class::of(ip);
-        class == Class::Public || Some(class) == self.also
+        class == Class::Public || self.also & class.bit() != 0
     }
 
     /// Check a URL about to be fetched (a redirect's target): an address
@@ -177,7 +207,8 @@ impl fmt::Display for Refused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} leads to {} address, which only a source whose own URL is such an address may reach",
+            "{} leads to {} address, which only a source whose own URL is such an address \
+             (or, for private and loopback ones, a source with `intranet = true`) may reach",
             self.what,
             self.class.describe()
         )
@@ -351,6 +382,24 @@ mod tests {
         assert!(!intranet.allows(ip("127.0.0.1")));
         let mapped = reach("http://[::ffff:192.168.1.10]/");
         assert_eq!(mapped, intranet);
+    }
+
+    #[test]
+    fn an_intranet_source_reaches_local_classes_but_not_special_ones() {
+        let url = Url::parse("http://noi-bo.so-gd.vn/tin").unwrap();
+        assert_eq!(Reach::of_source(&url, false), Reach::PUBLIC);
+        let r = Reach::of_source(&url, true);
+        for ok in ["10.1.2.3", "127.0.0.1", "169.254.1.1", "fd00::1", "8.8.8.8"] {
+            assert!(r.allows(ip(ok)), "{ok}");
+        }
+        for bad in ["0.0.0.0", "224.0.0.1", "255.255.255.255", "ff02::1"] {
+            assert!(!r.allows(ip(bad)), "{bad}");
+        }
+        let zero = Url::parse("http://0.0.0.0:8080/").unwrap();
+        assert!(
+            Reach::of_source(&zero, true).allows(ip("0.0.0.0")),
+            "its own class"
+        );
     }
 
     #[test]

@@ -103,6 +103,25 @@ async fn a_public_name_never_leads_into_loopback() {
     );
 }
 
+/// An intranet source known by a name is declared so, and then reaches the
+/// local network (here: its name resolves to loopback, and redirects there).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_declared_intranet_reaches_local_addresses() {
+    let (_internal, redirector) = internal_and_redirector().await;
+    let mut cfg = support::config(&format!(
+        "[[source]]\nid = \"noi-bo\"\nurl = \"http://noi-bo.so-gd.vn:{}/tin\"\nintranet = true\n",
+        redirector.port()
+    ));
+    cfg.config
+        .fetch
+        .dns
+        .insert("noi-bo.so-gd.vn".into(), vec!["127.0.0.1".parse().unwrap()]);
+    let store = Store::open(&cfg.config.storage.path, 1 << 20).unwrap();
+    let poller = Poller::new(Arc::new(cfg.config.clone()), store.clone()).unwrap();
+    let report = poller.poll(&cfg.config.sources[0]).await;
+    assert_eq!(report.outcome.unwrap().found, 3);
+}
+
 /// The redirect check on its own: a source at a loopback address (a test
 /// portal) may redirect within loopback, never out of it to a private or
 /// link-local address, which is refused before any connection is tried.
