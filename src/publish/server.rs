@@ -21,7 +21,7 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
@@ -157,14 +157,14 @@ pub async fn serve(
 /// A connection whose writes fail once the peer has read nothing for
 /// `stall`: a client that asks for a feed and never reads it would
 /// otherwise hold its connection for ever.
-struct StallGuard {
-    inner: TcpStream,
+struct StallGuard<S> {
+    inner: S,
     stall: Duration,
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
-impl StallGuard {
-    fn new(inner: TcpStream, stall: Duration) -> StallGuard {
+impl<S> StallGuard<S> {
+    fn new(inner: S, stall: Duration) -> StallGuard<S> {
         StallGuard {
             inner,
             stall,
@@ -190,7 +190,7 @@ impl StallGuard {
     }
 }
 
-impl AsyncRead for StallGuard {
+impl<S: AsyncRead + Unpin> AsyncRead for StallGuard<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -200,7 +200,7 @@ impl AsyncRead for StallGuard {
     }
 }
 
-impl AsyncWrite for StallGuard {
+impl<S: AsyncWrite + Unpin> AsyncWrite for StallGuard<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -246,5 +246,31 @@ mod tests {
         // A tiny limit still serves, and keeps 64 for the rest.
         assert_eq!(connection_cap(1024, Some(100)), 36);
         assert!(connection_cap(1024, Some(10)) >= 1);
+    }
+
+    #[tokio::test]
+    async fn a_write_the_peer_never_reads_fails_after_the_stall_timeout() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let stall = Duration::from_secs(1);
+        let (ours, mut peer) = tokio::io::duplex(64);
+        let mut guarded = StallGuard::new(ours, stall);
+        // A peer that reads slowly but steadily: 64 bytes every 100 ms.
+        let reader = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            for _ in 0..20 {
+                tick.tick().await;
+                peer.read_exact(&mut [0; 64]).await.unwrap();
+            }
+            peer
+        });
+        let started = tokio::time::Instant::now();
+        guarded.write_all(&[b'a'; 20 * 64]).await.unwrap();
+        assert!(started.elapsed() > stall, "longer than the stall in all");
+        let _peer = reader.await.unwrap();
+        // Now it reads nothing.
+        let started = tokio::time::Instant::now();
+        let err = guarded.write_all(&[b'b'; 1024]).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= stall);
     }
 }

@@ -236,6 +236,11 @@ async fn idle_connections_are_closed_and_readers_still_served() {
     for _ in 0..300 {
         idle.push(TcpStream::connect(addr).await.unwrap());
     }
+    // A reader that keeps its connection open after its answer.
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     // A slow sender: one header byte every 100 ms never completes a
     // request head within the timeout, however busy it looks.
     let mut trickle = TcpStream::connect(addr).await.unwrap();
@@ -272,6 +277,12 @@ async fn idle_connections_are_closed_and_readers_still_served() {
             .unwrap_or_else(|e| panic!("idle connection {n}: {e}"));
     }
     assert!(trickler.await.unwrap(), "the slow sender was cut off");
+    let mut answer = Vec::new();
+    tokio::time::timeout_at(deadline.into(), kept.read_to_end(&mut answer))
+        .await
+        .expect("an idle keep-alive connection is closed")
+        .unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 200"), "answered, then closed");
     shutdown.cancel();
     server.await.unwrap().unwrap();
 }
