@@ -105,7 +105,7 @@ pub async fn serve(
     limits: Limits,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
-    let cap = limits.max_connections.max(1);
+    let cap = limits.max_connections.clamp(1, u32::MAX as usize);
     let permits = Arc::new(Semaphore::new(cap));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
@@ -149,7 +149,7 @@ pub async fn serve(
         });
     }
     // Every permit back means every connection closed.
-    let all = u32::try_from(cap).unwrap_or(u32::MAX);
+    let all = u32::try_from(cap).expect("clamped to u32");
     let _ = tokio::time::timeout(limits.idle_timeout, permits.acquire_many(all)).await;
     Ok(())
 }
