@@ -260,6 +260,11 @@ pub fn shutdown_on_signals() -> CancellationToken {
 }
 
 async fn cmd_run(config: Arc<Config>) -> anyhow::Result<()> {
+    // Served connections and polls share the descriptor limit: take all the
+    // hard limit allows (the server caps its share at half; see
+    // `publish::server`).
+    let nofile = crate::publish::server::raise_nofile_limit();
+    tracing::debug!(?nofile, "open-file limit");
     let store = open_store(&config)?;
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
@@ -414,6 +419,7 @@ pub fn adhoc_source(config: &Config, id: &str, url: Url) -> SourceConfig {
         timeout: config.fetch.timeout,
         scrape: None,
         topics: Vec::new(),
+        intranet: false,
     }
 }
 
@@ -423,8 +429,16 @@ pub async fn fetch_and_harvest(
     source: &SourceConfig,
 ) -> anyhow::Result<source::Harvest> {
     let fetcher = Fetcher::new(&config.fetch)?;
+    let slot = fetcher.host_slot(&source.url).await;
+    let reach = crate::fetch::Reach::of_source(&source.url, source.intranet);
     let body = match fetcher
-        .fetch(&source.url, &Validators::default(), source.timeout)
+        .fetch_in(
+            slot,
+            &source.url,
+            reach,
+            &Validators::default(),
+            source.timeout,
+        )
         .await?
     {
         Fetched::Body(b) => b,
@@ -465,6 +479,9 @@ pub fn print_harvest(
         harvest.items.len(),
         harvest.kind.as_str()
     )?;
+    for note in &harvest.notes {
+        writeln!(out, "note: {note}")?;
+    }
     for (n, h) in harvest.items.iter().enumerate() {
         let mut topics = source.topics.clone();
         topics.extend(classifier.classify(&h.title, h.summary.as_deref()));

@@ -42,6 +42,13 @@ pub struct ServerConfig {
     pub title: String,
     pub description: String,
     pub max_items: usize,
+    /// Connections served at once; more wait in the accept queue. Capped
+    /// further at half the descriptor limit (`publish::server`).
+    pub max_connections: usize,
+    /// A connection that sends no complete request for this long (idle
+    /// between requests, or sending its headers too slowly), or stops
+    /// reading a response for this long, is closed.
+    pub idle_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +78,11 @@ pub struct FetchConfig {
     /// a parsed page, so this bounds the memory a poll cycle takes.
     pub concurrency: usize,
     pub user_agent: String,
+    /// Host names answered from this table instead of the system resolver,
+    /// their answers checked like any other (`fetch::reach`). Set by code
+    /// (tests point public-looking names at loopback stand-ins); never read
+    /// from the file.
+    pub dns: std::collections::BTreeMap<String, Vec<std::net::IpAddr>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +104,9 @@ pub struct SourceConfig {
     pub scrape: Option<ScrapeConfig>,
     /// Topics every item of this source belongs to, whatever its text says.
     pub topics: Vec<String>,
+    /// The source is on the local network and known by a name: it may reach
+    /// loopback, private and link-local addresses (`fetch::reach`).
+    pub intranet: bool,
 }
 
 /// Explicit CSS selectors for an HTML source. The strings are kept to show
@@ -193,6 +208,8 @@ struct RawServer {
     title: Option<String>,
     description: Option<String>,
     max_items: Option<Spanned<i64>>,
+    max_connections: Option<Spanned<i64>>,
+    idle_timeout: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -236,6 +253,8 @@ struct RawSource {
     scrape: Option<RawScrape>,
     #[serde(default)]
     topics: Vec<Spanned<String>>,
+    #[serde(default)]
+    intranet: bool,
 }
 
 #[derive(Deserialize)]
@@ -444,6 +463,14 @@ impl Cx<'_> {
                 .unwrap_or_else(|| format!("{title}: tin từ các cổng thông tin, gộp và lọc trùng")),
             title,
             max_items,
+            max_connections: match &raw.server.max_connections {
+                Some(v) => self.positive(v, "max_connections")? as usize,
+                None => 1024,
+            },
+            idle_timeout: match &raw.server.idle_timeout {
+                Some(v) => self.duration(v)?,
+                None => Duration::from_secs(20),
+            },
         };
 
         // [storage]
@@ -496,6 +523,7 @@ impl Cx<'_> {
                 .user_agent
                 .clone()
                 .unwrap_or_else(|| USER_AGENT.to_string()),
+            dns: Default::default(),
         };
 
         // [limits]
@@ -630,6 +658,7 @@ impl Cx<'_> {
                 },
                 scrape,
                 topics: s.topics.iter().map(known_topic).collect::<Result<_, _>>()?,
+                intranet: s.intranet,
             });
         }
 
@@ -861,6 +890,23 @@ date_format = "%d/%m/%Y"
         ] {
             assert_eq!(parse_timezone(s).unwrap().local_minus_utc(), secs, "{s}");
         }
+    }
+
+    #[test]
+    fn server_connection_limits_have_defaults_and_are_checked() {
+        let p = Path::new("feeds.toml");
+        let c = Config::parse("", p).unwrap();
+        assert_eq!(c.server.max_connections, 1024);
+        assert_eq!(c.server.idle_timeout, Duration::from_secs(20));
+        let c =
+            Config::parse("[server]\nmax_connections = 64\nidle_timeout = \"5s\"\n", p).unwrap();
+        assert_eq!(c.server.max_connections, 64);
+        assert_eq!(c.server.idle_timeout, Duration::from_secs(5));
+        let (_, _, m) = error_of("[server]\nmax_connections = 0\n");
+        assert!(
+            m.contains("max_connections must be a positive number"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -181,9 +181,12 @@ impl Poller {
                 outcome: Err(PollError::Store(Arc::new(e))),
             };
         }
+        // The host's slot first: a poll waiting on a busy host holds no
+        // concurrency slot that a poll of another host could use.
+        let host = self.fetcher.host_slot(&source.url).await;
         let _slot = self.slots.acquire().await.expect("never closed");
         let (before, outcome) = match self.store.source_state(&source.id) {
-            Ok(state) => (state.clone(), self.poll_inner(source, state).await),
+            Ok(state) => (state.clone(), self.poll_inner(source, state, host).await),
             Err(e) => (SourceState::default(), Err(PollError::Store(Arc::new(e)))),
         };
         let after = self.store.source_state(&source.id).unwrap_or_default();
@@ -221,6 +224,7 @@ impl Poller {
         &self,
         source: &SourceConfig,
         mut state: SourceState,
+        host: fetch::HostSlot,
     ) -> Result<PollSummary, PollError> {
         let store_err = |e| PollError::Store(Arc::new(e));
         let now = Utc::now();
@@ -233,7 +237,13 @@ impl Poller {
         let started = std::time::Instant::now();
         let fetched = self
             .fetcher
-            .fetch(&source.url, &validators, source.timeout)
+            .fetch_in(
+                host,
+                &source.url,
+                fetch::Reach::of_source(&source.url, source.intranet),
+                &validators,
+                source.timeout,
+            )
             .await;
         if let Some(m) = &self.metrics {
             let label = Metrics::label(&source.id);
@@ -279,6 +289,9 @@ impl Poller {
             }
             Err(_) => return Err(self.fail(source, state, PollError::Crashed).await),
         };
+        for note in &harvest.notes {
+            tracing::warn!(source = %source.id, "{note}");
+        }
         let (items, admission) = crate::item::admit(harvest.items, &self.config.limits);
         if !admission.is_clean() {
             tracing::warn!(source = %source.id, ?admission, "items over the [limits] caps were cut or dropped");

@@ -179,6 +179,7 @@ pub fn demo_config(
             timeout: std::time::Duration::from_secs(10),
             scrape: None,
             topics: Vec::new(),
+            intranet: false,
         })
         .collect();
     cfg

@@ -2,19 +2,24 @@
 //! while streaming, per-host concurrency, and the retry schedule.
 //!
 //! It knows nothing of pages or feeds: bytes in, bytes out. It never retries
-//! by itself; the daemon decides when to come back ([`next_delay`]).
+//! by itself; the daemon decides when to come back ([`next_delay`]). It never
+//! lets a source reach an address its own URL does not ([`reach`]).
 
-use std::collections::HashMap;
+pub mod reach;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::StatusCode;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::FetchConfig;
+use reach::GuardedResolver;
+pub use reach::Reach;
 
 /// Validators remembered from the last 200 answer of a source.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,6 +61,10 @@ pub enum Error {
     },
     #[error("too many redirects (more than {0})")]
     TooManyRedirects(usize),
+    /// The fetch would have reached a loopback, private, link-local or
+    /// special address that its source may not reach.
+    #[error("refused: {0}")]
+    Refused(reach::Refused),
     #[error("cannot connect: {0}")]
     Connect(String),
     #[error("request failed: {0}")]
@@ -74,35 +83,81 @@ impl Error {
 
 pub const MAX_REDIRECTS: usize = 5;
 
-/// One client shared by every source: connection pooling, and the per-host
-/// limit of requests in flight.
+/// The clients shared by every source: connection pooling, and the per-host
+/// limit of requests in flight. One client per [`Reach`], made when a source
+/// of that reach first fetches (nearly always one: public only), because the
+/// resolver that checks addresses is the client's.
 pub struct Fetcher {
-    client: reqwest::Client,
+    clients: Mutex<HashMap<Reach, reqwest::Client>>,
+    cfg: FetchConfig,
     max_body: u64,
     per_host: usize,
-    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    hosts: Mutex<HashMap<String, Arc<HostSlots>>>,
+    /// URLs whose last fetch timed out.
+    slow: Mutex<HashSet<String>>,
+}
+
+/// One host's slots: `per_host` in all, of which URLs that timed out last
+/// time may hold at most `slow`'s permits.
+struct HostSlots {
+    all: Arc<Semaphore>,
+    slow: Arc<Semaphore>,
+}
+
+/// A request's place on its host ([`Fetcher::host_slot`]).
+pub struct HostSlot {
+    _all: OwnedSemaphorePermit,
+    _slow: Option<OwnedSemaphorePermit>,
 }
 
 impl Fetcher {
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, Error> {
+        let fetcher = Fetcher {
+            clients: Mutex::new(HashMap::new()),
+            cfg: cfg.clone(),
+            max_body: cfg.max_body_bytes,
+            per_host: cfg.per_host,
+            hosts: Mutex::new(HashMap::new()),
+            slow: Mutex::new(HashSet::new()),
+        };
+        // Build the common client now, so that a bad setting shows at once.
+        fetcher.client(Reach::PUBLIC)?;
+        Ok(fetcher)
+    }
+
+    /// The client for sources of this reach: its resolver refuses names
+    /// that resolve out of reach, its redirect policy address literals.
+    fn client(&self, reach: Reach) -> Result<reqwest::Client, Error> {
+        let mut clients = self.clients.lock().expect("client map poisoned");
+        if let Some(c) = clients.get(&reach) {
+            return Ok(c.clone());
+        }
+        let limited = reqwest::redirect::Policy::limited(MAX_REDIRECTS);
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            match reach.check_url(attempt.url()) {
+                Ok(()) => limited.redirect(attempt),
+                Err(refused) => attempt.error(refused),
+            }
+        });
+        let resolver = GuardedResolver {
+            reach,
+            table: Arc::new(self.cfg.dns.clone()),
+        };
         let client = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
-            .connect_timeout(Duration::from_secs(10).min(cfg.timeout))
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .user_agent(self.cfg.user_agent.clone())
+            .connect_timeout(Duration::from_secs(10).min(self.cfg.timeout))
+            .redirect(redirects)
+            .dns_resolver(Arc::new(resolver))
             .gzip(true)
             .brotli(true)
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| Error::Other(e.to_string()))?;
-        Ok(Fetcher {
-            client,
-            max_body: cfg.max_body_bytes,
-            per_host: cfg.per_host,
-            hosts: Mutex::new(HashMap::new()),
-        })
+        clients.insert(reach, client.clone());
+        Ok(client)
     }
 
-    fn host_slot(&self, url: &Url) -> Arc<Semaphore> {
+    fn host(&self, url: &Url) -> Arc<HostSlots> {
         let key = format!(
             "{}:{}",
             url.host_str().unwrap_or(""),
@@ -111,8 +166,49 @@ impl Fetcher {
         let mut hosts = self.hosts.lock().expect("host map poisoned");
         hosts
             .entry(key)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.per_host)))
+            .or_insert_with(|| {
+                Arc::new(HostSlots {
+                    all: Arc::new(Semaphore::new(self.per_host)),
+                    slow: Arc::new(Semaphore::new(self.per_host.saturating_sub(1).max(1))),
+                })
+            })
             .clone()
+    }
+
+    /// Wait for a slot on `url`'s host. A URL whose last fetch timed out
+    /// takes one of at most `per_host - 1` slots (one when `per_host` is 1)
+    /// kept for such URLs, and queues for it apart from the others: a page
+    /// that hangs never holds all of its host's slots while it stays slow,
+    /// and a healthy page of the same host waits behind at most one slow
+    /// request, for at most its timeout.
+    pub async fn host_slot(&self, url: &Url) -> HostSlot {
+        let host = self.host(url);
+        let slow = self
+            .slow
+            .lock()
+            .expect("slow set poisoned")
+            .contains(url.as_str());
+        let slow = if slow {
+            Some(
+                host.slow
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("never closed"),
+            )
+        } else {
+            None
+        };
+        let all = host
+            .all
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        HostSlot {
+            _all: all,
+            _slow: slow,
+        }
     }
 
     /// GET `url`, conditionally when `validators` hold anything. `timeout`
@@ -124,21 +220,49 @@ impl Fetcher {
         validators: &Validators,
         timeout: Duration,
     ) -> Result<Fetched, Error> {
-        let slot = self.host_slot(url);
-        let _permit = slot.acquire_owned().await.expect("semaphore never closed");
-        match tokio::time::timeout(timeout, self.fetch_inner(url, validators, timeout)).await {
-            Ok(r) => r,
-            Err(_) => Err(Error::Timeout(timeout)),
+        let slot = self.host_slot(url).await;
+        self.fetch_in(slot, url, Reach::of(url), validators, timeout)
+            .await
+    }
+
+    /// [`Fetcher::fetch`] in a slot already taken with
+    /// [`Fetcher::host_slot`] (the poller takes it before its own
+    /// concurrency slot, so that waiting on a busy host holds none), for a
+    /// source of the given reach ([`Reach::of_source`]).
+    pub async fn fetch_in(
+        &self,
+        slot: HostSlot,
+        url: &Url,
+        reach: Reach,
+        validators: &Validators,
+        timeout: Duration,
+    ) -> Result<Fetched, Error> {
+        let r =
+            match tokio::time::timeout(timeout, self.fetch_inner(url, reach, validators, timeout))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(Error::Timeout(timeout)),
+            };
+        drop(slot);
+        let mut slow = self.slow.lock().expect("slow set poisoned");
+        if matches!(r, Err(Error::Timeout(_))) {
+            slow.insert(url.to_string());
+        } else {
+            slow.remove(url.as_str());
         }
+        r
     }
 
     async fn fetch_inner(
         &self,
         url: &Url,
+        reach: Reach,
         validators: &Validators,
         timeout: Duration,
     ) -> Result<Fetched, Error> {
-        let mut req = self.client.get(url.clone()).header(
+        let client = self.client(reach)?;
+        let mut req = client.get(url.clone()).header(
             header::ACCEPT,
             "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/html;q=0.9, */*;q=0.5",
         );
@@ -207,6 +331,13 @@ fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
 }
 
 fn classify(e: reqwest::Error, timeout: Duration) -> Error {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(c) = cause {
+        if let Some(refused) = c.downcast_ref::<reach::Refused>() {
+            return Error::Refused(refused.clone());
+        }
+        cause = c.source();
+    }
     if e.is_timeout() {
         Error::Timeout(timeout)
     } else if e.is_redirect() {

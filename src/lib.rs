@@ -4,7 +4,8 @@
 //! How an item flows:
 //! 1. [`config`] loads `feeds.toml` once and validates everything in it.
 //! 2. [`daemon`] schedules each source; [`fetch`] GETs it politely
-//!    (conditional, compressed, capped, at most two requests per host).
+//!    (conditional, compressed, capped, at most two requests per host, never
+//!    into the local network unless the source itself is there).
 //! 3. [`source`] turns the body into [`item::Harvested`] items: feeds with
 //!    feed-rs, pages with scraper (explicit selectors or auto-detection of
 //!    the "Tin khác" blocks and dated listings), dates with `source::date`.

@@ -34,6 +34,9 @@ pub struct Harvest {
     pub kind: Kind,
     pub items: Vec<Harvested>,
     pub outcome: Outcome,
+    /// What the admin should know about a harvest that worked (a feed read
+    /// lossily): logged by the daemon, printed by `preview`.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +75,18 @@ pub fn harvest(source: &SourceConfig, body: &Body, tz: FixedOffset) -> Result<Ha
     };
     match kind {
         Kind::Feed => {
-            let items = feed::extract(&body.bytes, &body.final_url, tz)?;
+            let mut notes = Vec::new();
+            let items = match feed::repair_utf8(&body.bytes) {
+                Some((bytes, n)) => {
+                    notes.push(format!(
+                        "the feed is not valid UTF-8: {n} invalid byte sequence(s) replaced by \u{FFFD}"
+                    ));
+                    feed::extract(&bytes, &body.final_url, tz)?
+                }
+                None => feed::extract(&body.bytes, &body.final_url, tz)?,
+            };
             Ok(Harvest {
+                notes,
                 kind,
                 outcome: if items.is_empty() {
                     Outcome::EmptyContainer
@@ -101,6 +114,7 @@ pub fn harvest(source: &SourceConfig, body: &Body, tz: FixedOffset) -> Result<Ha
                 Outcome::NoContainer => Err(Error::NoContainer),
                 Outcome::EmptyContainer => Err(Error::EmptyContainer),
                 Outcome::Found => Ok(Harvest {
+                    notes: Vec::new(),
                     kind,
                     items: e.items,
                     outcome: e.outcome,

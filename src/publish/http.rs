@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::daemon::Live;
 use crate::metrics::Metrics;
 use crate::publish::rss::{self, FeedMeta};
-use crate::publish::{atom, json_feed, status_page};
+use crate::publish::{atom, json_feed, server, status_page};
 use crate::status::{self, StatusReport};
 use crate::store::{Filter, Store};
 
@@ -188,15 +188,22 @@ async fn admin_reload(State(st): State<AppState>, headers: HeaderMap) -> Respons
     }
 }
 
-/// Serve until `shutdown` trips; requests in flight finish first.
+/// Serve until `shutdown` trips; requests in flight finish first. At most
+/// `[server] max_connections` connections at once (fewer when the
+/// descriptor limit is low), each closed after `idle_timeout` without a
+/// request (`server`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
+    let cfg = state.config().server.clone();
+    let limits = server::Limits {
+        max_connections: server::connection_cap(cfg.max_connections, server::nofile_limit()),
+        idle_timeout: cfg.idle_timeout,
+    };
+    tracing::debug!(?limits, "serving");
+    server::serve(listener, router(state), limits, shutdown).await
 }
 
 // Feed handlers take the whole request, not a `HeaderMap` (an extractor

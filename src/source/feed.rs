@@ -5,6 +5,9 @@
 //! entry with no guid and no link, and that id changes between polls, so it
 //! must never become a dedupe key. Summaries are sanitised with `ammonia`
 //! (no script, no style, no event attributes) before anything else sees them.
+//!
+//! A UTF-8 feed with a few invalid bytes is read lossily ([`repair_utf8`]):
+//! the XML parser would refuse the whole document over one stray byte.
 
 use chrono::FixedOffset;
 use scraper::Html;
@@ -78,6 +81,50 @@ pub fn extract(bytes: &[u8], base: &Url, tz: FixedOffset) -> Result<Vec<Harveste
         });
     }
     Ok(out)
+}
+
+/// A UTF-8 feed (declared so, or declaring nothing, as XML and JSON Feed
+/// default to UTF-8) with invalid byte sequences, each replaced by U+FFFD;
+/// also how many sequences were replaced. None when the bytes are valid, or
+/// when the document names another encoding (the parser decodes those).
+pub fn repair_utf8(bytes: &[u8]) -> Option<(Vec<u8>, usize)> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return None;
+    }
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        if enc != encoding_rs::UTF_8 {
+            return None;
+        }
+    }
+    if let Some(label) = declared_encoding(bytes) {
+        if encoding_rs::Encoding::for_label(label).is_some_and(|e| e != encoding_rs::UTF_8) {
+            return None;
+        }
+    }
+    let invalid = bytes
+        .utf8_chunks()
+        .filter(|c| !c.invalid().is_empty())
+        .count();
+    Some((
+        String::from_utf8_lossy(bytes).into_owned().into_bytes(),
+        invalid,
+    ))
+}
+
+/// The `encoding="…"` of an XML declaration at the start of the document.
+fn declared_encoding(bytes: &[u8]) -> Option<&[u8]> {
+    let head = &bytes[..bytes.len().min(256)];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let decl = head[start..].strip_prefix(b"<?xml")?;
+    let decl = &decl[..decl.windows(2).position(|w| w == b"?>")?];
+    let at = decl.windows(8).position(|w| w == b"encoding")?;
+    let rest = &decl[at + 8..];
+    let rest = &rest[rest.iter().position(|b| *b == b'=')? + 1..];
+    let rest = &rest[rest.iter().position(|b| !b.is_ascii_whitespace())?..];
+    let quote = *rest.first().filter(|q| matches!(q, b'"' | b'\''))?;
+    let value = &rest[1..];
+    Some(&value[..value.iter().position(|b| *b == quote)?])
 }
 
 /// The text of an HTML fragment (tags dropped, entities decoded), cleaned.
@@ -167,6 +214,44 @@ mod tests {
             crate::item::item_id("s", &items[1]),
             crate::item::item_id("s", &again[1])
         );
+    }
+
+    #[test]
+    fn one_invalid_byte_costs_one_character_not_the_feed() {
+        let base = Url::parse("https://baohaiphong.vn/rss/giao-duc.rss").unwrap();
+        let mut bytes = RSS.as_bytes().to_vec();
+        let at = RSS.find("Teaser").unwrap();
+        bytes.insert(at, 0xFF);
+        assert!(
+            extract(&bytes, &base, tz()).is_err(),
+            "the parser refuses it"
+        );
+        let (fixed, n) = repair_utf8(&bytes).unwrap();
+        assert_eq!(n, 1);
+        let items = extract(&fixed, &base, tz()).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].summary.as_deref(), Some("\u{FFFD}Teaser"));
+    }
+
+    #[test]
+    fn only_utf8_documents_are_repaired() {
+        assert_eq!(repair_utf8(RSS.as_bytes()), None, "valid: untouched");
+        let mut latin = b"<?xml version='1.0' encoding = 'windows-1258' ?><rss>".to_vec();
+        latin.push(0xE0);
+        assert_eq!(
+            repair_utf8(&latin),
+            None,
+            "another encoding: the parser's job"
+        );
+        let mut utf8 = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>".to_vec();
+        utf8.extend([0xC3, 0x28, 0xFF]);
+        assert_eq!(repair_utf8(&utf8).unwrap().1, 2);
+        let mut none = b"\xEF\xBB\xBF<rss>".to_vec();
+        none.push(0x80);
+        assert_eq!(repair_utf8(&none).unwrap().1, 1);
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend([b'<', 0, 0xD8, 0x00]);
+        assert_eq!(repair_utf8(&utf16), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod cli;
 mod crash;
 mod fetching;
 mod harvest;
+mod net_guard;
 mod pipeline;
 mod standin;
 mod store_faults;
