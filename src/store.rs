@@ -100,6 +100,7 @@ pub enum FailureKind {
 pub struct OutboxEntry {
     pub item_id: String,
     pub queued_at: DateTime<Utc>,
+    /// Sends of it that timed out: Telegram may have delivered them.
     #[serde(default)]
     pub attempts: u32,
 }
@@ -418,6 +419,16 @@ impl Store {
     pub async fn outbox_done(&self, key: OutboxKey) -> Result<()> {
         let _one_writer = self.writes.lock().await;
         self.outbox.remove(key.0)?;
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// Record what the outbox learnt about a queued notification (its
+    /// timed-out sends), and flush, so a restart knows it too.
+    pub async fn outbox_update(&self, key: OutboxKey, entry: &OutboxEntry) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
+        let bytes = serde_json::to_vec(entry).expect("serialises");
+        self.outbox.insert(key.0, bytes)?;
         self.db.flush_async().await?;
         Ok(())
     }
