@@ -81,6 +81,8 @@ pub struct Fetcher {
     max_body: u64,
     per_host: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Told the `Date` of every answer, to cross-check the local clock.
+    clock: Option<Arc<crate::clock::Clock>>,
 }
 
 impl Fetcher {
@@ -99,7 +101,14 @@ impl Fetcher {
             max_body: cfg.max_body_bytes,
             per_host: cfg.per_host,
             hosts: Mutex::new(HashMap::new()),
+            clock: None,
         })
+    }
+
+    /// Tell `clock` the `Date` header of every answer.
+    pub fn with_clock(mut self, clock: Arc<crate::clock::Clock>) -> Fetcher {
+        self.clock = Some(clock);
+        self
     }
 
     fn host_slot(&self, url: &Url) -> Arc<Semaphore> {
@@ -149,6 +158,13 @@ impl Fetcher {
             req = req.header(header::IF_MODIFIED_SINCE, lm);
         }
         let mut resp = req.send().await.map_err(|e| classify(e, timeout))?;
+        if let Some(clock) = &self.clock {
+            clock.observe(
+                resp.url().host_str().unwrap_or(""),
+                resp.headers(),
+                Utc::now(),
+            );
+        }
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);

@@ -85,7 +85,10 @@ impl AppState {
             .map(|c| c.lock().expect("status poisoned").clone());
         let next = self.live.next_poll.lock().expect("poisoned").clone();
         let err = self.live.config_error.lock().expect("poisoned").clone();
-        status::report(&self.config(), &self.store, &next, err, channel)
+        let mut r = status::report(&self.config(), &self.store, &next, err, channel);
+        r.clock = self.live.clock_report();
+        r.retention_paused = self.live.retention_paused.lock().expect("poisoned").clone();
+        r
     }
 }
 
@@ -374,6 +377,9 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
         generated_at: local(r.generated_at),
         version: r.version,
         config_error: r.config_error,
+        clock_warning: r
+            .retention_paused
+            .or_else(|| r.clock.and_then(|c| c.reason)),
         sources,
         channel,
         latest,
@@ -382,7 +388,8 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
 }
 
 /// 200 while the store is open; `status` is "degraded" when a source is
-/// broken, the channel paused, or the last configuration edit refused.
+/// broken, the channel paused, the last configuration edit refused, or the
+/// local clock disagrees with the portals' (retention then pauses).
 async fn healthz(State(st): State<AppState>) -> Response {
     let r = st.report();
     let broken: Vec<&str> = r
@@ -392,7 +399,15 @@ async fn healthz(State(st): State<AppState>) -> Response {
         .map(|s| s.id.as_str())
         .collect();
     let paused = r.telegram.as_ref().is_some_and(|t| t.mode == "paused");
-    let degraded = paused || !broken.is_empty() || r.config_error.is_some();
+    let clock_wrong = r
+        .clock
+        .as_ref()
+        .is_some_and(|c| c.state == crate::clock::ClockState::Disagrees);
+    let degraded = paused
+        || !broken.is_empty()
+        || r.config_error.is_some()
+        || clock_wrong
+        || r.retention_paused.is_some();
     Json(serde_json::json!({
         "status": if degraded { "degraded" } else { "ok" },
         "items": r.items,
@@ -400,6 +415,8 @@ async fn healthz(State(st): State<AppState>) -> Response {
         "broken": broken,
         "config_error": r.config_error,
         "telegram": r.telegram,
+        "clock": r.clock,
+        "retention_paused": r.retention_paused,
     }))
     .into_response()
 }

@@ -141,6 +141,7 @@ fn sample_view() -> StatusView {
              |        ^\ninvalid basic string"
                 .into(),
         ),
+        clock_warning: None,
         sources: vec![
             source(
                 "cong-tp",

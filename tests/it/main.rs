@@ -5,6 +5,7 @@ mod admin;
 mod browser;
 mod classify;
 mod cli;
+mod clock;
 mod crash;
 mod fetching;
 mod harvest;
