@@ -400,7 +400,8 @@ pub async fn fetch_and_harvest(
     config: &Config,
     source: &SourceConfig,
 ) -> anyhow::Result<source::Harvest> {
-    let fetcher = Fetcher::new(&config.fetch)?;
+    let clock = std::sync::Arc::new(crate::clock::Clock::new());
+    let fetcher = Fetcher::new(&config.fetch)?.with_clock(clock.clone());
     let body = match fetcher
         .fetch(&source.url, &Validators::default(), source.timeout)
         .await?
@@ -408,7 +409,10 @@ pub async fn fetch_and_harvest(
         Fetched::Body(b) => b,
         Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
     };
-    Ok(source::harvest(source, &body, config.fetch.timezone)?)
+    let mut harvest = source::harvest(source, &body, config.fetch.timezone)?;
+    // As a poll would store them: a date far ahead is no date.
+    source::date_at_fetch(&mut harvest.items, clock.latest_now(Utc::now()));
+    Ok(harvest)
 }
 
 async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
