@@ -274,6 +274,35 @@ async fn a_bot_api_slower_than_every_timeout_delivers_a_message_at_most_twice() 
     assert_eq!(r.store.outbox_len(), 0);
 }
 
+/// The bound holds across a restart: a send that timed out is remembered
+/// in the store, so a new worker re-sends it once, not twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_send_is_remembered_across_a_restart() {
+    let r = rig("timeout = \"1s\"").await;
+    r.portal.publish([edu(0)]);
+    r.poll_and_drain().await;
+    r.portal.publish([edu(1)]);
+    poll_all(r.poller.clone()).await;
+    r.bot.set_answer_delay(Duration::from_secs(5));
+    // The first worker stops while its first send waits for an answer; the
+    // send ends (timed out) before the worker does.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut first = r.outbox(TOKEN);
+    let worker = {
+        let stop = stop.clone();
+        tokio::spawn(async move { first.drain(&stop).await })
+    };
+    r.bot.wait_for(1, Duration::from_secs(30)).await;
+    stop.cancel();
+    assert!(worker.await.unwrap().unwrap().is_empty());
+    assert_eq!(r.store.outbox_len(), 1, "still queued");
+    // A new worker (a restart): one more send, which times out too.
+    let mut second = r.outbox(TOKEN);
+    assert!(drain_within_a_minute(&mut second, &r.bot).await.is_empty());
+    assert_eq!(deliveries(&r.bot), [(bold(1), 2)]);
+    assert_eq!(r.store.dead_len(), 1);
+}
+
 /// One slow spell repeats at most one message: after a timeout the worker
 /// waits, re-sends with a longer timeout, and keeps that timeout while the
 /// Bot API stays slow.
