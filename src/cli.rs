@@ -428,7 +428,8 @@ pub async fn fetch_and_harvest(
     config: &Config,
     source: &SourceConfig,
 ) -> anyhow::Result<source::Harvest> {
-    let fetcher = Fetcher::new(&config.fetch)?;
+    let clock = std::sync::Arc::new(crate::clock::Clock::new());
+    let fetcher = Fetcher::new(&config.fetch)?.with_clock(clock.clone());
     let slot = fetcher.host_slot(&source.url).await;
     let reach = crate::fetch::Reach::of_source(&source.url, source.intranet);
     let body = match fetcher
@@ -445,7 +446,9 @@ pub async fn fetch_and_harvest(
         Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
     };
     let mut harvest = source::harvest(source, &body, config.fetch.timezone)?;
-    // What the store would keep: the same caps and cleaning as a poll.
+    // As a poll would store them: a date far ahead is no date, and the
+    // same caps and cleaning.
+    source::date_at_fetch(&mut harvest.items, clock.latest_now(Utc::now()));
     harvest.items = crate::item::admit(harvest.items, &config.limits).0;
     Ok(harvest)
 }

@@ -696,9 +696,11 @@ impl Cx<'_> {
                         Some(v) => self.positive(v, "per_minute")? as usize,
                         None => 20,
                     },
+                    // Generous: a timeout may hide a delivered message, and
+                    // is followed by one re-send (see `notify`).
                     timeout: match &t.timeout {
                         Some(v) => self.duration(v)?,
-                        None => Duration::from_secs(20),
+                        None => Duration::from_secs(30),
                     },
                 })
             }

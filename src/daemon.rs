@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::classify::{Classifier, TopicRules};
+use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
 use crate::fetch::{self, Fetched, Fetcher, Validators};
 use crate::health::{self, Health};
@@ -78,6 +79,8 @@ pub struct Poller {
     classifier: Classifier,
     /// Notes for the admin chat (a source broke or recovered).
     admin: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// The local clock, cross-checked against the portals' `Date` headers.
+    clock: Arc<Clock>,
 }
 
 /// The classifier's rules from the configured topics.
@@ -98,9 +101,13 @@ pub fn classifier_for(config: &Config) -> anyhow::Result<Classifier> {
 
 impl Poller {
     pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<Poller> {
-        let fetcher = Fetcher::new(&config.fetch).context("cannot build the HTTP client")?;
+        let clock = Arc::new(Clock::new());
+        let fetcher = Fetcher::new(&config.fetch)
+            .context("cannot build the HTTP client")?
+            .with_clock(clock.clone());
         let classifier = classifier_for(&config)?;
         Ok(Poller {
+            clock,
             slots: Arc::new(tokio::sync::Semaphore::new(config.fetch.concurrency)),
             config,
             store,
@@ -117,7 +124,11 @@ impl Poller {
         let fetcher = if format!("{:?}", config.fetch) == format!("{:?}", self.config.fetch) {
             self.fetcher.clone()
         } else {
-            Arc::new(Fetcher::new(&config.fetch).context("cannot build the HTTP client")?)
+            Arc::new(
+                Fetcher::new(&config.fetch)
+                    .context("cannot build the HTTP client")?
+                    .with_clock(self.clock.clone()),
+            )
         };
         let slots = if config.fetch.concurrency == self.config.fetch.concurrency {
             self.slots.clone()
@@ -132,7 +143,13 @@ impl Poller {
             fetcher,
             metrics: self.metrics.clone(),
             admin: self.admin.clone(),
+            clock: self.clock.clone(),
         })
+    }
+
+    /// The clock its fetches cross-check.
+    pub fn clock(&self) -> Arc<Clock> {
+        self.clock.clone()
     }
 
     /// Count polls, items, latency and bytes here.
@@ -292,6 +309,11 @@ impl Poller {
         for note in &harvest.notes {
             tracing::warn!(source = %source.id, "{note}");
         }
+        let mut harvest = harvest;
+        let redated = source::date_at_fetch(&mut harvest.items, self.clock.latest_now(now));
+        if redated > 0 {
+            tracing::info!(source = %source.id, items = redated, "dated more than a day ahead: dated at the fetch instead");
+        }
         let (items, admission) = crate::item::admit(harvest.items, &self.config.limits);
         if !admission.is_clean() {
             tracing::warn!(source = %source.id, ?admission, "items over the [limits] caps were cut or dropped");
@@ -420,6 +442,10 @@ pub struct Live {
     pub next_poll: Mutex<HashMap<String, DateTime<Utc>>>,
     pub channel: Option<SharedStatus>,
     pub metrics: Arc<Metrics>,
+    /// The pollers' clock, once the daemon runs.
+    clock: Option<Arc<Clock>>,
+    /// Why retention is paused (the clock disagrees with the portals').
+    pub retention_paused: Mutex<Option<String>>,
 }
 
 impl Live {
@@ -430,7 +456,20 @@ impl Live {
             next_poll: Mutex::new(HashMap::new()),
             channel,
             metrics,
+            clock: None,
+            retention_paused: Mutex::new(None),
         }
+    }
+
+    /// Show this clock's check in the status and `/healthz`.
+    pub fn with_clock(mut self, clock: Arc<Clock>) -> Live {
+        self.clock = Some(clock);
+        self
+    }
+
+    pub fn clock_report(&self) -> Option<crate::clock::ClockReport> {
+        let retention = self.config().storage.retention.is_some();
+        self.clock.as_ref().map(|c| c.report(retention))
     }
 
     /// The configuration in force.
@@ -617,20 +656,47 @@ pub struct Secrets {
     pub admin_token: Option<String>,
 }
 
-/// Apply `[storage] retention` now and every six hours.
-async fn retention_loop(live: Arc<Live>, store: Store, shutdown: CancellationToken) {
+/// Apply `[storage] retention` every six hours, by a clock the portals'
+/// `Date` headers agree with: it waits for the first of them, and pauses
+/// (saying why in `/healthz`) while the local clock is more than an hour
+/// off, since a clock running ahead would delete everything for good.
+async fn retention_loop(
+    live: Arc<Live>,
+    store: Store,
+    clock: Arc<Clock>,
+    shutdown: CancellationToken,
+) {
+    let mut observed = clock.subscribe();
     loop {
+        observed.mark_unchanged();
+        // Until the clock can be trusted, look again at each new `Date`.
+        let mut wait_for_clock = false;
         if let Some(keep) = live.config().storage.retention {
-            let cutoff =
-                Utc::now() - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::MAX);
-            match store.prune(cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(removed = n, "retention: old items removed"),
-                Err(e) => tracing::error!(error = %e, "retention failed"),
+            let paused = match clock.retention_cutoff(Utc::now(), keep) {
+                Ok(cutoff) => {
+                    match store.prune(cutoff).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(removed = n, "retention: old items removed"),
+                        Err(e) => tracing::error!(error = %e, "retention failed"),
+                    }
+                    None
+                }
+                Err(report) => {
+                    wait_for_clock = true;
+                    report.reason
+                }
+            };
+            let mut slot = live.retention_paused.lock().expect("poisoned");
+            match (&*slot, &paused) {
+                (None, Some(why)) => tracing::error!("retention paused: {why}"),
+                (Some(_), None) => tracing::info!("the clocks agree again: retention resumes"),
+                _ => {}
             }
+            *slot = paused;
         }
         tokio::select! {
             _ = shutdown.cancelled() => return,
+            Ok(()) = observed.changed(), if wait_for_clock => {}
             _ = tokio::time::sleep(Duration::from_secs(6 * 3600)) => {}
         }
     }
@@ -761,11 +827,11 @@ pub async fn run(
     );
     let outbox = Outbox::new(config.clone(), store.clone(), token)?
         .map(|o| o.with_admin_notes(admin_rx).with_metrics(metrics.clone()));
-    let live = Arc::new(Live::new(
-        config.clone(),
-        outbox.as_ref().map(Outbox::status),
-        metrics,
-    ));
+    let clock = poller.clock();
+    let live = Arc::new(
+        Live::new(config.clone(), outbox.as_ref().map(Outbox::status), metrics)
+            .with_clock(clock.clone()),
+    );
     let addr = listener.local_addr()?;
     tracing::info!(
         %addr,
@@ -794,7 +860,7 @@ pub async fn run(
     tasks.spawn({
         let (live, store, shutdown) = (live.clone(), store.clone(), shutdown.clone());
         async move {
-            retention_loop(live, store, shutdown).await;
+            retention_loop(live, store, clock, shutdown).await;
             ("retention", Ok(()))
         }
     });

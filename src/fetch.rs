@@ -95,6 +95,8 @@ pub struct Fetcher {
     hosts: Mutex<HashMap<String, Arc<HostSlots>>>,
     /// URLs whose last fetch timed out.
     slow: Mutex<HashSet<String>>,
+    /// Told the `Date` of every answer, to cross-check the local clock.
+    clock: Option<Arc<crate::clock::Clock>>,
 }
 
 /// One host's slots: `per_host` in all, of which URLs that timed out last
@@ -119,6 +121,7 @@ impl Fetcher {
             per_host: cfg.per_host,
             hosts: Mutex::new(HashMap::new()),
             slow: Mutex::new(HashSet::new()),
+            clock: None,
         };
         // Build the common client now, so that a bad setting shows at once.
         fetcher.client(Reach::PUBLIC)?;
@@ -155,6 +158,12 @@ impl Fetcher {
             .map_err(|e| Error::Other(e.to_string()))?;
         clients.insert(reach, client.clone());
         Ok(client)
+    }
+
+    /// Tell `clock` the `Date` header of every answer.
+    pub fn with_clock(mut self, clock: Arc<crate::clock::Clock>) -> Fetcher {
+        self.clock = Some(clock);
+        self
     }
 
     fn host(&self, url: &Url) -> Arc<HostSlots> {
@@ -273,6 +282,13 @@ impl Fetcher {
             req = req.header(header::IF_MODIFIED_SINCE, lm);
         }
         let mut resp = req.send().await.map_err(|e| classify(e, timeout))?;
+        if let Some(clock) = &self.clock {
+            clock.observe(
+                resp.url().host_str().unwrap_or(""),
+                resp.headers(),
+                Utc::now(),
+            );
+        }
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);

@@ -22,6 +22,7 @@ pub mod classify;
 pub mod cli;
 pub mod cli_feeds;
 pub mod cli_store;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod demo;

@@ -8,6 +8,18 @@
 //! idempotency key). A clean shutdown never interrupts a send, so it never
 //! causes a repeat.
 //!
+//! A timeout is not a failure to deliver: Telegram may have posted the
+//! message and only its answer be late. So a message whose send timed out is
+//! sent again at most once, after waiting one timeout, with a longer timeout
+//! ([`telegram::SLOW_TIMEOUT_FACTOR`]); the longer timeout then stays for the
+//! following messages until Telegram answers within the normal one again.
+//! Should the re-send time out as well, the message is set aside (kept in the
+//! store; it may have reached the channel twice already) and nothing more is
+//! sent until the Bot API answers a harmless `getMe`. However slow the Bot API,
+//! a message reaches the channel at most twice (a kill -9 in the middle adds
+//! the one repeat above); while it stays within the longer timeout, one slow
+//! spell repeats at most one message.
+//!
 //! Without a token the worker runs dry: it logs each message it would send
 //! and takes it off the queue, so everything else works unchanged.
 
@@ -26,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::store::Store;
 use message::Parts;
-use telegram::{SendError, Telegram};
+use telegram::{Patience, SendError, Telegram};
 
 /// What the status page and `/healthz` show of the channel.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -113,6 +125,13 @@ pub struct Outbox {
     /// A note received while waiting, not yet sent.
     pending_note: Option<String>,
     metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// The timeout of the next send: extended after a timeout, normal again
+    /// once Telegram answers within the normal one.
+    patience: Patience,
+    /// Probes of the Bot API that found no answer in a row; while not None
+    /// (set when a re-send timed out too), a `getMe` must answer before
+    /// anything is sent.
+    unanswered_probes: Option<u32>,
 }
 
 impl Outbox {
@@ -156,6 +175,8 @@ impl Outbox {
             admin_notes: None,
             pending_note: None,
             metrics: None,
+            patience: Patience::Normal,
+            unanswered_probes: None,
             config,
         }))
     }
@@ -278,7 +299,7 @@ impl Outbox {
 
     async fn step(&mut self) -> anyhow::Result<Step> {
         self.send_admin_notes().await;
-        let Some((key, entry)) = self.store.outbox(1)?.into_iter().next() else {
+        let Some((key, mut entry)) = self.store.outbox(1)?.into_iter().next() else {
             return Ok(Step::Empty);
         };
         let Some(item) = self.store.item(&entry.item_id)? else {
@@ -315,16 +336,51 @@ impl Outbox {
             return Ok(Step::Wait(wait));
         }
         self.not_before = None;
+        if let Some(failed) = self.unanswered_probes {
+            // The last message went unanswered twice: send nothing more
+            // until the Bot API answers at all.
+            if !sender.answers().await {
+                let failed = failed + 1;
+                self.unanswered_probes = Some(failed);
+                let why = format!(
+                    "the Telegram Bot API does not answer within {}s; the queue is kept and sent once it answers",
+                    (sender.timeout() * telegram::SLOW_TIMEOUT_FACTOR).as_secs()
+                );
+                if failed == 1 {
+                    tracing::error!(chat = %chat, "Telegram channel paused: {why}");
+                }
+                self.set_status(|s| {
+                    s.mode = "paused";
+                    s.paused_reason = Some(why.clone());
+                    s.paused_since.get_or_insert_with(Utc::now);
+                });
+                let d = Duration::from_secs(5 << (failed - 1).min(7)).min(Duration::from_secs(600));
+                self.not_before = Some(Instant::now() + d);
+                return Ok(Step::Paused(d));
+            }
+            self.unanswered_probes = None;
+        }
+        // A message whose send timed out goes again only with the longer
+        // timeout, so that a slow answer is waited for, not sent twice more.
+        let patience = if entry.attempts > 0 {
+            Patience::Extended
+        } else {
+            self.patience
+        };
         self.limiter.record(Instant::now());
-        let mut result = sender.send(&html, true).await;
+        let started = Instant::now();
+        let mut result = sender.send(&html, true, patience).await;
         let mut text = html;
         if let Err(SendError::CantParse(why) | SendError::Rejected(why)) = &result {
             tracing::warn!(item = %item.id, error = %why, "Telegram refused the HTML message; sending it as plain text");
             text = message::plain(&parts);
-            result = sender.send(&text, false).await;
+            result = sender.send(&text, false, patience).await;
         }
         match result {
             Ok(()) => {
+                if started.elapsed() < sender.timeout() {
+                    self.patience = Patience::Normal;
+                }
                 self.store.outbox_done(key).await?;
                 if let Some(m) = &self.metrics {
                     m.telegram_sent.inc();
@@ -359,6 +415,27 @@ impl Outbox {
                     .max(Duration::from_secs(1));
                 tracing::warn!(error = %why, retry_in = ?d, "Telegram send failed");
                 self.set_status(|s| s.failed_attempts += 1);
+                self.not_before = Some(Instant::now() + d);
+                Ok(Step::Wait(d))
+            }
+            Err(SendError::TimedOut(why)) => {
+                self.patience = Patience::Extended;
+                self.set_status(|s| s.failed_attempts += 1);
+                entry.attempts += 1;
+                if entry.attempts >= 2 {
+                    // Sent twice, answered never: it may be in the channel
+                    // twice already. Set it aside rather than risk a third.
+                    let reason = format!("no answer from Telegram to two sends ({why}); it may have been delivered, so it is not sent again");
+                    tracing::error!(item = %item.id, "{reason}; it is set aside");
+                    self.store.outbox_dead(key, &entry, &reason).await?;
+                    self.unanswered_probes = Some(0);
+                    return Ok(Step::Wait(Duration::ZERO));
+                }
+                // Remembered in the store, so a restart does not send it
+                // twice more either.
+                self.store.outbox_update(key, &entry).await?;
+                let d = sender.timeout();
+                tracing::warn!(item = %item.id, error = %why, retry_in = ?d, "Telegram did not answer in time; the message may have been delivered, and is sent once more with a longer timeout");
                 self.not_before = Some(Instant::now() + d);
                 Ok(Step::Wait(d))
             }

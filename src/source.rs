@@ -6,7 +6,7 @@ pub mod date;
 pub mod feed;
 pub mod html;
 
-use chrono::FixedOffset;
+use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::config::{SourceConfig, SourceKind};
 use crate::fetch::Body;
@@ -57,6 +57,27 @@ pub enum Error {
         max_depth: usize,
         max_cost: u64,
     },
+}
+
+/// How far past the fetch an item's date may lie: time zones and a portal's
+/// clock a little fast, never a mistyped year.
+pub const MAX_AHEAD: chrono::Duration = chrono::Duration::days(1);
+
+/// Forget the dates that lie more than [`MAX_AHEAD`] after `fetched_at`, so
+/// that the store dates those items at the fetch (as it does undated ones)
+/// instead of keeping a mistyped `2099` at the top of every feed. Returns how
+/// many it changed. `fetched_at` should be the later of the local clock and
+/// the portals' ([`crate::clock::Clock::latest_now`]).
+pub fn date_at_fetch(items: &mut [Harvested], fetched_at: DateTime<Utc>) -> usize {
+    let limit = fetched_at + MAX_AHEAD;
+    let mut changed = 0;
+    for item in items {
+        if item.published.is_some_and(|d| d > limit) {
+            item.published = None;
+            changed += 1;
+        }
+    }
+    changed
 }
 
 /// Read a body as the source's kind says, or as it looks.
@@ -138,6 +159,43 @@ mod tests {
             validators: Validators::default(),
             wire_bytes: None,
         }
+    }
+
+    #[test]
+    fn dates_more_than_a_day_after_the_fetch_are_forgotten() {
+        let fetched = DateTime::parse_from_rfc3339("2025-12-24T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let item = |date: Option<&str>| Harvested {
+            title: "Học sinh thành phố đạt giải".into(),
+            link: None,
+            guid: None,
+            summary: None,
+            published: date.map(|d| DateTime::parse_from_rfc3339(d).unwrap()),
+        };
+        let mut items = vec![
+            item(Some("2099-12-24T08:00:00+07:00")),
+            item(Some("2025-12-26T08:00:00+07:00")),
+            // 23 hours ahead: a zone or a fast clock, kept.
+            item(Some("2025-12-25T07:00:00+07:00")),
+            item(Some("2025-12-24T08:00:00+07:00")),
+            item(None),
+        ];
+        assert_eq!(date_at_fetch(&mut items, fetched), 2);
+        let kept: Vec<Option<String>> = items
+            .iter()
+            .map(|i| i.published.map(|d| d.to_rfc3339()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                None,
+                None,
+                Some("2025-12-25T07:00:00+07:00".to_string()),
+                Some("2025-12-24T08:00:00+07:00".to_string()),
+                None
+            ]
+        );
     }
 
     #[test]

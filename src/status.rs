@@ -25,6 +25,12 @@ pub struct StatusReport {
     pub items: usize,
     pub sources: Vec<SourceStatus>,
     pub telegram: Option<ChannelReport>,
+    /// The local clock checked against the portals' (a running daemon only).
+    #[serde(default)]
+    pub clock: Option<crate::clock::ClockReport>,
+    /// Why retention is not applied now, when it is set and paused.
+    #[serde(default)]
+    pub retention_paused: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,5 +132,7 @@ pub fn report(
         items: store.item_count(),
         sources,
         telegram,
+        clock: None,
+        retention_paused: None,
     }
 }

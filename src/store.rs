@@ -128,6 +128,7 @@ pub enum FailureKind {
 pub struct OutboxEntry {
     pub item_id: String,
     pub queued_at: DateTime<Utc>,
+    /// Sends of it that timed out: Telegram may have delivered them.
     #[serde(default)]
     pub attempts: u32,
 }
@@ -766,6 +767,17 @@ impl Store {
         if removed.is_some() {
             self.counts.outbox.fetch_sub(1, Ordering::Relaxed);
         }
+        Ok(())
+    }
+
+    /// Record what the outbox learnt about a queued notification (its
+    /// timed-out sends), and flush, so a restart knows it too.
+    pub async fn outbox_update(&self, key: OutboxKey, entry: &OutboxEntry) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let bytes = serde_json::to_vec(entry).expect("serialises");
+        self.wrote(h.outbox.insert(key.0, bytes).map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
         Ok(())
     }
 

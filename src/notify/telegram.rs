@@ -78,8 +78,13 @@ pub fn load_token(
 pub enum SendError {
     /// 429: wait exactly this long, then send the same message again.
     RetryAfter(Duration),
-    /// Network trouble, timeouts, 5xx: retry with backoff.
+    /// Network trouble, 5xx: the message was not delivered; retry with
+    /// backoff.
     Transient(String),
+    /// The request went out and no answer came within the timeout. Telegram
+    /// may well have delivered it (the Bot API has no idempotency key), so a
+    /// re-send risks a duplicate: the outbox re-sends at most once.
+    TimedOut(String),
     /// Telegram could not parse the HTML: send it once more as plain text.
     CantParse(String),
     /// The channel cannot receive anything until the admin acts (bot removed,
@@ -94,41 +99,85 @@ impl fmt::Display for SendError {
         match self {
             SendError::RetryAfter(d) => write!(f, "rate limited: retry after {}s", d.as_secs()),
             SendError::Transient(m) => write!(f, "temporary failure: {m}"),
+            SendError::TimedOut(m) => write!(f, "no answer in time (may have been delivered): {m}"),
             SendError::CantParse(m) => write!(f, "Telegram cannot parse the message: {m}"),
             SendError::Blocked(m) | SendError::Rejected(m) => f.write_str(m),
         }
     }
 }
 
+/// How much longer than `[telegram] timeout` a request may take once the
+/// Bot API has been slower than that timeout (see [`Patience`]).
+pub const SLOW_TIMEOUT_FACTOR: u32 = 2;
+
+/// How long one request may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patience {
+    /// `[telegram] timeout`.
+    Normal,
+    /// [`SLOW_TIMEOUT_FACTOR`] times that: after a timeout, until Telegram
+    /// answers within the normal timeout again.
+    Extended,
+}
+
 /// Sends to one chat.
 pub struct Telegram {
     bot: Bot,
+    /// The same bot with the extended timeout.
+    patient_bot: Bot,
     chat: Recipient,
     token: Secret,
+    timeout: Duration,
 }
 
 impl Telegram {
     pub fn new(cfg: &TelegramConfig, token: Secret) -> Result<Telegram, String> {
-        let client = teloxide_core::net::default_reqwest_settings()
-            .timeout(cfg.timeout)
-            .build()
-            .map_err(|e| e.to_string())?;
-        let bot = Bot::with_client(token.expose(), client).set_api_url(cfg.api_url.clone());
+        let bot = |timeout: Duration| {
+            // A connection that cannot even be made delivered nothing: its
+            // own, shorter timeout keeps it apart from an unanswered request.
+            let client = teloxide_core::net::default_reqwest_settings()
+                .connect_timeout(Duration::from_secs(5).min(cfg.timeout))
+                .timeout(timeout)
+                .build()
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(
+                Bot::with_client(token.expose(), client).set_api_url(cfg.api_url.clone()),
+            )
+        };
         Ok(Telegram {
-            bot,
+            bot: bot(cfg.timeout)?,
+            patient_bot: bot(cfg.timeout * SLOW_TIMEOUT_FACTOR)?,
             chat: recipient(&cfg.chat_id),
             token,
+            timeout: cfg.timeout,
         })
     }
 
+    /// `[telegram] timeout`.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Send one message to the channel; `html` selects the HTML parse mode.
-    pub async fn send(&self, text: &str, html: bool) -> Result<(), SendError> {
-        self.send_recipient(self.chat.clone(), text, html).await
+    pub async fn send(&self, text: &str, html: bool, patience: Patience) -> Result<(), SendError> {
+        self.send_recipient(self.chat.clone(), text, html, patience)
+            .await
     }
 
     /// Send one message to another chat (the admin's).
     pub async fn send_to(&self, chat_id: &str, text: &str, html: bool) -> Result<(), SendError> {
-        self.send_recipient(recipient(chat_id), text, html).await
+        self.send_recipient(recipient(chat_id), text, html, Patience::Normal)
+            .await
+    }
+
+    /// Whether the Bot API answers at all, within the extended timeout
+    /// (`getMe`: it sends nothing). Any answer, even an error, counts.
+    pub async fn answers(&self) -> bool {
+        match self.patient_bot.get_me().send().await {
+            Ok(_) | Err(RequestError::Api(_) | RequestError::RetryAfter(_)) => true,
+            Err(RequestError::MigrateToChatId(_)) => true,
+            Err(_) => false,
+        }
     }
 
     async fn send_recipient(
@@ -136,9 +185,13 @@ impl Telegram {
         chat: Recipient,
         text: &str,
         html: bool,
+        patience: Patience,
     ) -> Result<(), SendError> {
-        let mut req = self
-            .bot
+        let bot = match patience {
+            Patience::Normal => &self.bot,
+            Patience::Extended => &self.patient_bot,
+        };
+        let mut req = bot
             .send_message(chat, text)
             .link_preview_options(LinkPreviewOptions {
                 is_disabled: false,
@@ -168,6 +221,14 @@ impl Telegram {
                 "the chat became a supergroup with id {}: set [telegram] chat_id = \"{}\"",
                 id.0, id.0
             )),
+            // No answer at all, though the request may have gone out whole:
+            // Telegram may have posted it. (A timeout reading the body
+            // comes after an answer's status line: teloxide waits 10 s
+            // after a 5xx before it reads the body, and a short timeout
+            // ends that wait. That is a failure, not a maybe.)
+            RequestError::Network(n) if n.is_timeout() && n.is_request() && !n.is_connect() => {
+                SendError::TimedOut(text)
+            }
             RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
                 SendError::Transient(text)
             }

@@ -85,7 +85,10 @@ impl AppState {
             .map(|c| c.lock().expect("status poisoned").clone());
         let next = self.live.next_poll.lock().expect("poisoned").clone();
         let err = self.live.config_error.lock().expect("poisoned").clone();
-        status::report(&self.config(), &self.store, &next, err, channel)
+        let mut r = status::report(&self.config(), &self.store, &next, err, channel);
+        r.clock = self.live.clock_report();
+        r.retention_paused = self.live.retention_paused.lock().expect("poisoned").clone();
+        r
     }
 }
 
@@ -391,6 +394,9 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
                 local(f.since).format("%d/%m/%Y %H:%M")
             )
         }),
+        clock_warning: r
+            .retention_paused
+            .or_else(|| r.clock.and_then(|c| c.reason)),
         sources,
         channel,
         latest,
@@ -399,8 +405,9 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
 }
 
 /// 200 while the daemon runs; `status` is "degraded" when a source is
-/// broken, the channel paused, the last configuration edit refused, or the
-/// store cannot write.
+/// broken, the channel paused, the last configuration edit refused, the
+/// store cannot write, or the local clock disagrees with the portals'
+/// (retention then pauses).
 async fn healthz(State(st): State<AppState>) -> Response {
     let r = st.report();
     let broken: Vec<&str> = r
@@ -410,8 +417,16 @@ async fn healthz(State(st): State<AppState>) -> Response {
         .map(|s| s.id.as_str())
         .collect();
     let paused = r.telegram.as_ref().is_some_and(|t| t.mode == "paused");
-    let degraded =
-        paused || !broken.is_empty() || r.config_error.is_some() || r.store_fault.is_some();
+    let clock_wrong = r
+        .clock
+        .as_ref()
+        .is_some_and(|c| c.state == crate::clock::ClockState::Disagrees);
+    let degraded = paused
+        || !broken.is_empty()
+        || r.config_error.is_some()
+        || r.store_fault.is_some()
+        || clock_wrong
+        || r.retention_paused.is_some();
     Json(serde_json::json!({
         "status": if degraded { "degraded" } else { "ok" },
         "store_fault": r.store_fault,
@@ -420,6 +435,8 @@ async fn healthz(State(st): State<AppState>) -> Response {
         "broken": broken,
         "config_error": r.config_error,
         "telegram": r.telegram,
+        "clock": r.clock,
+        "retention_paused": r.retention_paused,
     }))
     .into_response()
 }

@@ -27,6 +27,9 @@ pub struct StatusView {
     pub config_error: Option<String>,
     /// Why the store stopped writing (a full disk, say), while it has.
     pub store_fault: Option<String>,
+    /// Why the local clock is not trusted (it disagrees with the portals'
+    /// `Date` headers, and retention pauses); shown at the top of the page.
+    pub clock_warning: Option<String>,
     /// Every configured source, in configuration order.
     pub sources: Vec<SourceRow>,
     /// The Telegram channel, None when none is configured.
@@ -201,6 +204,16 @@ pub fn render(v: &StatusView) -> String {
                             }
                         }
                     }
+                    @if let Some(why) = &v.clock_warning {
+                        section.alert #dong-ho role="alert" {
+                            h2 { "Đồng hồ máy chủ lệch so với đồng hồ của các cổng tin:" }
+                            p { (why) }
+                            p {
+                                "Tin cũ tạm không bị xoá cho đến khi đồng hồ được chỉnh "
+                                "(NTP). Thông báo này sẽ hết khi hai bên khớp nhau."
+                            }
+                        }
+                    }
                     (sources_section(&sources))
                     (channel_section(v.channel.as_ref()))
                     (latest_section(&v.latest))
@@ -286,14 +299,18 @@ fn summary(v: &StatusView) -> Markup {
     let count = |h: Health| v.sources.iter().filter(|s| s.health == h).count();
     let (broken, failing) = (count(Health::Broken), count(Health::Failing));
     let paused = v.channel.as_ref().is_some_and(|c| c.mode == "paused");
-    let (class, verdict) =
-        if v.config_error.is_some() || v.store_fault.is_some() || broken > 0 || paused {
-            ("s-bad", "Cần xử lý")
-        } else if failing > 0 {
-            ("s-warn", "Có lỗi tạm thời")
-        } else {
-            ("s-ok", "Hoạt động bình thường")
-        };
+    let (class, verdict) = if v.config_error.is_some()
+        || v.store_fault.is_some()
+        || v.clock_warning.is_some()
+        || broken > 0
+        || paused
+    {
+        ("s-bad", "Cần xử lý")
+    } else if failing > 0 {
+        ("s-warn", "Có lỗi tạm thời")
+    } else {
+        ("s-ok", "Hoạt động bình thường")
+    };
     html! {
         section.summary.(class) aria-label="Tóm tắt" {
             strong.verdict { (verdict) }
@@ -768,6 +785,7 @@ mod tests {
             version: "0.1.0".into(),
             config_error: None,
             store_fault: None,
+            clock_warning: None,
             sources: vec![
                 source("a", Health::Ok),
                 source("b", Health::New),
@@ -878,6 +896,21 @@ mod tests {
         assert!(html.contains(r##"<a class="badge h-broken" href="#cau-hinh">"##));
         assert!(html.contains("Cần xử lý"));
         assert!(!render(&view()).contains("cau-hinh"));
+    }
+
+    #[test]
+    fn a_wrong_clock_is_shown_prominently() {
+        let mut v = view();
+        v.clock_warning = Some("the local clock is 2 years 0 days <ahead> of the portals'".into());
+        let html = render(&v);
+        let alert = html.find("id=\"dong-ho\"").unwrap();
+        assert!(html.contains("2 years 0 days &lt;ahead&gt; of"));
+        assert!(
+            alert < html.find("id=\"nguon\"").unwrap(),
+            "above the sources"
+        );
+        assert!(html.contains("Cần xử lý"));
+        assert!(!render(&view()).contains("dong-ho"));
     }
 
     #[test]

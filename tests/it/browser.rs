@@ -142,6 +142,7 @@ fn sample_view() -> StatusView {
                 .into(),
         ),
         store_fault: None,
+        clock_warning: None,
         sources: vec![
             source(
                 "cong-tp",

@@ -6,6 +6,7 @@ mod browser;
 mod caps;
 mod classify;
 mod cli;
+mod clock;
 mod crash;
 mod fetching;
 mod harvest;

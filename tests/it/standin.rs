@@ -19,6 +19,10 @@
 //!    trailing whitespace trimmed as Telegram does, 1..=4096 UTF-16 code units;
 //! 6. accepted: recorded, and answered with a channel post `Message`.
 //!
+//! With [`BotStandIn::set_answer_delay`] every answer (of any method) is held
+//! back that long after the request was decided and recorded: a Bot API that
+//! delivers a message and answers too late.
+//!
 //! Where it is deliberately stricter than Telegram: a `&` that does not start
 //! `&lt;` `&gt;` `&amp;` `&quot;` `&#NNN;` or `&#xHH;` (with its `;`) and a bare
 //! `>` are "can't parse entities" errors here, while Telegram shows them as
@@ -120,6 +124,7 @@ struct Books {
     history: HashMap<String, VecDeque<Instant>>,
     failures: VecDeque<Failure>,
     forbidden: bool,
+    answer_delay: Duration,
 }
 
 impl BotStandIn {
@@ -143,6 +148,7 @@ impl BotStandIn {
                 history: HashMap::new(),
                 failures: VecDeque::new(),
                 forbidden: false,
+                answer_delay: Duration::ZERO,
             }),
             accepted: watch::Sender::new(0),
             shutdown: shutdown_rx.clone(),
@@ -210,6 +216,14 @@ impl BotStandIn {
     /// While on, every send gets Failure::Forbidden (the bot was removed); off again = the admin re-added it.
     pub fn set_forbidden(&self, on: bool) {
         self.shared.books().forbidden = on;
+    }
+
+    /// Hold every answer back this long after the request was handled (a
+    /// message is recorded as accepted at once): a Bot API slower than the
+    /// client's timeout. `Duration::ZERO` answers at once again; answers
+    /// still held are released early when the stand-in is dropped.
+    pub fn set_answer_delay(&self, delay: Duration) {
+        self.shared.books().answer_delay = delay;
     }
 
     /// Wait until at least n messages were accepted, or panic after `timeout` with what it has.
@@ -346,7 +360,16 @@ async fn handle(State(shared): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Res
     else {
         return api_error(StatusCode::NOT_FOUND, "Not Found", None);
     };
-    match shared.decide(token, method, &body) {
+    let outcome = shared.decide(token, method, &body);
+    let delay = shared.books().answer_delay;
+    if !delay.is_zero() {
+        let mut stop = shared.shutdown.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stop.wait_for(|&stop| stop) => {}
+        }
+    }
+    match outcome {
         Outcome::Reply(response) => response,
         Outcome::Hang => {
             let mut stop = shared.shutdown.clone();

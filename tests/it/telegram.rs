@@ -17,8 +17,14 @@ const TOKEN: &str = "123456:TEST-token_abc";
 /// A configuration with the generated feed as its only source, the shipped
 /// topics, and the channel pointed at the stand-in.
 fn tg_config(portal: &TestPortal, bot: &BotStandIn, extra: &str) -> TestConfig {
+    // A timeout of 3 s unless `extra` sets its own.
+    let timeout = if extra.contains("timeout") {
+        ""
+    } else {
+        "timeout = \"3s\"\n"
+    };
     support::config(&format!(
-        "[[source]]\nid = \"gen\"\nname = \"Sở GD&ĐT <thử>\"\nurl = \"{}\"\ninterval = \"1s\"\n\n{}\n[telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\ntimeout = \"3s\"\n{extra}\n",
+        "[[source]]\nid = \"gen\"\nname = \"Sở GD&ĐT <thử>\"\nurl = \"{}\"\ninterval = \"1s\"\n\n{}\n[telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\n{timeout}{extra}\n",
         portal.url("/gen/giao-duc.rss"),
         support::shipped_topics_toml(),
         bot.api_url(),
@@ -203,6 +209,137 @@ async fn a_dead_token_pauses_keeps_the_queue_and_never_shows_the_token() {
     assert_eq!(r.store.outbox_len(), 1, "nothing lost");
     // With the right token the same queue goes out.
     assert_eq!(r.outbox(TOKEN).drain(&stop).await.unwrap().len(), 1);
+}
+
+/// Drain, or fail the test after a minute with what reached the channel (a
+/// worker that keeps re-sending would never stop).
+async fn drain_within_a_minute(outbox: &mut Outbox, bot: &BotStandIn) -> Vec<String> {
+    let stop = tokio_util::sync::CancellationToken::new();
+    match tokio::time::timeout(Duration::from_secs(60), outbox.drain(&stop)).await {
+        Ok(sent) => sent.unwrap(),
+        Err(_) => panic!(
+            "the drain did not end within a minute; deliveries: {:#?}",
+            deliveries(bot)
+        ),
+    }
+}
+
+/// How often each title reached the channel, in order of first arrival.
+fn deliveries(bot: &BotStandIn) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for t in titles(bot) {
+        match out.iter_mut().find(|(seen, _)| *seen == t) {
+            Some((_, n)) => *n += 1,
+            None => out.push((t, 1)),
+        }
+    }
+    out
+}
+
+fn bold(n: usize) -> String {
+    format!("<b>{}</b>", edu(n).title)
+}
+
+/// A Bot API slower than `[telegram] timeout` used to get each message again
+/// after every timeout: one message reached the channel 6-7 times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_api_slower_than_every_timeout_delivers_a_message_at_most_twice() {
+    // Timeout 1 s, so the re-send waits 1 s and may take 2 s; the stand-in
+    // posts each message at once and answers 5 s later.
+    let r = rig("timeout = \"1s\"").await;
+    r.portal.publish([edu(0)]);
+    r.poll_and_drain().await;
+    r.portal.publish([edu(1), edu(2)]);
+    poll_all(r.poller.clone()).await;
+    r.bot.set_answer_delay(Duration::from_secs(5));
+    let mut outbox = r.outbox(TOKEN);
+    let sent = drain_within_a_minute(&mut outbox, &r.bot).await;
+    assert!(sent.is_empty(), "nothing was confirmed: {sent:#?}");
+    // Sent, timed out, sent once more, timed out again: set aside, and the
+    // channel waits for the Bot API to answer at all before the next one.
+    assert_eq!(deliveries(&r.bot), [(bold(1), 2)]);
+    assert_eq!(r.store.dead_len(), 1, "the message is kept, set aside");
+    assert_eq!(r.store.outbox_len(), 1, "the next one waits in the queue");
+    let st = outbox.status().lock().unwrap().clone();
+    assert_eq!(st.mode, "paused");
+    let why = st.paused_reason.unwrap_or_default();
+    assert!(why.contains("does not answer within 2s"), "{why}");
+
+    // Telegram answers promptly again: the queue moves on, nothing repeats.
+    r.bot.set_answer_delay(Duration::ZERO);
+    let sent = drain_within_a_minute(&mut outbox, &r.bot).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(deliveries(&r.bot), [(bold(1), 2), (bold(2), 1)]);
+    assert_eq!(outbox.status().lock().unwrap().mode, "active");
+    assert_eq!(r.store.outbox_len(), 0);
+}
+
+/// The bound holds across a restart: a send that timed out is remembered
+/// in the store, so a new worker re-sends it once, not twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_send_is_remembered_across_a_restart() {
+    let r = rig("timeout = \"1s\"").await;
+    r.portal.publish([edu(0)]);
+    r.poll_and_drain().await;
+    r.portal.publish([edu(1)]);
+    poll_all(r.poller.clone()).await;
+    r.bot.set_answer_delay(Duration::from_secs(5));
+    // The first worker stops while its first send waits for an answer; the
+    // send ends (timed out) before the worker does.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut first = r.outbox(TOKEN);
+    let worker = {
+        let stop = stop.clone();
+        tokio::spawn(async move { first.drain(&stop).await })
+    };
+    r.bot.wait_for(1, Duration::from_secs(30)).await;
+    stop.cancel();
+    assert!(worker.await.unwrap().unwrap().is_empty());
+    assert_eq!(r.store.outbox_len(), 1, "still queued");
+    // A new worker (a restart): one more send, which times out too.
+    let mut second = r.outbox(TOKEN);
+    assert!(drain_within_a_minute(&mut second, &r.bot).await.is_empty());
+    assert_eq!(deliveries(&r.bot), [(bold(1), 2)]);
+    assert_eq!(r.store.dead_len(), 1);
+}
+
+/// One slow spell repeats at most one message: after a timeout the worker
+/// waits, re-sends with a longer timeout, and keeps that timeout while the
+/// Bot API stays slow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_spell_within_the_longer_timeout_repeats_one_message_once() {
+    let r = rig("timeout = \"1s\"").await;
+    r.portal.publish([edu(0)]);
+    r.poll_and_drain().await;
+    r.portal.publish((1..=3).map(edu));
+    poll_all(r.poller.clone()).await;
+    // Slower than the 1 s timeout, faster than the 2 s one.
+    r.bot.set_answer_delay(Duration::from_millis(1500));
+    let mut outbox = r.outbox(TOKEN);
+    let sent = drain_within_a_minute(&mut outbox, &r.bot).await;
+    assert_eq!(sent.len(), 3, "all three confirmed");
+    assert_eq!(
+        deliveries(&r.bot),
+        [(bold(1), 2), (bold(2), 1), (bold(3), 1)]
+    );
+    assert_eq!(r.store.dead_len(), 0);
+    assert_eq!(outbox.status().lock().unwrap().mode, "active");
+
+    // Back to prompt answers: still one delivery each.
+    r.bot.set_answer_delay(Duration::ZERO);
+    r.portal.publish((4..=5).map(edu));
+    poll_all(r.poller.clone()).await;
+    assert_eq!(drain_within_a_minute(&mut outbox, &r.bot).await.len(), 2);
+    assert_eq!(
+        deliveries(&r.bot),
+        [
+            (bold(1), 2),
+            (bold(2), 1),
+            (bold(3), 1),
+            (bold(4), 1),
+            (bold(5), 1)
+        ]
+    );
 }
 
 /// GET a URL until `ok` says yes, or fail after 60 s.
