@@ -899,26 +899,29 @@ mod tests {
         assert_eq!(find_date(input, vn()), None, "find_date({input:?})");
     }
 
+    /// Every built-in pattern compiles (`re` panics otherwise) and finds the
+    /// form its comment promises, and none matches a text with no date.
     #[test]
     fn regexes_compile() {
-        for r in [
-            &DMY,
-            &YMD,
-            &VI_LONG,
-            &EN_DMY,
-            &EN_MDY,
-            &TIME_AFTER,
-            &TIME_BEFORE,
-            &MERIDIEM,
-            &ZONE_PAREN,
-            &ZONE_LABEL,
-            &ZONE_ISO,
-            &ZONE_SPACED,
-            &ZONE_NAME,
-            &WEEKDAY_BEFORE,
-            &LABEL_BEFORE,
+        for (name, r, sample) in [
+            ("DMY", &DMY, "23/12/2025"),
+            ("YMD", &YMD, "2025-12-23"),
+            ("VI_LONG", &VI_LONG, "Ngày 23 tháng 12 năm 2025"),
+            ("EN_DMY", &EN_DMY, "23rd December, 2025"),
+            ("EN_MDY", &EN_MDY, "Dec. 23, 2025"),
+            ("TIME_AFTER", &TIME_AFTER, " lúc 08:30"),
+            ("TIME_BEFORE", &TIME_BEFORE, "08h30, "),
+            ("MERIDIEM", &MERIDIEM, " p.m."),
+            ("ZONE_PAREN", &ZONE_PAREN, " (GMT+7)"),
+            ("ZONE_LABEL", &ZONE_LABEL, " UTC+07:00"),
+            ("ZONE_ISO", &ZONE_ISO, "+07:00"),
+            ("ZONE_SPACED", &ZONE_SPACED, " +0700"),
+            ("ZONE_NAME", &ZONE_NAME, " ICT"),
+            ("WEEKDAY_BEFORE", &WEEKDAY_BEFORE, "Thứ Ba, "),
+            ("LABEL_BEFORE", &LABEL_BEFORE, "Cập nhật: "),
         ] {
-            let _ = r.is_match("");
+            assert!(r.is_match(sample), "{name} does not match {sample:?}");
+            assert!(!r.is_match("không có ngày"), "{name} matches plain words");
         }
     }
 

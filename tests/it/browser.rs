@@ -2,7 +2,8 @@
 //! renders a rich, hostile sample, takes phone and desktop screenshots and
 //! dumps the DOM, which must hold no `<script>` element.
 //!
-//! Skipped (with a note on stderr) when Chromium is not installed. Set
+//! Fails in CI (`CI` set) when Chromium is not installed; elsewhere it is
+//! skipped with a line on stderr that `cargo test` shows. Set
 //! `STATUS_SCREENSHOT_DIR` to keep the page, the feed and the screenshots,
 //! `CHROMIUM` to choose the browser binary.
 
@@ -34,7 +35,10 @@ fn status_page_and_feed_xsl_in_chromium() {
     fs::write(&page, render(&sample_view())).unwrap();
 
     let Some(chromium) = find_chromium() else {
-        eprintln!("SKIPPED: chromium not installed (apt-get install chromium)");
+        crate::support::tool_missing(
+            "status_page_and_feed_xsl_in_chromium",
+            "chromium is not installed (apt-get install chromium)",
+        );
         return;
     };
     let page_url = format!("file://{}", page.display());
@@ -69,7 +73,12 @@ fn status_page_and_feed_xsl_in_chromium() {
     ]);
     let dom = dump_dom(&chromium, &dir, &feed_url);
     if !dom.contains("Đây là nguồn tin RSS.") && dom.contains("xml-viewer-style") {
-        eprintln!("SKIPPED (feed.xsl): this Chromium shows the raw XML, it no longer applies XSLT");
+        // Not a missing tool: newer Chromium releases drop XSLT, which the
+        // stylesheet cannot help; the status page above was checked.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED status_page_and_feed_xsl_in_chromium (feed.xsl): this Chromium shows the raw XML, it no longer applies XSLT"
+        );
         return;
     }
     assert!(

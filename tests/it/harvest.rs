@@ -128,6 +128,10 @@ async fn auto_detects_an_old_windows_1258_table_layout() {
 
 #[tokio::test]
 async fn a_page_that_lost_its_list_is_a_clear_no_items_state() {
+    // Their golden files say so: nothing to find on either page.
+    for file in ["hp-tin-khac-mat.html", "hp-tin-khac-rong.html"] {
+        assert!(expected(file).is_empty(), "{file}: golden file not empty");
+    }
     let portal = TestPortal::start().await;
     let gone = harvest(&source_for(&portal, "hp-tin-khac-mat.html", None)).await;
     assert!(matches!(gone, Err(source::Error::NoContainer)), "{gone:?}");
@@ -213,4 +217,20 @@ async fn feed_summaries_are_sanitised() {
         assert!(!got.contains(bad), "{bad} survived: {got}");
     }
     assert!(got.len() > 20, "the text itself survives: {got}");
+}
+
+/// The second day's listing and feed, served at the first day's paths,
+/// match their golden files in `seeds/expected/day2/`.
+#[tokio::test]
+async fn day_two_pages_match_their_golden_files() {
+    let portal = TestPortal::start().await;
+    portal.portal.set_day(2);
+    let page = "day2/hp-danh-muc-giao-duc.html";
+    let h = harvest(&source_for(&portal, page, None)).await.unwrap();
+    assert_eq!(h.kind, source::Kind::Html);
+    assert_matches_golden(&portal, page, &h, true);
+    let feed = "day2/bao-hai-phong.rss";
+    let h = harvest(&source_for(&portal, feed, None)).await.unwrap();
+    assert_eq!(h.kind, source::Kind::Feed);
+    assert_matches_golden(&portal, feed, &h, false);
 }

@@ -366,10 +366,13 @@ async fn a_browser_gets_a_page_and_a_reader_the_feed_at_the_same_url() {
 async fn python_feedparser_reads_the_feed_without_complaint() {
     let has_feedparser = std::process::Command::new("python3")
         .args(["-c", "import feedparser"])
-        .status()
-        .is_ok_and(|s| s.success());
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !has_feedparser {
-        eprintln!("SKIPPED: python3 with feedparser is not installed (pip install feedparser)");
+        crate::support::tool_missing(
+            "python_feedparser_reads_the_feed_without_complaint",
+            "python3 with feedparser is not installed (apt-get install python3-feedparser)",
+        );
         return;
     }
     let s = setup().await;

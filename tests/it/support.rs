@@ -17,6 +17,23 @@ pub fn seeds_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
 }
 
+/// Whether this run is CI's (`CI` set to anything but empty, `0` or
+/// `false`): there a missing tool fails the test that needs it.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// A test's tool is missing: in CI that fails the test; on a laptop the
+/// skip is written straight to stderr, past the harness's capture, so
+/// `cargo test` shows it even when the test passes.
+pub fn tool_missing(test: &str, what: &str) {
+    assert!(
+        !in_ci(),
+        "{test}: {what}; CI must have it (.ci/run installs it)"
+    );
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {what}");
+}
+
 /// A loopback "portal": the seeds as mapped in `seeds/portal.toml`, plus
 /// routes that misbehave on purpose.
 pub struct TestPortal {
