@@ -16,12 +16,12 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::config::{Config, SourceConfig, SourceKind, DEFAULT_CONFIG};
-use crate::daemon::{self, PollReport, Poller};
+use crate::daemon::{self, PollReport};
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::item::item_id;
 use crate::notify::telegram::{load_token, Secret};
-use crate::notify::Outbox;
 use crate::publish::rss::{self, FeedMeta};
+use crate::runtime::{App, Secrets};
 use crate::source;
 use crate::store::{Filter, Store};
 
@@ -269,12 +269,14 @@ async fn cmd_run(config: Arc<Config>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-    let secrets = daemon::Secrets {
+    let secrets = Secrets {
         bot_token: bot_token(&config)?,
         admin_token: std::env::var("TINKHAC_ADMIN_TOKEN").ok(),
     };
     let shutdown = shutdown_on_signals();
-    daemon::run(config, store, listener, secrets, shutdown).await
+    App::build(config, store, secrets)?
+        .run(listener, shutdown)
+        .await
 }
 
 /// The bot token from `TELEGRAM_BOT_TOKEN` or the configured token file;
@@ -319,39 +321,39 @@ async fn cmd_once(config: Arc<Config>) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let poller = match Poller::new(config.clone(), store.clone()) {
-        Ok(p) => Arc::new(p),
-        Err(e) => return fail(e),
-    };
-    let reports = daemon::poll_all(poller).await;
-    let mut all_ok = print_reports(&reports);
-    // Then drain the channel's queue, within its limits.
     let token = match bot_token(&config) {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    match Outbox::new(config.clone(), store.clone(), token) {
-        Ok(Some(mut outbox)) => {
-            let stop = shutdown_on_signals();
-            match outbox.drain(&stop).await {
-                Ok(sent) => {
-                    let st = outbox.status().lock().expect("status").clone();
-                    println!(
-                        "telegram ({}): {} sent, {} still queued",
-                        st.mode,
-                        sent.len(),
-                        store.outbox_len()
-                    );
-                    if let Some(why) = st.paused_reason {
-                        eprintln!("error: Telegram channel paused: {why}");
-                        all_ok = false;
-                    }
-                }
-                Err(e) => return fail(e),
-            }
-        }
-        Ok(None) => {}
+    let secrets = Secrets {
+        bot_token: token,
+        admin_token: None,
+    };
+    let mut app = match App::build(config, store.clone(), secrets) {
+        Ok(app) => app,
         Err(e) => return fail(e),
+    };
+    let reports = app.poll_all().await;
+    let mut all_ok = print_reports(&reports);
+    // Then drain the channel's queue, within its limits.
+    if let Some(outbox) = app.outbox.as_mut() {
+        let stop = shutdown_on_signals();
+        match outbox.drain(&stop).await {
+            Ok(sent) => {
+                let st = outbox.status().lock().expect("status").clone();
+                println!(
+                    "telegram ({}): {} sent, {} still queued",
+                    st.mode,
+                    sent.len(),
+                    store.outbox_len()
+                );
+                if let Some(why) = st.paused_reason {
+                    eprintln!("error: Telegram channel paused: {why}");
+                    all_ok = false;
+                }
+            }
+            Err(e) => return fail(e),
+        }
     }
     if let Err(e) = store.flush().await {
         return fail(e.into());

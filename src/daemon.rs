@@ -22,9 +22,7 @@ use crate::fetch::{self, Fetched, Fetcher, Validators};
 use crate::health::{self, Health};
 use crate::item::item_id;
 use crate::metrics::Metrics;
-use crate::notify::telegram::Secret;
-use crate::notify::{Outbox, SharedStatus};
-use crate::publish::http;
+use crate::notify::SharedStatus;
 use crate::source::{self, Kind};
 use crate::store::{FailureKind, Incoming, SourceState, Store};
 
@@ -434,7 +432,9 @@ pub async fn poll_all(poller: Arc<Poller>) -> Vec<PollReport> {
 
 /// What the running daemon shares with its HTTP server and its reloader.
 pub struct Live {
-    config: RwLock<Arc<Config>>,
+    /// The one configuration snapshot every task reads: a reload replaces it
+    /// here, and the outbox, the feeds and the status page see it at once.
+    config: tokio::sync::watch::Sender<Arc<Config>>,
     /// Why the last edit of the configuration was refused (the daemon keeps
     /// running on the last good one), until a good edit clears it.
     pub config_error: Mutex<Option<String>>,
@@ -451,7 +451,7 @@ pub struct Live {
 impl Live {
     pub fn new(config: Arc<Config>, channel: Option<SharedStatus>, metrics: Arc<Metrics>) -> Live {
         Live {
-            config: RwLock::new(config),
+            config: tokio::sync::watch::Sender::new(config),
             config_error: Mutex::new(None),
             next_poll: Mutex::new(HashMap::new()),
             channel,
@@ -474,7 +474,17 @@ impl Live {
 
     /// The configuration in force.
     pub fn config(&self) -> Arc<Config> {
-        self.config.read().expect("config lock poisoned").clone()
+        self.config.borrow().clone()
+    }
+
+    /// Follow the configuration in force (the outbox's source names).
+    pub fn subscribe_config(&self) -> tokio::sync::watch::Receiver<Arc<Config>> {
+        self.config.subscribe()
+    }
+
+    /// Put a reloaded configuration in force.
+    fn set_config(&self, config: Arc<Config>) {
+        self.config.send_replace(config);
     }
 }
 
@@ -617,7 +627,7 @@ pub async fn run_scheduler(
                     tracing::warn!("changes to [server] listen, [storage] or [telegram] take effect after a restart");
                 }
                 *shared.write().expect("poisoned") = new_poller;
-                *live.config.write().expect("poisoned") = new.clone();
+                live.set_config(new.clone());
                 let (mut added, mut changed, mut removed) = (0, 0, 0);
                 let keep: HashMap<&str, &SourceConfig> = new.sources.iter().map(|s| (s.id.as_str(), s)).collect();
                 tasks.retain(|id, t| {
@@ -647,20 +657,11 @@ pub async fn run_scheduler(
     }
 }
 
-/// What the daemon is given from the environment, never from `feeds.toml`.
-#[derive(Debug, Default)]
-pub struct Secrets {
-    /// None: Telegram dry run.
-    pub bot_token: Option<Secret>,
-    /// `TINKHAC_ADMIN_TOKEN`; None: no endpoint that changes state.
-    pub admin_token: Option<String>,
-}
-
 /// Apply `[storage] retention` every six hours, by a clock the portals'
 /// `Date` headers agree with: it waits for the first of them, and pauses
 /// (saying why in `/healthz`) while the local clock is more than an hour
 /// off, since a clock running ahead would delete everything for good.
-async fn retention_loop(
+pub(crate) async fn retention_loop(
     live: Arc<Live>,
     store: Store,
     clock: Arc<Clock>,
@@ -704,7 +705,7 @@ async fn retention_loop(
 
 /// While the store cannot write, try every few seconds to reopen it; tell
 /// the admin chat once when it stops writing and once when it writes again.
-async fn store_watch(
+pub(crate) async fn store_watch(
     store: Store,
     notes: Option<tokio::sync::mpsc::UnboundedSender<String>>,
     shutdown: CancellationToken,
@@ -741,7 +742,7 @@ async fn store_watch(
 
 /// Ask for a reload on SIGHUP and whenever the configuration file changes
 /// (its folder is watched, since editors replace files by renaming).
-fn watch_config(
+pub(crate) fn watch_config(
     path: &std::path::Path,
     tx: tokio::sync::mpsc::Sender<()>,
     shutdown: CancellationToken,
@@ -803,113 +804,4 @@ fn watch_config(
         }
     });
     Some(watcher)
-}
-
-/// The daemon: the scheduler, the Telegram worker and the HTTP server, until
-/// `shutdown`; then the store is flushed.
-pub async fn run(
-    config: Arc<Config>,
-    store: Store,
-    listener: tokio::net::TcpListener,
-    secrets: Secrets,
-    shutdown: CancellationToken,
-) -> anyhow::Result<()> {
-    let Secrets {
-        bot_token: token,
-        admin_token,
-    } = secrets;
-    let metrics = Arc::new(Metrics::default());
-    let (admin_tx, admin_rx) = tokio::sync::mpsc::unbounded_channel();
-    let poller = Arc::new(
-        Poller::new(config.clone(), store.clone())?
-            .with_admin(admin_tx)
-            .with_metrics(metrics.clone()),
-    );
-    let outbox = Outbox::new(config.clone(), store.clone(), token)?
-        .map(|o| o.with_admin_notes(admin_rx).with_metrics(metrics.clone()));
-    let clock = poller.clock();
-    let live = Arc::new(
-        Live::new(config.clone(), outbox.as_ref().map(Outbox::status), metrics)
-            .with_clock(clock.clone()),
-    );
-    let addr = listener.local_addr()?;
-    tracing::info!(
-        %addr,
-        sources = config.sources.len(),
-        feed = %format!("{}feed.xml", config.server.base_url),
-        "tinkhac running"
-    );
-    let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);
-    let reload_admin = reload_tx.clone();
-    let _watcher = watch_config(&config.path, reload_tx, shutdown.clone());
-    let mut tasks = JoinSet::new();
-    tasks.spawn({
-        let (poller, live, shutdown) = (poller.clone(), live.clone(), shutdown.clone());
-        async move {
-            run_scheduler(poller, live, reload_rx, shutdown).await;
-            ("scheduler", Ok::<(), std::io::Error>(()))
-        }
-    });
-    if let Some(outbox) = outbox {
-        let shutdown = shutdown.clone();
-        tasks.spawn(async move {
-            let r = outbox.run(shutdown).await.map_err(std::io::Error::other);
-            ("telegram", r)
-        });
-    }
-    tasks.spawn({
-        let (live, store, shutdown) = (live.clone(), store.clone(), shutdown.clone());
-        async move {
-            retention_loop(live, store, clock, shutdown).await;
-            ("retention", Ok(()))
-        }
-    });
-    tasks.spawn({
-        let (store, notes, shutdown) = (store.clone(), poller.admin.clone(), shutdown.clone());
-        async move {
-            store_watch(store, notes, shutdown).await;
-            ("store watch", Ok(()))
-        }
-    });
-    tasks.spawn({
-        let shutdown = shutdown.clone();
-        async move {
-            // Every 30 s: cheap (one walk of the free lists), and the freed
-            // pages of a cycle's parsed pages go back to the system.
-            let mut every = tokio::time::interval(Duration::from_secs(30));
-            loop {
-                tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    _ = every.tick() => crate::malloc::trim(),
-                }
-            }
-            ("trim", Ok(()))
-        }
-    });
-    let state = http::AppState::with_live(live, store.clone())
-        .with_reload(reload_admin)
-        .with_admin_token(admin_token);
-    tasks.spawn({
-        let shutdown = shutdown.clone();
-        async move { ("http", http::serve(listener, state, shutdown).await) }
-    });
-    let mut result = Ok(());
-    while let Some(done) = tasks.join_next().await {
-        match done {
-            Ok((name, Ok(()))) => tracing::info!(task = name, "stopped"),
-            Ok((name, Err(e))) => {
-                tracing::error!(task = name, error = %e, "task failed; stopping");
-                shutdown.cancel();
-                result = Err(anyhow::anyhow!("{name}: {e}"));
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "task panicked; stopping");
-                shutdown.cancel();
-                result = Err(anyhow::anyhow!("a task panicked: {e}"));
-            }
-        }
-    }
-    store.flush().await.context("flushing the store")?;
-    tracing::info!("store flushed; bye");
-    result
 }

@@ -193,7 +193,7 @@ pub async fn run(
     listen: std::net::SocketAddr,
     once: bool,
 ) -> anyhow::Result<()> {
-    use crate::daemon::{self, Poller};
+    use crate::runtime::{App, Secrets};
     use crate::store::{Filter, Store};
 
     // Topics and channel settings come from the shipped feeds.toml when it is
@@ -233,7 +233,8 @@ pub async fn run(
         served_at,
     ));
     let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
-    let poller = Arc::new(Poller::new(config.clone(), store.clone())?);
+    // No token in the demo, whatever the environment says: a dry run.
+    let mut app = App::build(config.clone(), store.clone(), Secrets::default())?;
 
     println!(
         "Sample portal at {portal_url} ({} pages); throw-away store in {}",
@@ -241,13 +242,12 @@ pub async fn run(
         store_dir.path().display()
     );
     println!("\n== Day 1: first poll of every source (their items are the backlog: stored, never pushed)");
-    crate::cli::print_reports(&daemon::poll_all(poller.clone()).await);
+    crate::cli::print_reports(&app.poll_all().await);
     portal.set_day(2);
     println!("\n== Day 2: the portal has new items; unchanged pages answer 304");
-    crate::cli::print_reports(&daemon::poll_all(poller.clone()).await);
+    crate::cli::print_reports(&app.poll_all().await);
 
-    if let Some(mut outbox) = crate::notify::Outbox::new(config.clone(), store.clone(), None)? {
-        let sent = outbox.drain(&shutdown).await?;
+    if let Some(sent) = app.drain(&shutdown).await? {
         println!(
             "\n== Telegram (dry run, no token): day two's new education items, as teachers in {} would read them:",
             config.telegram.as_ref().map_or("", |t| t.chat_id.as_str())
@@ -305,15 +305,7 @@ pub async fn run(
                 s.cancelled().await;
                 d.cancel();
             });
-            // No token in the demo, whatever the environment says: a dry run.
-            daemon::run(
-                config.clone(),
-                store.clone(),
-                listener,
-                daemon::Secrets::default(),
-                stop,
-            )
-            .await
+            app.run(listener, stop).await
         }
     };
     shutdown.cancel();

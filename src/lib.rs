@@ -35,6 +35,7 @@ pub mod metrics;
 pub mod notify;
 pub mod opml;
 pub mod publish;
+pub mod runtime;
 pub mod source;
 pub mod status;
 pub mod store;

@@ -35,7 +35,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
+use crate::config::{Config, TelegramConfig};
 use crate::store::Store;
 use message::Parts;
 use telegram::{Patience, SendError, Telegram};
@@ -110,7 +110,11 @@ enum Step {
 /// The worker. `sender` None means a dry run.
 pub struct Outbox {
     store: Store,
-    config: Arc<Config>,
+    /// The configuration in force, for the sources' names: a reload that
+    /// adds or renames a source reaches the next message.
+    config: tokio::sync::watch::Receiver<Arc<Config>>,
+    /// `[telegram]` as the worker started: its changes need a restart.
+    telegram: TelegramConfig,
     sender: Option<Telegram>,
     status: SharedStatus,
     limiter: Limiter,
@@ -136,12 +140,14 @@ pub struct Outbox {
 
 impl Outbox {
     /// A worker for the configured channel, or None when no `[telegram]`.
+    /// `config` follows the configuration in force (a `watch` of it; one
+    /// that never changes is `watch::channel(config).1`).
     pub fn new(
-        config: Arc<Config>,
+        config: tokio::sync::watch::Receiver<Arc<Config>>,
         store: Store,
         token: Option<telegram::Secret>,
     ) -> anyhow::Result<Option<Outbox>> {
-        let Some(tg) = config.telegram.clone() else {
+        let Some(tg) = config.borrow().telegram.clone() else {
             return Ok(None);
         };
         let sender = match token {
@@ -178,6 +184,7 @@ impl Outbox {
             patience: Patience::Normal,
             unanswered_probes: None,
             config,
+            telegram: tg,
         }))
     }
 
@@ -204,11 +211,7 @@ impl Outbox {
         let Some(rx) = self.admin_notes.as_mut() else {
             return;
         };
-        let admin = self
-            .config
-            .telegram
-            .as_ref()
-            .and_then(|t| t.admin_chat_id.clone());
+        let admin = self.telegram.admin_chat_id.clone();
         let mut notes: Vec<String> = self.pending_note.take().into_iter().collect();
         while let Ok(n) = rx.try_recv() {
             notes.push(n);
@@ -307,14 +310,10 @@ impl Outbox {
             self.store.outbox_done(key).await?;
             return Ok(Step::Sent(String::new()));
         };
-        let parts = Parts::from_item(&item, self.config.source_name(&item.sources));
+        let config = self.config.borrow().clone();
+        let parts = Parts::from_item(&item, config.source_name(&item.sources));
         let html = message::html(&parts);
-        let chat = self
-            .config
-            .telegram
-            .as_ref()
-            .map_or("", |t| t.chat_id.as_str())
-            .to_string();
+        let chat = self.telegram.chat_id.clone();
 
         let Some(sender) = &self.sender else {
             tracing::info!(chat = %chat, "telegram dry run, would send:\n{html}");

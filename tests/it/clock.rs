@@ -138,13 +138,13 @@ async fn run_daemon(r: &Rig) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let health = format!("http://{}/healthz", listener.local_addr().unwrap());
     let stop = CancellationToken::new();
-    let task = tokio::spawn(tinkhac::daemon::run(
+    let app = tinkhac::runtime::App::build(
         r.config.clone(),
         r.store.clone(),
-        listener,
-        tinkhac::daemon::Secrets::default(),
-        stop.clone(),
-    ));
+        tinkhac::runtime::Secrets::default(),
+    )
+    .unwrap();
+    let task = tokio::spawn(app.run(listener, stop.clone()));
     Running { health, stop, task }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tinkhac::daemon::{poll_all, Poller};
 use tinkhac::notify::telegram::Secret;
 use tinkhac::notify::Outbox;
+use tinkhac::runtime::{App, Secrets};
 use tinkhac::store::Store;
 
 use crate::standin::{BotStandIn, Failure};
@@ -57,12 +58,31 @@ async fn rig(extra: &str) -> Rig {
 impl Rig {
     fn outbox(&self, token: &str) -> Outbox {
         Outbox::new(
-            Arc::new(self.cfg.config.clone()),
+            tokio::sync::watch::channel(Arc::new(self.cfg.config.clone())).1,
             self.store.clone(),
             Some(Secret::new(token)),
         )
         .unwrap()
         .expect("a [telegram] section")
+    }
+
+    /// The daemon on this rig's configuration and store, with the token,
+    /// until `stop`.
+    fn app(
+        &self,
+        listener: tokio::net::TcpListener,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> impl std::future::Future<Output = anyhow::Result<()>> {
+        let app = App::build(
+            Arc::new(self.cfg.config.clone()),
+            self.store.clone(),
+            Secrets {
+                bot_token: Some(Secret::new(TOKEN)),
+                admin_token: None,
+            },
+        )
+        .unwrap();
+        app.run(listener, stop)
     }
 
     async fn poll_and_drain(&self) -> Vec<String> {
@@ -372,16 +392,7 @@ async fn a_removed_bot_pauses_the_channel_and_it_resumes_when_fixed() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let health = format!("http://{}/healthz", listener.local_addr().unwrap());
     let stop = tokio_util::sync::CancellationToken::new();
-    let daemon = tokio::spawn(tinkhac::daemon::run(
-        Arc::new(r.cfg.config.clone()),
-        r.store.clone(),
-        listener,
-        tinkhac::daemon::Secrets {
-            bot_token: Some(Secret::new(TOKEN)),
-            admin_token: None,
-        },
-        stop.clone(),
-    ));
+    let daemon = tokio::spawn(r.app(listener, stop.clone()));
     r.bot.set_forbidden(true);
     r.portal.publish([edu(1), edu(2)]);
     let v = eventually_json(&health, |v| v["telegram"]["mode"] == "paused").await;
@@ -478,4 +489,49 @@ async fn kill_9_mid_drain_loses_nothing_and_repeats_at_most_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_drain_repeats_nothing() {
     stop_mid_drain_and_restart("TERM", 0).await;
+}
+
+/// Stale bylines after a reload: the outbox kept the configuration it started
+/// with, so a source renamed (or added) by a reload was still shown by its
+/// old name (or its id) in the messages that followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_renamed_by_a_reload_has_its_new_name_in_the_next_message() {
+    const OLD: &str = "Sở GD&amp;ĐT &lt;thử&gt;";
+    const NEW: &str = "Phòng Giáo dục Thủy Nguyên";
+    let r = rig("").await;
+    r.portal.publish([edu(0)]);
+    // Prime in the foreground, then let the daemon run.
+    poll_all(r.poller.clone()).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let status = format!("http://{}/status.json", listener.local_addr().unwrap());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let daemon = tokio::spawn(r.app(listener, stop.clone()));
+
+    r.portal.publish([edu(1)]);
+    let sent = r.bot.wait_for(1, Duration::from_secs(60)).await;
+    assert!(sent[0].text.contains(OLD), "{}", sent[0].text);
+
+    // Rename the source as an editor would save the file: a new file
+    // renamed over the old one.
+    let text = std::fs::read_to_string(&r.cfg.path).unwrap();
+    let renamed = text.replace("name = \"Sở GD&ĐT <thử>\"", &format!("name = \"{NEW}\""));
+    assert_ne!(text, renamed);
+    let tmp = r.cfg.path.with_file_name("feeds.toml.new");
+    std::fs::write(&tmp, renamed).unwrap();
+    std::fs::rename(&tmp, &r.cfg.path).unwrap();
+    eventually_json(&status, |v| v["sources"][0]["name"] == NEW).await;
+
+    r.portal.publish([edu(2)]);
+    let sent = r.bot.wait_for(2, Duration::from_secs(60)).await;
+    assert_eq!(sent.len(), 2);
+    assert!(sent[1]
+        .text
+        .starts_with(&format!("<b>{}</b>", edu(2).title)));
+    assert!(
+        sent[1].text.contains(NEW) && !sent[1].text.contains(OLD),
+        "the byline after the reload: {}",
+        sent[1].text
+    );
+    stop.cancel();
+    daemon.await.unwrap().unwrap();
 }
