@@ -90,15 +90,15 @@ fn fill(dir: &Path) -> PathBuf {
 }
 
 async fn get_json(url: &str) -> serde_json::Value {
-    reqwest::Client::new()
+    let r = reqwest::Client::new()
         .get(url)
         .timeout(Duration::from_secs(5))
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{url} must answer while the disk is full: {e}"))
-        .json()
-        .await
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{url} must answer while the disk is full: {e}"));
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: {status}: {e}: {body}"))
 }
 
 async fn wait_for(what: &str, deadline: Duration, mut f: impl AsyncFnMut() -> bool) {

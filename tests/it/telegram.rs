@@ -24,8 +24,14 @@ fn tg_config(portal: &TestPortal, bot: &BotStandIn, extra: &str) -> TestConfig {
     } else {
         "timeout = \"3s\"\n"
     };
+    // Top-level tables (`[limits]`) go before the sources, the rest into
+    // `[telegram]`.
+    let (top, extra) = match extra.split_once("[telegram]\n") {
+        Some((top, rest)) => (top, rest),
+        None => ("", extra),
+    };
     support::config(&format!(
-        "[[source]]\nid = \"gen\"\nname = \"Sở GD&ĐT <thử>\"\nurl = \"{}\"\ninterval = \"1s\"\n\n{}\n[telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\n{timeout}{extra}\n",
+        "{top}[[source]]\nid = \"gen\"\nname = \"Sở GD&ĐT <thử>\"\nurl = \"{}\"\ninterval = \"1s\"\n\n{}\n[telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\n{timeout}{extra}\n",
         portal.url("/gen/giao-duc.rss"),
         support::shipped_topics_toml(),
         bot.api_url(),
@@ -141,7 +147,9 @@ async fn only_new_education_items_are_sent_once_and_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_text_is_escaped_and_a_huge_teaser_fits_4096() {
-    let r = rig("").await;
+    // Teasers beyond [limits] summary_chars (2,000) are cut before they are
+    // stored; raised here, the message itself must still fit 4096.
+    let r = rig("[limits]\nsummary_chars = 30000\n[telegram]\n").await;
     r.portal.publish([edu(1)]);
     r.poll_and_drain().await;
     r.portal.publish([
