@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::config::{Config, SourceConfig, SourceKind, DEFAULT_CONFIG};
 use crate::daemon::{self, PollReport};
-use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::fetch::{Fetched, Validators};
 use crate::item::item_id;
 use crate::notify::telegram::{load_token, Secret};
 use crate::publish::rss::{self, FeedMeta};
@@ -425,34 +425,23 @@ pub fn adhoc_source(config: &Config, id: &str, url: Url) -> SourceConfig {
     }
 }
 
-/// Fetch a source once, unconditionally, and harvest it; stores nothing.
+/// Fetch a source once, unconditionally, and harvest it as a poll would
+/// ([`crate::pipeline`]); stores nothing.
 pub async fn fetch_and_harvest(
     config: &Config,
     source: &SourceConfig,
 ) -> anyhow::Result<source::Harvest> {
-    let clock = std::sync::Arc::new(crate::clock::Clock::new());
-    let fetcher = Fetcher::new(&config.fetch)?.with_clock(clock.clone());
-    let slot = fetcher.host_slot(&source.url).await;
-    let reach = crate::fetch::Reach::of_source(&source.url, source.intranet);
-    let body = match fetcher
-        .fetch_in(
-            slot,
-            &source.url,
-            reach,
-            &Validators::default(),
-            source.timeout,
-        )
+    let harvester = crate::pipeline::Harvester::new(&config.fetch)?;
+    let slot = harvester.host_slot(source).await;
+    let body = match harvester
+        .fetch(slot, source, &Validators::default())
         .await?
     {
         Fetched::Body(b) => b,
         Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
     };
-    let mut harvest = source::harvest(source, &body, config.fetch.timezone)?;
-    // As a poll would store them: a date far ahead is no date, and the
-    // same caps and cleaning.
-    source::date_at_fetch(&mut harvest.items, clock.latest_now(Utc::now()));
-    harvest.items = crate::item::admit(harvest.items, &config.limits).0;
-    Ok(harvest)
+    let admitted = harvester.harvest(config, source, body, Utc::now()).await?;
+    Ok(admitted.harvest)
 }
 
 async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {

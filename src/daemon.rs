@@ -18,11 +18,12 @@ use tokio_util::sync::CancellationToken;
 use crate::classify::{Classifier, TopicRules};
 use crate::clock::Clock;
 use crate::config::{Config, SourceConfig};
-use crate::fetch::{self, Fetched, Fetcher, Validators};
+use crate::fetch::{self, Fetched, Validators};
 use crate::health::{self, Health};
 use crate::item::item_id;
 use crate::metrics::Metrics;
 use crate::notify::SharedStatus;
+use crate::pipeline::{Admitted, HarvestError, Harvester};
 use crate::source::{self, Kind};
 use crate::store::{FailureKind, Incoming, SourceState, Store};
 
@@ -68,7 +69,8 @@ impl PollError {
 pub struct Poller {
     pub config: Arc<Config>,
     pub store: Store,
-    fetcher: Arc<Fetcher>,
+    /// Fetch and harvest, as `preview` does them too.
+    harvester: Harvester,
     /// `[fetch] concurrency` permits, one held through each poll (fetch,
     /// harvest, store): without it, bodies fetched faster than they can be
     /// parsed pile up in memory.
@@ -77,8 +79,6 @@ pub struct Poller {
     classifier: Classifier,
     /// Notes for the admin chat (a source broke or recovered).
     admin: Option<tokio::sync::mpsc::UnboundedSender<String>>,
-    /// The local clock, cross-checked against the portals' `Date` headers.
-    clock: Arc<Clock>,
 }
 
 /// The classifier's rules from the configured topics.
@@ -99,17 +99,13 @@ pub fn classifier_for(config: &Config) -> anyhow::Result<Classifier> {
 
 impl Poller {
     pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<Poller> {
-        let clock = Arc::new(Clock::new());
-        let fetcher = Fetcher::new(&config.fetch)
-            .context("cannot build the HTTP client")?
-            .with_clock(clock.clone());
+        let harvester = Harvester::new(&config.fetch)?;
         let classifier = classifier_for(&config)?;
         Ok(Poller {
-            clock,
             slots: Arc::new(tokio::sync::Semaphore::new(config.fetch.concurrency)),
             config,
             store,
-            fetcher: Arc::new(fetcher),
+            harvester,
             metrics: None,
             classifier,
             admin: None,
@@ -119,15 +115,9 @@ impl Poller {
     /// The same poller for a new configuration: same store, same per-host
     /// limits (unless `[fetch]` changed), same admin channel and metrics.
     pub fn reconfigured(&self, config: Arc<Config>) -> anyhow::Result<Poller> {
-        let fetcher = if format!("{:?}", config.fetch) == format!("{:?}", self.config.fetch) {
-            self.fetcher.clone()
-        } else {
-            Arc::new(
-                Fetcher::new(&config.fetch)
-                    .context("cannot build the HTTP client")?
-                    .with_clock(self.clock.clone()),
-            )
-        };
+        let harvester = self
+            .harvester
+            .reconfigured(&self.config.fetch, &config.fetch)?;
         let slots = if config.fetch.concurrency == self.config.fetch.concurrency {
             self.slots.clone()
         } else {
@@ -138,16 +128,15 @@ impl Poller {
             classifier: classifier_for(&config)?,
             config,
             store: self.store.clone(),
-            fetcher,
+            harvester,
             metrics: self.metrics.clone(),
             admin: self.admin.clone(),
-            clock: self.clock.clone(),
         })
     }
 
     /// The clock its fetches cross-check.
     pub fn clock(&self) -> Arc<Clock> {
-        self.clock.clone()
+        self.harvester.clock()
     }
 
     /// Count polls, items, latency and bytes here.
@@ -198,7 +187,7 @@ impl Poller {
         }
         // The host's slot first: a poll waiting on a busy host holds no
         // concurrency slot that a poll of another host could use.
-        let host = self.fetcher.host_slot(&source.url).await;
+        let host = self.harvester.host_slot(source).await;
         let _slot = self.slots.acquire().await.expect("never closed");
         let (before, outcome) = match self.store.source_state(&source.id) {
             Ok(state) => (state.clone(), self.poll_inner(source, state, host).await),
@@ -250,16 +239,7 @@ impl Poller {
             last_modified: state.last_modified.clone(),
         };
         let started = std::time::Instant::now();
-        let fetched = self
-            .fetcher
-            .fetch_in(
-                host,
-                &source.url,
-                fetch::Reach::of_source(&source.url, source.intranet),
-                &validators,
-                source.timeout,
-            )
-            .await;
+        let fetched = self.harvester.fetch(host, source, &validators).await;
         if let Some(m) = &self.metrics {
             let label = Metrics::label(&source.id);
             let seconds = started.elapsed().as_secs_f64();
@@ -293,26 +273,33 @@ impl Poller {
         };
         let tz = self.config.fetch.timezone;
         let new_validators = body.validators.clone();
-        let src = source.clone();
-        let harvest = tokio::task::spawn_blocking(move || source::harvest(&src, &body, tz)).await;
-        let harvest = match harvest {
-            Ok(Ok(h)) => h,
-            Ok(Err(e)) => {
+        let admitted = match self
+            .harvester
+            .harvest(&self.config, source, body, now)
+            .await
+        {
+            Ok(a) => a,
+            Err(HarvestError::Source(e)) => {
                 return Err(self
                     .fail(source, state, PollError::Harvest(Arc::new(e)))
                     .await)
             }
-            Err(_) => return Err(self.fail(source, state, PollError::Crashed).await),
+            Err(HarvestError::Crashed) => {
+                return Err(self.fail(source, state, PollError::Crashed).await)
+            }
         };
+        let Admitted {
+            mut harvest,
+            redated,
+            admission,
+        } = admitted;
         for note in &harvest.notes {
             tracing::warn!(source = %source.id, "{note}");
         }
-        let mut harvest = harvest;
-        let redated = source::date_at_fetch(&mut harvest.items, self.clock.latest_now(now));
         if redated > 0 {
             tracing::info!(source = %source.id, items = redated, "dated more than a day ahead: dated at the fetch instead");
         }
-        let (items, admission) = crate::item::admit(harvest.items, &self.config.limits);
+        let items = std::mem::take(&mut harvest.items);
         if !admission.is_clean() {
             tracing::warn!(source = %source.id, ?admission, "items over the [limits] caps were cut or dropped");
             if let Some(m) = &self.metrics {

@@ -34,6 +34,7 @@ pub mod malloc;
 pub mod metrics;
 pub mod notify;
 pub mod opml;
+pub mod pipeline;
 pub mod publish;
 pub mod runtime;
 pub mod source;

@@ -1,0 +1,135 @@
+//! One source fetched and harvested exactly as a poll does it, without the
+//! store: the fetch (the host's slot, the source's reach, validators), the
+//! extraction on the blocking pool, dates more than a day ahead dated at the
+//! fetch, and the `[limits]` caps. [`crate::daemon::Poller`] stores what
+//! comes out; `preview` and `feeds add` print it. A change to how a page
+//! becomes items is made here, once, for both.
+//!
+//! It never writes anything and never decides what is pushed.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+use crate::clock::Clock;
+use crate::config::{Config, FetchConfig, SourceConfig};
+use crate::fetch::{self, Body, Fetched, Fetcher, HostSlot, Validators};
+use crate::item::Admission;
+use crate::source::{self, Harvest};
+
+/// Why a fetched body gave no items.
+#[derive(Debug, thiserror::Error)]
+pub enum HarvestError {
+    /// The page or feed was read and is not usable ([`source::Error`]).
+    #[error("{0}")]
+    Source(source::Error),
+    /// The extractor panicked on this body; only this source is affected.
+    #[error("the extractor crashed on this page")]
+    Crashed,
+}
+
+/// A harvest as a poll keeps it.
+#[derive(Debug)]
+pub struct Admitted {
+    /// The items admitted (cut or dropped by the caps), with the harvest's
+    /// kind and notes.
+    pub harvest: Harvest,
+    /// Items whose date lay more than a day after the fetch: dated at it.
+    pub redated: usize,
+    /// What the caps cut or dropped.
+    pub admission: Admission,
+}
+
+/// The polite HTTP client and the clock it cross-checks, shared by every
+/// fetch of a process.
+pub struct Harvester {
+    fetcher: Arc<Fetcher>,
+    clock: Arc<Clock>,
+}
+
+impl Harvester {
+    /// A client for `[fetch]`, with a fresh clock.
+    pub fn new(fetch: &FetchConfig) -> anyhow::Result<Harvester> {
+        let clock = Arc::new(Clock::new());
+        let fetcher = Fetcher::new(fetch)
+            .context("cannot build the HTTP client")?
+            .with_clock(clock.clone());
+        Ok(Harvester {
+            fetcher: Arc::new(fetcher),
+            clock,
+        })
+    }
+
+    /// The same clock with a client for a new `[fetch]`; the same client
+    /// (and its per-host limits) when `[fetch]` did not change.
+    pub fn reconfigured(&self, old: &FetchConfig, new: &FetchConfig) -> anyhow::Result<Harvester> {
+        let fetcher = if format!("{old:?}") == format!("{new:?}") {
+            self.fetcher.clone()
+        } else {
+            Arc::new(
+                Fetcher::new(new)
+                    .context("cannot build the HTTP client")?
+                    .with_clock(self.clock.clone()),
+            )
+        };
+        Ok(Harvester {
+            fetcher,
+            clock: self.clock.clone(),
+        })
+    }
+
+    /// The clock the fetches cross-check.
+    pub fn clock(&self) -> Arc<Clock> {
+        self.clock.clone()
+    }
+
+    /// Wait for a slot on the source's host.
+    pub async fn host_slot(&self, source: &SourceConfig) -> HostSlot {
+        self.fetcher.host_slot(&source.url).await
+    }
+
+    /// GET the source within its reach and timeout, conditional on
+    /// `validators`.
+    pub async fn fetch(
+        &self,
+        host: HostSlot,
+        source: &SourceConfig,
+        validators: &Validators,
+    ) -> Result<Fetched, fetch::Error> {
+        self.fetcher
+            .fetch_in(
+                host,
+                &source.url,
+                fetch::Reach::of_source(&source.url, source.intranet),
+                validators,
+                source.timeout,
+            )
+            .await
+    }
+
+    /// Turn a fetched body into the items a poll keeps. `fetched_at`: when
+    /// the body was fetched, by the local clock.
+    pub async fn harvest(
+        &self,
+        config: &Config,
+        source: &SourceConfig,
+        body: Body,
+        fetched_at: DateTime<Utc>,
+    ) -> Result<Admitted, HarvestError> {
+        let tz = config.fetch.timezone;
+        let src = source.clone();
+        let mut harvest = tokio::task::spawn_blocking(move || source::harvest(&src, &body, tz))
+            .await
+            .map_err(|_| HarvestError::Crashed)?
+            .map_err(HarvestError::Source)?;
+        let redated = source::date_at_fetch(&mut harvest.items, self.clock.latest_now(fetched_at));
+        let (items, admission) = crate::item::admit(harvest.items, &config.limits);
+        harvest.items = items;
+        Ok(Admitted {
+            harvest,
+            redated,
+            admission,
+        })
+    }
+}
