@@ -12,18 +12,21 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
-use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::config::{Config, SourceConfig, SourceKind, DEFAULT_CONFIG};
-use crate::daemon::{self, PollReport};
+use crate::daemon;
 use crate::fetch::{Fetched, Validators};
 use crate::item::item_id;
 use crate::notify::telegram::{load_token, Secret};
+use crate::output::print_reports;
 use crate::publish::rss::{self, FeedMeta};
-use crate::runtime::{App, Secrets};
+use crate::runtime::{shutdown_on_signals, App, Secrets};
 use crate::source;
 use crate::store::{Filter, Store};
+
+pub mod feeds;
+pub mod store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -50,7 +53,7 @@ pub enum Command {
     /// Check the store, or save what can be read from a damaged one.
     Store {
         #[command(subcommand)]
-        action: crate::cli_store::StoreCommand,
+        action: store::StoreCommand,
     },
     /// Poll every source once, store what is new, and exit (1 if any failed).
     Once,
@@ -211,14 +214,14 @@ async fn dispatch(cli: Cli) -> ExitCode {
     }
     let result = match cli.command {
         Command::Run => cmd_run(config).await,
-        Command::Store { action } => return crate::cli_store::run(&config, action),
+        Command::Store { action } => return store::run(&config, action),
         Command::Once => return cmd_once(config).await,
         Command::Feed { topic, source } => cmd_feed(&config, topic, source),
         Command::Check => cmd_check(&config),
         Command::Preview { target } => cmd_preview(&config, &target).await,
         Command::Classify { explain } => cmd_classify(&config, explain),
         Command::Telegram { action } => cmd_telegram(&config, action).await,
-        Command::Feeds { action } => crate::cli_feeds::run(&config, action).await,
+        Command::Feeds { action } => feeds::run(&config, action).await,
         Command::Export => cmd_export(&config),
         Command::Import { file } => cmd_import(&config, &file).await,
         Command::Demo { .. } => unreachable!("handled above"),
@@ -234,29 +237,6 @@ fn open_store(config: &Config) -> anyhow::Result<Store> {
         &config.storage.path,
         config.storage.cache_bytes,
     )?)
-}
-
-/// A token tripped by SIGINT or SIGTERM.
-pub fn shutdown_on_signals() -> CancellationToken {
-    let token = CancellationToken::new();
-    let t = token.clone();
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
-                _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        t.cancel();
-    });
-    token
 }
 
 async fn cmd_run(config: Arc<Config>) -> anyhow::Result<()> {
@@ -286,34 +266,6 @@ pub fn bot_token(config: &Config) -> anyhow::Result<Option<Secret>> {
         None => Ok(None),
         Some(t) => Ok(load_token(t, std::env::var("TELEGRAM_BOT_TOKEN").ok())?),
     }
-}
-
-/// Print one line per poll; true when every source was read.
-pub fn print_reports(reports: &[PollReport]) -> bool {
-    let mut ok = true;
-    let mut out = std::io::stdout().lock();
-    for r in reports {
-        let line = match &r.outcome {
-            Ok(s) if s.not_modified => format!("{:<28} ok    not modified (304)", r.source_id),
-            Ok(s) => format!(
-                "{:<28} ok    {} items, {} new{}",
-                r.source_id,
-                s.found,
-                s.new,
-                if s.queued > 0 {
-                    format!(", {} queued for Telegram", s.queued)
-                } else {
-                    String::new()
-                }
-            ),
-            Err(e) => {
-                ok = false;
-                format!("{:<28} FAIL  {e}", r.source_id)
-            }
-        };
-        let _ = writeln!(out, "{line}");
-    }
-    ok
 }
 
 async fn cmd_once(config: Arc<Config>) -> ExitCode {

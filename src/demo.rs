@@ -242,10 +242,10 @@ pub async fn run(
         store_dir.path().display()
     );
     println!("\n== Day 1: first poll of every source (their items are the backlog: stored, never pushed)");
-    crate::cli::print_reports(&app.poll_all().await);
+    crate::output::print_reports(&app.poll_all().await);
     portal.set_day(2);
     println!("\n== Day 2: the portal has new items; unchanged pages answer 304");
-    crate::cli::print_reports(&app.poll_all().await);
+    crate::output::print_reports(&app.poll_all().await);
 
     if let Some(sent) = app.drain(&shutdown).await? {
         println!(
@@ -298,7 +298,7 @@ pub async fn run(
             }
             println!("  health:        http://{served_at}/healthz");
             println!("  metrics:       http://{served_at}/metrics");
-            let stop = crate::cli::shutdown_on_signals();
+            let stop = crate::runtime::shutdown_on_signals();
             let s = stop.clone();
             let d = shutdown.clone();
             tokio::spawn(async move {

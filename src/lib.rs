@@ -3,9 +3,10 @@
 //!
 //! How an item flows:
 //! 1. [`config`] loads `feeds.toml` once and validates everything in it.
-//! 2. [`daemon`] schedules each source; [`fetch`] GETs it politely
-//!    (conditional, compressed, capped, at most two requests per host, never
-//!    into the local network unless the source itself is there).
+//! 2. [`daemon`] schedules each source; [`pipeline`] fetches it with
+//!    [`fetch`] politely (conditional, compressed, capped, at most two
+//!    requests per host, never into the local network unless the source
+//!    itself is there) and harvests it as every poll and `preview` do.
 //! 3. [`source`] turns the body into [`item::Harvested`] items: feeds with
 //!    feed-rs, pages with scraper (explicit selectors or auto-detection of
 //!    the "Tin khác" blocks and dated listings), dates with `source::date`.
@@ -16,12 +17,22 @@
 //! 6. [`publish`] renders the feeds once per store change and serves them;
 //!    [`notify`] drains the queue to the Telegram channel, within its limits.
 //!
-//! [`cli`] maps commands onto these; [`demo`] runs them on the shipped samples.
+//! How it is wired, top to bottom (a module names only those below it;
+//! `tests/it/layers.rs` checks there is no circle):
+//! - commands: [`cli`] (clap definitions; `cli::feeds`, `cli::store`),
+//!   [`demo`] (the sample portal), [`output`] (terminal lines they share);
+//! - [`runtime`]: `App::build` wires the poller, the outbox and the
+//!   [`live`] state once for `run`, `once` and `demo`; `App::run` is the
+//!   daemon's task set and its clean shutdown;
+//! - [`daemon`]: the poller, the per-source schedule, reload, retention;
+//! - [`pipeline`], [`publish`], [`notify`], [`status`], [`metrics`];
+//! - [`live`]: the configuration in force and what the tasks share;
+//! - the stages and the model: [`source`], [`fetch`], [`clock`],
+//!   [`classify`], [`item`], [`store`], [`health`], [`config`],
+//!   [`feeds_edit`], [`opml`], [`text`], [`malloc`].
 
 pub mod classify;
 pub mod cli;
-pub mod cli_feeds;
-pub mod cli_store;
 pub mod clock;
 pub mod config;
 pub mod daemon;
@@ -30,10 +41,12 @@ pub mod feeds_edit;
 pub mod fetch;
 pub mod health;
 pub mod item;
+pub mod live;
 pub mod malloc;
 pub mod metrics;
 pub mod notify;
 pub mod opml;
+pub mod output;
 pub mod pipeline;
 pub mod publish;
 pub mod runtime;

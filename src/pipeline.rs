@@ -1,8 +1,8 @@
 //! One source fetched and harvested exactly as a poll does it, without the
 //! store: the fetch (the host's slot, the source's reach, validators), the
 //! extraction on the blocking pool, dates more than a day ahead dated at the
-//! fetch, and the `[limits]` caps. [`crate::daemon::Poller`] stores what
-//! comes out; `preview` and `feeds add` print it. A change to how a page
+//! fetch, and the `[limits]` caps. The daemon's poller stores what comes
+//! out; `preview` and `feeds add` print it. A change to how a page
 //! becomes items is made here, once, for both.
 //!
 //! It never writes anything and never decides what is pushed.

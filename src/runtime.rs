@@ -17,7 +17,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::daemon::{self, Live, PollReport, Poller};
+use crate::daemon::{self, PollReport, Poller};
+use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::notify::telegram::Secret;
 use crate::notify::Outbox;
@@ -198,4 +199,28 @@ impl App {
         tracing::info!("store flushed; bye");
         result
     }
+}
+
+/// One token, tripped by SIGINT or SIGTERM, that every task of a command
+/// watches.
+pub fn shutdown_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
+                _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        t.cancel();
+    });
+    token
 }

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::daemon::Live;
+use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::publish::rss::{self, FeedMeta};
 use crate::publish::{atom, json_feed, server, status_page};

@@ -10,6 +10,7 @@ mod clock;
 mod crash;
 mod fetching;
 mod harvest;
+mod layers;
 mod net_guard;
 mod pipeline;
 mod standin;

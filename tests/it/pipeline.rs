@@ -416,7 +416,7 @@ async fn atom_json_status_and_metrics_are_served() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
-    let live = tinkhac::daemon::Live::new(config, None, metrics);
+    let live = tinkhac::live::Live::new(config, None, metrics);
     let state = AppState::with_live(Arc::new(live), s.store.clone());
     let server = tokio::spawn(http::serve(listener, state, shutdown.clone()));
     let get = |path: &str| reqwest::get(format!("http://{addr}{path}"));

@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use url::Url;
 
-use crate::cli::{adhoc_source, fetch_and_harvest, print_harvest, FeedsCommand};
+use super::{adhoc_source, fetch_and_harvest, print_harvest, FeedsCommand};
 use crate::config::Config;
 use crate::feeds_edit::{self, NewSource};
 use crate::status::{self, StatusReport};
