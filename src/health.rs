@@ -2,14 +2,16 @@
 //! failing, or broken. The status page, `/healthz`, `feeds list` and the
 //! admin notes all read it from here.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::store::{FailureKind, SourceState};
 
 /// Failures in a row after which a source counts as broken.
 pub const BROKEN_AFTER: u32 = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A source's health. Serialised (`/status.json`, `/healthz`) and printed
+/// (`feeds list`) as `new`, `ok`, `failing` or `broken`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
     /// Never polled yet.
@@ -22,7 +24,14 @@ pub enum Health {
     Broken,
 }
 
+impl std::fmt::Display for Health {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 impl Health {
+    /// The word `/status.json` uses.
     pub fn as_str(self) -> &'static str {
         match self {
             Health::New => "new",

@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -40,12 +40,39 @@ use crate::store::Store;
 use message::Parts;
 use telegram::{Patience, SendError, Telegram};
 
+/// What the channel's worker is doing. Serialised (`/status.json`,
+/// `/healthz`) and printed (`once`) as `active`, `paused`, `dry-run` or
+/// `stopped`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChannelMode {
+    /// Sending.
+    Active,
+    /// Waiting for the admin to fix something (`paused_reason` says what).
+    Paused,
+    /// No token: messages are logged and taken off the queue.
+    DryRun,
+    /// No worker runs (no daemon).
+    #[default]
+    Stopped,
+}
+
+impl std::fmt::Display for ChannelMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(match self {
+            ChannelMode::Active => "active",
+            ChannelMode::Paused => "paused",
+            ChannelMode::DryRun => "dry-run",
+            ChannelMode::Stopped => "stopped",
+        })
+    }
+}
+
 /// What the status page and `/healthz` show of the channel.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ChannelStatus {
     pub chat_id: String,
-    /// "dry-run", "active" or "paused".
-    pub mode: &'static str,
+    pub mode: ChannelMode,
     /// Why the channel is paused, in words for the admin.
     pub paused_reason: Option<String>,
     pub paused_since: Option<DateTime<Utc>>,
@@ -160,9 +187,9 @@ impl Outbox {
         let status = ChannelStatus {
             chat_id: tg.chat_id.clone(),
             mode: if sender.is_some() {
-                "active"
+                ChannelMode::Active
             } else {
-                "dry-run"
+                ChannelMode::DryRun
             },
             ..ChannelStatus::default()
         };
@@ -349,7 +376,7 @@ impl Outbox {
                     tracing::error!(chat = %chat, "Telegram channel paused: {why}");
                 }
                 self.set_status(|s| {
-                    s.mode = "paused";
+                    s.mode = ChannelMode::Paused;
                     s.paused_reason = Some(why.clone());
                     s.paused_since.get_or_insert_with(Utc::now);
                 });
@@ -390,7 +417,7 @@ impl Outbox {
                 }
                 self.blocked_failures = 0;
                 self.set_status(|s| {
-                    s.mode = "active";
+                    s.mode = ChannelMode::Active;
                     s.paused_reason = None;
                     s.paused_since = None;
                     s.sent += 1;
@@ -445,7 +472,7 @@ impl Outbox {
                 self.blocked_failures += 1;
                 self.set_status(|s| {
                     s.failed_attempts += 1;
-                    s.mode = "paused";
+                    s.mode = ChannelMode::Paused;
                     s.paused_reason = Some(why.clone());
                     s.paused_since.get_or_insert_with(Utc::now);
                 });

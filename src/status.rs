@@ -2,6 +2,18 @@
 //! poll, the channel, the configuration error if any. `GET /status.json`
 //! serves it; `feeds list` reads it from a running daemon, or builds it from
 //! the store when none runs; the status page renders it.
+//!
+//! `/status.json` is [`StatusReport`] as serde writes it: `title`,
+//! `version`, `generated_at`, `config_error`, `store_fault`, `items`,
+//! `sources` (each: `id`, `name`, `url`, `kind`, `interval`, `health` one of
+//! `new` `ok` `failing` `broken`, `health_note`, `last_attempt`,
+//! `last_success`, `last_error`, `consecutive_failures`, `items_last_poll`,
+//! `next_poll`), `telegram` (`chat_id`, `mode` one of `active` `paused`
+//! `dry-run` `stopped`, `paused_reason`, `paused_since`, `queue`,
+//! `set_aside`, `sent`, `last_sent_at`, `last_sent_title`), `clock` and
+//! `retention_paused`. The states are types ([`Health`], [`ChannelMode`])
+//! with those names as their serde renames; the rule for "degraded" is
+//! [`StatusReport::degraded`]. Handlers only serialise or render them.
 
 use std::collections::HashMap;
 
@@ -9,8 +21,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, SourceConfig, SourceKind};
-use crate::health;
-use crate::notify::ChannelStatus;
+use crate::health::{self, Health};
+use crate::notify::{ChannelMode, ChannelStatus};
 use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,8 +53,7 @@ pub struct SourceStatus {
     /// "feed", "html auto", "html selectors", or "auto" before the first poll.
     pub kind: String,
     pub interval: String,
-    /// "new", "ok", "failing" or "broken".
-    pub health: String,
+    pub health: Health,
     pub health_note: Option<String>,
     pub last_attempt: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
@@ -55,7 +66,7 @@ pub struct SourceStatus {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChannelReport {
     pub chat_id: String,
-    pub mode: String,
+    pub mode: ChannelMode,
     pub paused_reason: Option<String>,
     pub paused_since: Option<DateTime<Utc>>,
     pub queue: usize,
@@ -63,6 +74,81 @@ pub struct ChannelReport {
     pub sent: u64,
     pub last_sent_at: Option<DateTime<Utc>>,
     pub last_sent_title: Option<String>,
+}
+
+/// `/healthz`'s verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Overall {
+    Ok,
+    /// Something needs the admin: see [`StatusReport::degraded`].
+    Degraded,
+}
+
+/// What `GET /healthz` answers: the verdict, with what it rests on.
+#[derive(Debug, Serialize)]
+pub struct Healthz<'a> {
+    pub status: Overall,
+    pub store_fault: &'a Option<crate::store::Fault>,
+    pub items: usize,
+    /// How many sources are configured.
+    pub sources: usize,
+    /// The ids of the broken sources.
+    pub broken: Vec<&'a str>,
+    pub config_error: &'a Option<String>,
+    pub telegram: &'a Option<ChannelReport>,
+    pub clock: &'a Option<crate::clock::ClockReport>,
+    pub retention_paused: &'a Option<String>,
+}
+
+impl StatusReport {
+    /// The ids of the sources that are broken.
+    pub fn broken(&self) -> Vec<&str> {
+        self.sources
+            .iter()
+            .filter(|s| s.health == Health::Broken)
+            .map(|s| s.id.as_str())
+            .collect()
+    }
+
+    /// Degraded: a source is broken, the channel paused, the last
+    /// configuration edit refused, the store cannot write, or the local
+    /// clock disagrees with the portals' (retention then pauses).
+    pub fn degraded(&self) -> bool {
+        let paused = self
+            .telegram
+            .as_ref()
+            .is_some_and(|t| t.mode == ChannelMode::Paused);
+        let clock_wrong = self
+            .clock
+            .as_ref()
+            .is_some_and(|c| c.state == crate::clock::ClockState::Disagrees);
+        paused
+            || !self.broken().is_empty()
+            || self.config_error.is_some()
+            || self.store_fault.is_some()
+            || clock_wrong
+            || self.retention_paused.is_some()
+    }
+
+    /// The `/healthz` answer.
+    pub fn healthz(&self) -> Healthz<'_> {
+        Healthz {
+            status: if self.degraded() {
+                Overall::Degraded
+            } else {
+                Overall::Ok
+            },
+            store_fault: &self.store_fault,
+            items: self.items,
+            sources: self.sources.len(),
+            broken: self.broken(),
+            config_error: &self.config_error,
+            telegram: &self.telegram,
+            clock: &self.clock,
+            retention_paused: &self.retention_paused,
+        }
+    }
 }
 
 pub fn kind_of(s: &SourceConfig) -> &'static str {
@@ -94,7 +180,7 @@ pub fn report(
                 url: s.url.to_string(),
                 kind: kind_of(s).to_string(),
                 interval: humantime::format_duration(s.interval).to_string(),
-                health: health::of(&st).as_str().to_string(),
+                health: health::of(&st),
                 health_note: health::note(&st),
                 last_attempt: st.last_attempt,
                 last_success: st.last_success,
@@ -108,12 +194,12 @@ pub fn report(
     let telegram = config.telegram.as_ref().map(|t| {
         let c = channel.unwrap_or_else(|| ChannelStatus {
             chat_id: t.chat_id.clone(),
-            mode: "stopped",
+            mode: ChannelMode::Stopped,
             ..ChannelStatus::default()
         });
         ChannelReport {
             chat_id: c.chat_id,
-            mode: c.mode.to_string(),
+            mode: c.mode,
             paused_reason: c.paused_reason,
             paused_since: c.paused_since,
             queue: store.outbox_len(),
@@ -134,5 +220,100 @@ pub fn report(
         telegram,
         clock: None,
         retention_paused: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The words `/status.json`, `/healthz` and `feeds list` use, both ways.
+    #[test]
+    fn states_keep_their_words_in_status_json() {
+        for (health, word) in [
+            (Health::New, "new"),
+            (Health::Ok, "ok"),
+            (Health::Failing, "failing"),
+            (Health::Broken, "broken"),
+        ] {
+            assert_eq!(serde_json::to_value(health).unwrap(), word);
+            assert_eq!(
+                serde_json::from_value::<Health>(word.into()).unwrap(),
+                health
+            );
+            assert_eq!(format!("{health:<8}|"), format!("{word:<8}|"));
+        }
+        for (mode, word) in [
+            (ChannelMode::Active, "active"),
+            (ChannelMode::Paused, "paused"),
+            (ChannelMode::DryRun, "dry-run"),
+            (ChannelMode::Stopped, "stopped"),
+        ] {
+            assert_eq!(serde_json::to_value(mode).unwrap(), word);
+            assert_eq!(
+                serde_json::from_value::<ChannelMode>(word.into()).unwrap(),
+                mode
+            );
+            assert_eq!(mode.to_string(), word);
+        }
+    }
+
+    fn sample(health: Health, mode: ChannelMode) -> StatusReport {
+        StatusReport {
+            title: "t".into(),
+            version: "0".into(),
+            generated_at: Utc::now(),
+            config_error: None,
+            store_fault: None,
+            items: 3,
+            sources: vec![SourceStatus {
+                id: "a".into(),
+                name: "A".into(),
+                url: "https://a.vn/".into(),
+                kind: "feed".into(),
+                interval: "15m".into(),
+                health,
+                health_note: None,
+                last_attempt: None,
+                last_success: None,
+                last_error: None,
+                consecutive_failures: 0,
+                items_last_poll: 0,
+                next_poll: None,
+            }],
+            telegram: Some(ChannelReport {
+                chat_id: "@k".into(),
+                mode,
+                paused_reason: None,
+                paused_since: None,
+                queue: 0,
+                set_aside: 0,
+                sent: 0,
+                last_sent_at: None,
+                last_sent_title: None,
+            }),
+            clock: None,
+            retention_paused: None,
+        }
+    }
+
+    #[test]
+    fn degraded_when_a_source_is_broken_or_the_channel_paused() {
+        let fine = sample(Health::Failing, ChannelMode::DryRun);
+        assert!(!fine.degraded());
+        assert_eq!(
+            serde_json::to_value(fine.healthz()).unwrap()["status"],
+            "ok"
+        );
+        let broken = sample(Health::Broken, ChannelMode::Active);
+        assert!(broken.degraded());
+        assert_eq!(broken.broken(), ["a"]);
+        let v = serde_json::to_value(broken.healthz()).unwrap();
+        assert_eq!(v["status"], "degraded");
+        assert_eq!(v["broken"], serde_json::json!(["a"]));
+        assert!(sample(Health::Ok, ChannelMode::Paused).degraded());
+        let mut refused = sample(Health::Ok, ChannelMode::Active);
+        refused.config_error = Some("line 3".into());
+        assert!(refused.degraded());
     }
 }

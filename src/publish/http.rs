@@ -345,12 +345,7 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
                 "auto" => "tự nhận diện".into(),
                 other => other.to_string(),
             },
-            health: match s.health.as_str() {
-                "new" => status_page::Health::New,
-                "failing" => status_page::Health::Failing,
-                "broken" => status_page::Health::Broken,
-                _ => status_page::Health::Ok,
-            },
+            health: s.health,
             last_success: s.last_success.map(local),
             next_poll: s.next_poll.map(local),
             id: s.id,
@@ -404,41 +399,13 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
     })
 }
 
-/// 200 while the daemon runs; `status` is "degraded" when a source is
-/// broken, the channel paused, the last configuration edit refused, the
-/// store cannot write, or the local clock disagrees with the portals'
-/// (retention then pauses).
+/// 200 while the daemon runs, with [`crate::status::StatusReport::healthz`]
+/// (`status` "ok" or "degraded").
 async fn healthz(State(st): State<AppState>) -> Response {
     let r = st.report();
-    let broken: Vec<&str> = r
-        .sources
-        .iter()
-        .filter(|s| s.health == "broken")
-        .map(|s| s.id.as_str())
-        .collect();
-    let paused = r.telegram.as_ref().is_some_and(|t| t.mode == "paused");
-    let clock_wrong = r
-        .clock
-        .as_ref()
-        .is_some_and(|c| c.state == crate::clock::ClockState::Disagrees);
-    let degraded = paused
-        || !broken.is_empty()
-        || r.config_error.is_some()
-        || r.store_fault.is_some()
-        || clock_wrong
-        || r.retention_paused.is_some();
-    Json(serde_json::json!({
-        "status": if degraded { "degraded" } else { "ok" },
-        "store_fault": r.store_fault,
-        "items": r.items,
-        "sources": r.sources.len(),
-        "broken": broken,
-        "config_error": r.config_error,
-        "telegram": r.telegram,
-        "clock": r.clock,
-        "retention_paused": r.retention_paused,
-    }))
-    .into_response()
+    // Through a `Value`, whose maps keep their keys sorted, as the answer
+    // always had them (plain structs with string keys: it cannot fail).
+    Json(serde_json::to_value(r.healthz()).unwrap_or_default()).into_response()
 }
 
 async fn status_json(State(st): State<AppState>) -> Response {
@@ -538,18 +505,10 @@ fn render_feed(
     };
     Ok(match format {
         Format::Rss => {
-            let xml = rss::render(config, &meta, items, built);
             // Browsers normally get the HTML page (see `prefers_html`); one
             // handed the XML still shows it readably; readers ignore this.
-            let pi = format!(
-                "<?xml-stylesheet type=\"text/xsl\" href=\"{}feed.xsl\"?>\n",
-                config.server.base_url
-            );
-            match xml.split_once('\n') {
-                Some((decl, rest)) if decl.starts_with("<?xml ") => format!("{decl}\n{pi}{rest}"),
-                _ => format!("{pi}{xml}"),
-            }
-            .into_bytes()
+            let xsl = format!("{}feed.xsl", config.server.base_url);
+            rss::render_styled(config, &meta, items, built, &xsl).into_bytes()
         }
         Format::Atom => atom::render(&ameta, items, &source_name, &topic_name).into_bytes(),
         Format::Json => json_feed::render(&ameta, items, &source_name, &topic_name).into_bytes(),

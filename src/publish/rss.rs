@@ -43,6 +43,27 @@ impl FeedMeta {
     }
 }
 
+/// [`render`] with an `xml-stylesheet` instruction for the XSLT at
+/// `stylesheet` right after the XML declaration: a browser handed the feed
+/// shows it through that stylesheet; feed readers ignore it.
+pub fn render_styled(
+    cfg: &Config,
+    meta: &FeedMeta,
+    items: &[Item],
+    built: DateTime<Utc>,
+    stylesheet: &str,
+) -> String {
+    let xml = render(cfg, meta, items, built);
+    let pi = format!(
+        "<?xml-stylesheet type=\"text/xsl\" href=\"{}\"?>\n",
+        stylesheet.replace('&', "&amp;").replace('"', "&quot;")
+    );
+    match xml.split_once('\n') {
+        Some((decl, rest)) if decl.starts_with("<?xml ") => format!("{decl}\n{pi}{rest}"),
+        _ => format!("{pi}{xml}"),
+    }
+}
+
 /// Render items (already newest first) as an RSS 2.0 document.
 pub fn render(cfg: &Config, meta: &FeedMeta, items: &[Item], built: DateTime<Utc>) -> String {
     let mut self_link = Link::default();

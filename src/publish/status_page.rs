@@ -40,18 +40,8 @@ pub struct StatusView {
     pub feeds: Vec<FeedLink>,
 }
 
-/// How a source is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    /// Its last poll succeeded.
-    Ok,
-    /// Never polled yet.
-    New,
-    /// Some consecutive failures.
-    Failing,
-    /// Five failures in a row, or it used to yield items and now yields none.
-    Broken,
-}
+pub use crate::health::Health;
+pub use crate::notify::ChannelMode;
 
 impl Health {
     /// The Vietnamese label shown with the colour, so that colour is never
@@ -117,8 +107,7 @@ pub struct SourceRow {
 pub struct ChannelRow {
     /// The channel's chat id: `@username` or a numeric id.
     pub chat_id: String,
-    /// "active", "paused" or "dry-run".
-    pub mode: String,
+    pub mode: ChannelMode,
     /// Why the channel is paused, in words for the admin.
     pub paused_reason: Option<String>,
     /// Messages waiting to be sent.
@@ -298,7 +287,10 @@ pub fn render_feed_page(v: &FeedPageView) -> String {
 fn summary(v: &StatusView) -> Markup {
     let count = |h: Health| v.sources.iter().filter(|s| s.health == h).count();
     let (broken, failing) = (count(Health::Broken), count(Health::Failing));
-    let paused = v.channel.as_ref().is_some_and(|c| c.mode == "paused");
+    let paused = v
+        .channel
+        .as_ref()
+        .is_some_and(|c| c.mode == ChannelMode::Paused);
     let (class, verdict) = if v.config_error.is_some()
         || v.store_fault.is_some()
         || v.clock_warning.is_some()
@@ -342,7 +334,7 @@ fn summary(v: &StatusView) -> Markup {
                 @match v.channel.as_ref() {
                     None => "không dùng",
                     Some(c) => {
-                        (mode_badge(&c.mode))
+                        (mode_badge(c.mode))
                         " " (count_vi(c.queue as u64)) " tin chờ gửi"
                     }
                 }
@@ -459,9 +451,9 @@ fn channel_box(c: &ChannelRow) -> Markup {
                     Some(name) => a href={ "https://t.me/" (name) } { (c.chat_id) },
                     None => code { (c.chat_id) },
                 }
-                " " (mode_badge(&c.mode))
+                " " (mode_badge(c.mode))
             }
-            @if c.mode == "paused" {
+            @if c.mode == ChannelMode::Paused {
                 div.alert role="alert" {
                     p { strong { "Kênh đang tạm dừng gửi tin." } }
                     p {
@@ -479,7 +471,7 @@ fn channel_box(c: &ChannelRow) -> Markup {
                     }
                 }
             }
-            @if c.mode == "dry-run" {
+            @if c.mode == ChannelMode::DryRun {
                 p.note {
                     "Chạy thử: chưa có mã bot (token), tin chỉ được ghi vào nhật ký, "
                     "không gửi lên kênh."
@@ -544,7 +536,7 @@ fn latest_section(items: &[ItemRow]) -> Markup {
 
 fn feeds_section(feeds: &[FeedLink], channel: Option<&ChannelRow>) -> Markup {
     let telegram = channel
-        .filter(|c| c.mode != "dry-run")
+        .filter(|c| c.mode != ChannelMode::DryRun)
         .and_then(|c| telegram_username(&c.chat_id));
     html! {
         section #theo-doi {
@@ -614,12 +606,12 @@ fn feed_mime(format: &str) -> Option<&'static str> {
     }
 }
 
-fn mode_badge(mode: &str) -> Markup {
+fn mode_badge(mode: ChannelMode) -> Markup {
     let (class, label) = match mode {
-        "active" => ("h-ok", "Đang gửi"),
-        "paused" => ("h-broken", "Tạm dừng"),
-        "dry-run" => ("h-new", "Chạy thử"),
-        other => ("h-new", other),
+        ChannelMode::Active => ("h-ok", "Đang gửi"),
+        ChannelMode::Paused => ("h-broken", "Tạm dừng"),
+        ChannelMode::DryRun => ("h-new", "Chạy thử"),
+        ChannelMode::Stopped => ("h-new", "stopped"),
     };
     html! { span.badge.(class) { (label) } }
 }
@@ -794,7 +786,7 @@ mod tests {
             ],
             channel: Some(ChannelRow {
                 chat_id: "@tin_giao_duc_hp".into(),
-                mode: "active".into(),
+                mode: ChannelMode::Active,
                 paused_reason: None,
                 queue: 3,
                 set_aside: 0,
@@ -861,7 +853,7 @@ mod tests {
     fn paused_channel_shows_its_reason_and_what_to_do() {
         let mut v = view();
         let c = v.channel.as_mut().unwrap();
-        c.mode = "paused".into();
+        c.mode = ChannelMode::Paused;
         c.paused_reason = Some("bot không còn là quản trị viên của kênh".into());
         let html = render(&v);
         assert!(html.contains(r#"<div class="alert" role="alert">"#));
@@ -957,7 +949,7 @@ mod tests {
     #[test]
     fn dry_run_no_channel_and_empty_lists() {
         let mut v = view();
-        v.channel.as_mut().unwrap().mode = "dry-run".into();
+        v.channel.as_mut().unwrap().mode = ChannelMode::DryRun;
         let html = render(&v);
         assert!(html.contains("Chạy thử: chưa có mã bot (token)"));
         assert!(!html.contains("Hoặc theo dõi kênh Telegram"));

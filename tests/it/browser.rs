@@ -233,7 +233,7 @@ fn sample_view() -> StatusView {
         ],
         channel: Some(ChannelRow {
             chat_id: "@giaoduc_haiphong".into(),
-            mode: "paused".into(),
+            mode: tinkhac::notify::ChannelMode::Paused,
             paused_reason: Some(
                 "Telegram trả lời 403: bot không còn là quản trị viên của kênh <script>alert(6)</script>"
                     .into(),

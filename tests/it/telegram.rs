@@ -230,7 +230,7 @@ async fn a_dead_token_pauses_keeps_the_queue_and_never_shows_the_token() {
     let mut outbox = r.outbox("999:WRONG-secret");
     assert!(outbox.drain(&stop).await.unwrap().is_empty());
     let st = outbox.status().lock().unwrap().clone();
-    assert_eq!(st.mode, "paused");
+    assert_eq!(st.mode.to_string(), "paused");
     let why = st.paused_reason.unwrap();
     assert!(why.contains("token is invalid"), "{why}");
     assert!(!why.contains("WRONG-secret"), "{why}");
@@ -289,7 +289,7 @@ async fn a_bot_api_slower_than_every_timeout_delivers_a_message_at_most_twice() 
     assert_eq!(r.store.dead_len(), 1, "the message is kept, set aside");
     assert_eq!(r.store.outbox_len(), 1, "the next one waits in the queue");
     let st = outbox.status().lock().unwrap().clone();
-    assert_eq!(st.mode, "paused");
+    assert_eq!(st.mode.to_string(), "paused");
     let why = st.paused_reason.unwrap_or_default();
     assert!(why.contains("does not answer within 2s"), "{why}");
 
@@ -298,7 +298,7 @@ async fn a_bot_api_slower_than_every_timeout_delivers_a_message_at_most_twice() 
     let sent = drain_within_a_minute(&mut outbox, &r.bot).await;
     assert_eq!(sent.len(), 1);
     assert_eq!(deliveries(&r.bot), [(bold(1), 2), (bold(2), 1)]);
-    assert_eq!(outbox.status().lock().unwrap().mode, "active");
+    assert_eq!(outbox.status().lock().unwrap().mode.to_string(), "active");
     assert_eq!(r.store.outbox_len(), 0);
 }
 
@@ -351,7 +351,7 @@ async fn a_slow_spell_within_the_longer_timeout_repeats_one_message_once() {
         [(bold(1), 2), (bold(2), 1), (bold(3), 1)]
     );
     assert_eq!(r.store.dead_len(), 0);
-    assert_eq!(outbox.status().lock().unwrap().mode, "active");
+    assert_eq!(outbox.status().lock().unwrap().mode.to_string(), "active");
 
     // Back to prompt answers: still one delivery each.
     r.bot.set_answer_delay(Duration::ZERO);
