@@ -429,8 +429,8 @@ pub fn print_harvest(
         writeln!(out, "note: {note}")?;
     }
     for (n, h) in harvest.items.iter().enumerate() {
-        let mut topics = source.topics.clone();
-        topics.extend(classifier.classify(&h.title, h.summary.as_deref()));
+        let topics =
+            crate::pipeline::item_topics(&classifier, source, &h.title, h.summary.as_deref());
         writeln!(out, "\n{:>3}. {}", n + 1, h.title)?;
         if let Some(l) = &h.link {
             writeln!(out, "     link:    {l}")?;

@@ -67,7 +67,7 @@ pub struct StorageConfig {
 }
 
 /// Defaults for every source, and the fetcher's global limits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FetchConfig {
     pub interval: Duration,
     pub timeout: Duration,
@@ -93,7 +93,7 @@ pub enum SourceKind {
     Html,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SourceConfig {
     pub id: String,
     pub name: String,
@@ -111,7 +111,7 @@ pub struct SourceConfig {
 
 /// Explicit CSS selectors for an HTML source. The strings are kept to show
 /// them back to the admin.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScrapeConfig {
     pub items: (String, Selector),
     pub title: Option<(String, Selector)>,
@@ -131,7 +131,7 @@ pub struct TopicConfig {
     pub threshold: Option<u32>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct TelegramConfig {
     pub chat_id: String,
     pub topics: Vec<String>,
@@ -598,7 +598,7 @@ impl Cx<'_> {
                 return Err(self.err(s.id.span(), format!("duplicate source id {id:?}")));
             }
             let url = self.url(&s.url)?;
-            if !urls.insert(url.clone()) {
+            if !urls.insert(url_key(url.as_str())) {
                 return Err(self.err(
                     s.url.span(),
                     format!("source {id:?}: URL {url} is already listed by another source"),
@@ -719,7 +719,8 @@ impl Cx<'_> {
     }
 }
 
-fn check_id(id: &str) -> Result<(), String> {
+/// The one id rule, for topics and sources, in the file and in the editors.
+pub fn check_id(id: &str) -> Result<(), String> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id
@@ -745,13 +746,42 @@ fn check_date_format(fmt: &str) -> Result<(), String> {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
+/// 1-based line and column (in characters) of a byte offset, as every
+/// error about `feeds.toml` reports them (the loader's and the editors').
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = text.get(..offset).unwrap_or_default();
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, col)
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// The key that makes two URLs "the same source", for the loader and the
+/// editors alike: trimmed, no trailing
+/// slash, scheme and host lowercased (the `url` crate also drops a default
+/// port and normalises percent-encoding). Unparsable text is compared as
+/// written, trimmed and without a trailing slash, its scheme and host
+/// lowercased by hand.
+pub fn url_key(raw: &str) -> String {
+    let raw = raw.trim();
+    let s = match url::Url::parse(raw) {
+        Ok(u) => u.to_string(),
+        Err(_) => match raw.find("://") {
+            Some(i) => {
+                let host_end = raw[i + 3..].find('/').map_or(raw.len(), |j| i + 3 + j);
+                format!(
+                    "{}{}",
+                    raw[..host_end].to_ascii_lowercase(),
+                    &raw[host_end..]
+                )
+            }
+            None => raw.to_string(),
+        },
+    };
+    s.trim_end_matches('/').to_string()
 }
 
 #[cfg(test)]
@@ -795,6 +825,35 @@ topics = ["giao-duc"]
 items = ".tin-khac li"
 date_format = "%d/%m/%Y"
 "#;
+
+    /// Two rules for "the same URL": the loader compared exact text while
+    /// `feeds add` normalised, so a file could list one portal twice.
+    #[test]
+    fn the_same_url_in_another_case_or_with_a_slash_is_a_duplicate() {
+        let twice = "[[source]]\nid = \"a\"\nurl = \"https://Portal.vn/tin\"\n\n\
+                     [[source]]\nid = \"b\"\nurl = \"https://portal.vn/tin/\"\n";
+        let (line, _, msg) = error_of(twice);
+        assert_eq!(line, 7, "{msg}");
+        assert!(msg.contains("already listed"), "{msg}");
+        assert_eq!(
+            url_key("https://Portal.vn/tin/"),
+            url_key(" https://portal.vn/tin")
+        );
+        assert_ne!(
+            url_key("https://portal.vn/tin"),
+            url_key("https://portal.vn/tin-khac")
+        );
+    }
+
+    #[test]
+    fn line_col_counts_characters_and_stays_on_a_char_boundary() {
+        let text = "a = 1\nnăm = \"x\"";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        // Inside the two bytes of 'ă': the column of 'ă' itself.
+        assert_eq!(line_col(text, 8), (2, 2));
+        assert_eq!(line_col(text, text.len() + 10), (2, 10));
+    }
 
     #[test]
     fn a_good_file_loads_with_defaults_and_overrides() {

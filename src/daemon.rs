@@ -32,6 +32,8 @@ use crate::store::{FailureKind, Incoming, SourceState, Store};
 pub struct PollReport {
     pub source_id: String,
     pub outcome: Result<PollSummary, PollError>,
+    /// Failed polls in a row, this one included: the schedule backs off on it.
+    pub consecutive_failures: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -158,13 +160,7 @@ impl Poller {
         title: &str,
         summary: Option<&str>,
     ) -> Vec<String> {
-        let mut topics = source.topics.clone();
-        for t in self.classifier.classify(title, summary) {
-            if !topics.contains(&t) {
-                topics.push(t);
-            }
-        }
-        topics
+        crate::pipeline::item_topics(&self.classifier, source, title, summary)
     }
 
     fn push_topics(&self) -> Vec<String> {
@@ -180,20 +176,38 @@ impl Poller {
         // A store that cannot write pauses polling: fetching pages whose
         // items could not be kept would only cost the portals.
         if let Err(e) = self.store.writable() {
+            let state = self.store.source_state(&source.id).unwrap_or_default();
             return PollReport {
                 source_id: source.id.clone(),
                 outcome: Err(PollError::Store(Arc::new(e))),
+                consecutive_failures: state.consecutive_failures,
             };
         }
         // The host's slot first: a poll waiting on a busy host holds no
         // concurrency slot that a poll of another host could use.
         let host = self.harvester.host_slot(source).await;
         let _slot = self.slots.acquire().await.expect("never closed");
-        let (before, outcome) = match self.store.source_state(&source.id) {
-            Ok(state) => (state.clone(), self.poll_inner(source, state, host).await),
-            Err(e) => (SourceState::default(), Err(PollError::Store(Arc::new(e)))),
+        // The source's state is read once; the poll updates this copy as it
+        // stores it, and the health and the schedule read the copy.
+        let (before, after, outcome) = match self.store.source_state(&source.id) {
+            Ok(before) => {
+                let mut after = before.clone();
+                let outcome = self.poll_inner(source, &mut after, host).await;
+                if let Err(PollError::Store(_)) = outcome {
+                    // Not stored: the state stays what the store holds.
+                    after = before.clone();
+                }
+                (before, after, outcome)
+            }
+            Err(e) => {
+                // Unknown: count one failure, so the schedule backs off.
+                let after = SourceState {
+                    consecutive_failures: 1,
+                    ..SourceState::default()
+                };
+                (after.clone(), after, Err(PollError::Store(Arc::new(e))))
+            }
         };
-        let after = self.store.source_state(&source.id).unwrap_or_default();
         self.health_transition(source, &before, &after);
         if let Some(m) = &self.metrics {
             let kind = match &outcome {
@@ -220,14 +234,16 @@ impl Poller {
         PollReport {
             source_id: source.id.clone(),
             outcome,
+            consecutive_failures: after.consecutive_failures,
         }
     }
 
-    /// One poll, from the source's state as the store had it.
+    /// One poll, from the source's state as the store had it; `state` ends
+    /// as the poll stored it.
     async fn poll_inner(
         &self,
         source: &SourceConfig,
-        mut state: SourceState,
+        state: &mut SourceState,
         host: fetch::HostSlot,
     ) -> Result<PollSummary, PollError> {
         let store_err = |e| PollError::Store(Arc::new(e));
@@ -253,9 +269,9 @@ impl Poller {
         }
         let body = match fetched {
             Ok(Fetched::NotModified) => {
-                mark_success(&mut state, now);
+                mark_success(state, now);
                 self.store
-                    .put_source_state(&source.id, &state)
+                    .put_source_state(&source.id, state)
                     .await
                     .map_err(store_err)?;
                 return Ok(PollSummary {
@@ -326,10 +342,10 @@ impl Poller {
         state.items_last_poll = incoming.len();
         state.ever_yielded |= !incoming.is_empty();
         state.primed = true;
-        mark_success(&mut state, now);
+        mark_success(state, now);
         let w = self
             .store
-            .record_poll(&source.id, &incoming, &state, &push, now, tz)
+            .record_poll(&source.id, &incoming, state, &push, now, tz)
             .await
             .map_err(store_err)?;
         Ok(PollSummary {
@@ -365,7 +381,12 @@ impl Poller {
         }
     }
 
-    async fn fail(&self, source: &SourceConfig, mut state: SourceState, e: PollError) -> PollError {
+    async fn fail(
+        &self,
+        source: &SourceConfig,
+        state: &mut SourceState,
+        e: PollError,
+    ) -> PollError {
         state.consecutive_failures += 1;
         state.last_error = Some(e.to_string());
         state.failure = Some(match &e {
@@ -384,7 +405,7 @@ impl Poller {
             state.etag = None;
             state.last_modified = None;
         }
-        if let Err(se) = self.store.put_source_state(&source.id, &state).await {
+        if let Err(se) = self.store.put_source_state(&source.id, state).await {
             tracing::error!(source = %source.id, error = %se, "cannot save source state");
         }
         e
@@ -464,11 +485,7 @@ async fn source_loop(
             // (BENCHMARKS.md, memory).
             r = Box::pin(p.poll(&source)) => r,
         };
-        let failures = p
-            .store
-            .source_state(&source.id)
-            .map(|s| s.consecutive_failures)
-            .unwrap_or(1);
+        let failures = report.consecutive_failures;
         let retry_after = report
             .outcome
             .as_ref()
@@ -482,13 +499,9 @@ async fn source_loop(
 
 /// A running source task, and what it was started with.
 struct Task {
-    fingerprint: String,
+    source: SourceConfig,
     stop: CancellationToken,
     handle: tokio::task::JoinHandle<()>,
-}
-
-fn fingerprint(s: &SourceConfig) -> String {
-    format!("{s:?}")
 }
 
 /// Poll every source on its own schedule until `shutdown`; on each message
@@ -514,7 +527,7 @@ pub async fn run_scheduler(
         tasks.insert(
             source.id.clone(),
             Task {
-                fingerprint: fingerprint(source),
+                source: source.clone(),
                 stop,
                 handle,
             },
@@ -550,7 +563,8 @@ pub async fn run_scheduler(
                     }
                 };
                 *live.config_error.lock().expect("poisoned") = None;
-                if format!("{:?}{:?}", old.server.listen, old.telegram) != format!("{:?}{:?}", new.server.listen, new.telegram)
+                if old.server.listen != new.server.listen
+                    || old.telegram != new.telegram
                     || old.storage.path != new.storage.path
                 {
                     tracing::warn!("changes to [server] listen, [storage] or [telegram] take effect after a restart");
@@ -560,7 +574,7 @@ pub async fn run_scheduler(
                 let (mut added, mut changed, mut removed) = (0, 0, 0);
                 let keep: HashMap<&str, &SourceConfig> = new.sources.iter().map(|s| (s.id.as_str(), s)).collect();
                 tasks.retain(|id, t| {
-                    let stays = keep.get(id.as_str()).is_some_and(|s| fingerprint(s) == t.fingerprint);
+                    let stays = keep.get(id.as_str()).is_some_and(|s| **s == t.source);
                     if !stays {
                         t.stop.cancel();
                         if keep.contains_key(id.as_str()) { changed += 1 } else { removed += 1 }

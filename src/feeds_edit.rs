@@ -26,6 +26,8 @@ use toml_edit::{Document, Item, Table};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::config::{check_id, line_col, url_key};
+
 /// A source to append.
 ///
 /// Mirrors the keys of a `[[source]]` table; `None` and empty `topics` leave
@@ -346,19 +348,6 @@ fn located(text: &str, offset: Option<usize>, message: &str) -> String {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset, as the config
-/// loader reports them.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = text.get(..offset).unwrap_or_default();
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
-}
-
 fn unlocated(id: &str) -> EditError {
     EditError::Parse(format!(
         "internal error: cannot locate source {id:?} in the text"
@@ -553,17 +542,7 @@ fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 // Writing a new source.
 
 fn check_new_source(s: &NewSource) -> Result<(), EditError> {
-    let id_ok = !s.id.is_empty()
-        && s.id.len() <= 64
-        && s.id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !id_ok {
-        return Err(EditError::Invalid(format!(
-            "bad id {:?}: use 1 to 64 of a-z, 0-9 and '-' (it appears in URLs)",
-            s.id
-        )));
-    }
+    check_id(&s.id).map_err(EditError::Invalid)?;
     match url::Url::parse(s.url.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
         _ => {
@@ -581,30 +560,6 @@ fn check_new_source(s: &NewSource) -> Result<(), EditError> {
         }
     }
     Ok(())
-}
-
-/// The key that makes two URLs "the same source": trimmed, no trailing
-/// slash, scheme and host lowercased (the `url` crate also drops a default
-/// port and normalises percent-encoding). Unparsable text is compared as
-/// written, trimmed and without a trailing slash, its scheme and host
-/// lowercased by hand.
-fn url_key(raw: &str) -> String {
-    let raw = raw.trim();
-    let s = match url::Url::parse(raw) {
-        Ok(u) => u.to_string(),
-        Err(_) => match raw.find("://") {
-            Some(i) => {
-                let host_end = raw[i + 3..].find('/').map_or(raw.len(), |j| i + 3 + j);
-                format!(
-                    "{}{}",
-                    raw[..host_end].to_ascii_lowercase(),
-                    &raw[host_end..]
-                )
-            }
-            None => raw.to_string(),
-        },
-    };
-    s.trim_end_matches('/').to_string()
 }
 
 /// A TOML basic string: `"`, `\` and control characters escaped, everything

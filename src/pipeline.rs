@@ -12,6 +12,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 
+use crate::classify::Classifier;
 use crate::clock::Clock;
 use crate::config::{Config, FetchConfig, SourceConfig};
 use crate::fetch::{self, Body, Fetched, Fetcher, HostSlot, Validators};
@@ -64,7 +65,7 @@ impl Harvester {
     /// The same clock with a client for a new `[fetch]`; the same client
     /// (and its per-host limits) when `[fetch]` did not change.
     pub fn reconfigured(&self, old: &FetchConfig, new: &FetchConfig) -> anyhow::Result<Harvester> {
-        let fetcher = if format!("{old:?}") == format!("{new:?}") {
+        let fetcher = if old == new {
             self.fetcher.clone()
         } else {
             Arc::new(
@@ -131,5 +132,59 @@ impl Harvester {
             redated,
             admission,
         })
+    }
+}
+
+/// An item's topics: its source's, then those its text matches, each once
+/// (what a poll stores and what `preview` shows).
+pub fn item_topics(
+    classifier: &Classifier,
+    source: &SourceConfig,
+    title: &str,
+    summary: Option<&str>,
+) -> Vec<String> {
+    let mut topics = source.topics.clone();
+    for t in classifier.classify(title, summary) {
+        if !topics.contains(&t) {
+            topics.push(t);
+        }
+    }
+    topics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::TopicRules;
+
+    /// `preview` listed a topic twice when the source named it and the text
+    /// matched it too; a poll stored it once.
+    #[test]
+    fn a_topic_named_by_the_source_and_matched_by_the_text_is_listed_once() {
+        let classifier = Classifier::new(&[TopicRules {
+            id: "giao-duc".into(),
+            name: "Giáo dục".into(),
+            keywords: vec!["tuyển sinh:5".into()],
+            exclude: Vec::new(),
+            threshold: Some(1),
+        }])
+        .unwrap();
+        let title = "Thông báo tuyển sinh lớp 10";
+        assert_eq!(classifier.classify(title, None), ["giao-duc"]);
+        let config = Config::parse(
+            "[[topic]]\nid = \"giao-duc\"\nname = \"Giáo dục\"\nkeywords = [\"tuyển sinh\"]\n\n\
+             [[source]]\nid = \"s\"\nurl = \"https://so.vn/\"\ntopics = [\"giao-duc\"]\n",
+            std::path::Path::new("feeds.toml"),
+        );
+        let config = match config {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        let source = &config.sources[0];
+        assert_eq!(item_topics(&classifier, source, title, None), ["giao-duc"]);
+        assert_eq!(
+            item_topics(&classifier, source, "Giá cả ổn định", None),
+            ["giao-duc"]
+        );
     }
 }
