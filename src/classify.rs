@@ -38,10 +38,9 @@
 //! once, and compares short id slices; no regex and a few reused buffers per call.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 
+use rustc_hash::FxHashMap;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Weight of a keyword written without a `:N` suffix.
@@ -280,7 +279,9 @@ pub struct Classifier {
     topics: Vec<CompiledTopic>,
     /// Folded syllable -> id. Only syllables that occur in some phrase are interned; every
     /// other syllable of an item maps to [`UNKNOWN`].
-    vocab: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    /// FxHash (`rustc-hash`): the vocabulary is tiny and not attacker-chosen, and syllable
+    /// lookups dominate classification time, so SipHash's DoS resistance buys nothing here.
+    vocab: FxHashMap<Box<str>, u32>,
     phrases: Vec<Phrase>,
     /// Indexed by syllable id: the phrases starting with that syllable.
     starts: Vec<Vec<u32>>,
@@ -374,7 +375,7 @@ impl Classifier {
     pub fn new(topics: &[TopicRules]) -> Result<Classifier, RuleError> {
         let mut c = Classifier {
             topics: Vec::with_capacity(topics.len()),
-            vocab: HashMap::default(),
+            vocab: FxHashMap::default(),
             phrases: Vec::new(),
             starts: Vec::new(),
             max_len: 0,
@@ -1023,45 +1024,6 @@ fn with_tone(c: char, tone: usize) -> Option<char> {
         'o' => TONED_O.get(tone).copied(),
         'u' => TONED_U.get(tone).copied(),
         _ => None,
-    }
-}
-
-/// FxHash (rustc's hasher): the vocabulary is tiny and not attacker-chosen, and syllable
-/// lookups dominate classification time, so SipHash's DoS resistance buys nothing here.
-#[derive(Default, Clone, Copy)]
-struct FxHasher {
-    hash: u64,
-}
-
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let mut rest = 0u64;
-        for (i, &b) in chunks.remainder().iter().enumerate() {
-            rest |= u64::from(b) << (8 * i);
-        }
-        self.add(rest);
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
     }
 }
 
