@@ -50,8 +50,7 @@ pub struct SourceStatus {
     pub id: String,
     pub name: String,
     pub url: String,
-    /// "feed", "html auto", "html selectors", or "auto" before the first poll.
-    pub kind: String,
+    pub kind: ReadKind,
     pub interval: String,
     pub health: Health,
     pub health_note: Option<String>,
@@ -151,12 +150,45 @@ impl StatusReport {
     }
 }
 
-pub fn kind_of(s: &SourceConfig) -> &'static str {
+/// How a source is read, as `/status.json` and `feeds list` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReadKind {
+    #[serde(rename = "feed")]
+    Feed,
+    /// A page, its list found by auto-detection.
+    #[serde(rename = "html auto")]
+    HtmlAuto,
+    /// A page read with the configured CSS selectors.
+    #[serde(rename = "html selectors")]
+    HtmlSelectors,
+    /// Feed or page, as the answer looks.
+    #[serde(rename = "auto")]
+    Auto,
+}
+
+impl ReadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadKind::Feed => "feed",
+            ReadKind::HtmlAuto => "html auto",
+            ReadKind::HtmlSelectors => "html selectors",
+            ReadKind::Auto => "auto",
+        }
+    }
+}
+
+impl std::fmt::Display for ReadKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+pub fn kind_of(s: &SourceConfig) -> ReadKind {
     match (s.kind, s.scrape.is_some()) {
-        (_, true) => "html selectors",
-        (SourceKind::Feed, false) => "feed",
-        (SourceKind::Html, false) => "html auto",
-        (SourceKind::Auto, false) => "auto",
+        (_, true) => ReadKind::HtmlSelectors,
+        (SourceKind::Feed, false) => ReadKind::Feed,
+        (SourceKind::Html, false) => ReadKind::HtmlAuto,
+        (SourceKind::Auto, false) => ReadKind::Auto,
     }
 }
 
@@ -178,7 +210,7 @@ pub fn report(
                 id: s.id.clone(),
                 name: s.name.clone(),
                 url: s.url.to_string(),
-                kind: kind_of(s).to_string(),
+                kind: kind_of(s),
                 interval: humantime::format_duration(s.interval).to_string(),
                 health: health::of(&st),
                 health_note: health::note(&st),
@@ -256,6 +288,19 @@ mod tests {
             );
             assert_eq!(mode.to_string(), word);
         }
+        for (kind, word) in [
+            (ReadKind::Feed, "feed"),
+            (ReadKind::HtmlAuto, "html auto"),
+            (ReadKind::HtmlSelectors, "html selectors"),
+            (ReadKind::Auto, "auto"),
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), word);
+            assert_eq!(
+                serde_json::from_value::<ReadKind>(word.into()).unwrap(),
+                kind
+            );
+            assert_eq!(format!("{kind:<15}|"), format!("{word:<15}|"));
+        }
     }
 
     fn sample(health: Health, mode: ChannelMode) -> StatusReport {
@@ -270,7 +315,7 @@ mod tests {
                 id: "a".into(),
                 name: "A".into(),
                 url: "https://a.vn/".into(),
-                kind: "feed".into(),
+                kind: ReadKind::Feed,
                 interval: "15m".into(),
                 health,
                 health_note: None,

@@ -339,12 +339,7 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
         .sources
         .into_iter()
         .map(|s| status_page::SourceRow {
-            kind: match s.kind.as_str() {
-                "html auto" => "html (tự nhận diện)".into(),
-                "html selectors" => "html (bộ chọn CSS)".into(),
-                "auto" => "tự nhận diện".into(),
-                other => other.to_string(),
-            },
+            kind: s.kind.label().into(),
             health: s.health,
             last_success: s.last_success.map(local),
             next_poll: s.next_poll.map(local),

@@ -42,6 +42,19 @@ pub struct StatusView {
 
 pub use crate::health::Health;
 pub use crate::notify::ChannelMode;
+pub use crate::status::ReadKind;
+
+impl ReadKind {
+    /// How the page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReadKind::Feed => "feed",
+            ReadKind::HtmlAuto => "html (tự nhận diện)",
+            ReadKind::HtmlSelectors => "html (bộ chọn CSS)",
+            ReadKind::Auto => "tự nhận diện",
+        }
+    }
+}
 
 impl Health {
     /// The Vietnamese label shown with the colour, so that colour is never
