@@ -389,7 +389,9 @@ impl Poller {
             PollError::Harvest(h) => match h.as_ref() {
                 source::Error::NoContainer => FailureKind::NoContainer,
                 source::Error::EmptyContainer => FailureKind::EmptyContainer,
-                source::Error::Feed(_) | source::Error::TooDeep { .. } => FailureKind::Parse,
+                source::Error::Feed(_)
+                | source::Error::TooDeep { .. }
+                | source::Error::TooManyElements { .. } => FailureKind::Parse,
             },
         });
         if matches!(e, PollError::Harvest(_) | PollError::Crashed) {

@@ -57,6 +57,11 @@ pub enum Error {
         max_depth: usize,
         max_cost: u64,
     },
+    #[error(
+        "page refused: it holds {elements} elements, and the limit is {max}, far beyond real \
+         pages, so that parsing one page cannot take hundreds of MiB"
+    )]
+    TooManyElements { elements: usize, max: usize },
 }
 
 /// How far past the fetch an item's date may lie: time zones and a portal's
@@ -128,6 +133,12 @@ pub fn harvest(source: &SourceConfig, body: &Body, tz: FixedOffset) -> Result<Ha
                     cost: n.cost,
                     max_depth: html::MAX_DEPTH,
                     max_cost: html::MAX_NESTING_COST,
+                });
+            }
+            if n.elements > html::MAX_ELEMENTS {
+                return Err(Error::TooManyElements {
+                    elements: n.elements,
+                    max: html::MAX_ELEMENTS,
                 });
             }
             let e = html::extract(&text, &body.final_url, source.scrape.as_ref(), tz);
@@ -229,5 +240,37 @@ mod tests {
         );
         let got = harvest(&cfg.sources[0], &page(ok), tz).unwrap();
         assert_eq!(got.items.len(), 5);
+    }
+
+    /// Before: a 10 MiB page of 165,000 headline links was parsed whole
+    /// (over 200 MiB for one poll) and all its items stored.
+    #[test]
+    fn a_page_of_more_elements_than_any_real_one_is_refused_before_parsing() {
+        let cfg = Config::parse(
+            "[[source]]\nid = \"x\"\nurl = \"https://haiphong.gov.vn/tin\"\n",
+            std::path::Path::new("feeds.toml"),
+        )
+        .unwrap();
+        let links = |n: usize| {
+            format!(
+                "<h3>Tin khác</h3><ul>{}</ul>",
+                (0..n)
+                    .map(|i| format!("<li><a href=\"/t/{i}\">Tin số {i} của thành phố</a></li>"))
+                    .collect::<String>()
+            )
+        };
+        let tz = cfg.fetch.timezone;
+        match harvest(&cfg.sources[0], &page(links(30_000)), tz) {
+            Err(
+                e @ Error::TooManyElements {
+                    elements: 60_002, ..
+                },
+            ) => {
+                assert!(e.to_string().contains("holds 60002 elements"), "{e}")
+            }
+            other => panic!("expected TooManyElements, got {other:?}"),
+        }
+        let got = harvest(&cfg.sources[0], &page(links(2_000)), tz).unwrap();
+        assert!(!got.items.is_empty());
     }
 }
