@@ -2361,6 +2361,243 @@ mod tests {
         assert_eq!(worker.join().expect("worker thread"), ["giao-duc"]);
     }
 
+    // ---- the patterns of education news the shipped rules must reach ----
+
+    fn assert_all_edu(c: &Classifier, pattern: &str, titles: &[&str]) {
+        for title in titles {
+            assert!(is_edu(c, title), "{pattern}: {}", line(c, title, None));
+        }
+    }
+
+    #[test]
+    fn learners_named_other_ways() {
+        assert_all_edu(
+            &shipped(),
+            "learners",
+            &[
+                "Nam sinh chế tạo máy lọc nước từ vỏ chai",
+                "Nữ sinh vùng cao giành giải nhì cuộc thi vẽ",
+                "Tuổi học trò bên bờ sông Hồng",
+                "Phụ huynh xếp hàng từ sáng sớm nộp hồ sơ vào lớp 1",
+                "Trẻ mầm non được ăn sữa miễn phí",
+                "Nhiều em lớp 9 áp lực vì thi chuyển cấp",
+                "Sĩ tử bước vào môn thi đầu tiên",
+            ],
+        );
+    }
+
+    #[test]
+    fn teachers_named_other_ways() {
+        assert_all_edu(
+            &shipped(),
+            "teachers",
+            &[
+                "Thầy giáo vượt suối mang sách lên bản",
+                "Cô giáo trẻ và lớp ghép ba trình độ",
+                "Thầy cô gửi gắm lời dặn trước mùa thi",
+                "Hiệu trưởng xin lỗi phụ huynh",
+                "Giảng viên trẻ nhận giải thưởng nghiên cứu",
+                "Quà tặng ý nghĩa dịp 20/11",
+                "Người thầy 30 năm gắn bó với điểm trường",
+            ],
+        );
+    }
+
+    #[test]
+    fn exams_without_ky_thi() {
+        assert_all_edu(
+            &shipped(),
+            "exams",
+            &[
+                "Công bố đề minh họa năm 2026",
+                "Gợi ý đáp án đề thi môn Toán",
+                "Thi đánh giá năng lực đợt hai mở đăng ký",
+                "Điểm sàn khối ngành sức khỏe tăng",
+                "Xét tuyển bằng học bạ còn phổ biến",
+                "Đạt 8.0 IELTS ở tuổi 15",
+                "Đội tuyển Olympic Toán học có hai huy chương vàng",
+                "Hà Nội dự kiến thi vào 10 ba môn",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_school_as_the_subject() {
+        assert_all_edu(
+            &shipped(),
+            "school as subject",
+            &[
+                "Trường tư cấm học sinh mang điện thoại",
+                "Khởi công 4 trường nội trú ở biên giới",
+                "Xây mới 1.200 trường trong 5 năm",
+                "ĐH Quốc gia mở ngành mới",
+                "Đại học vùng tăng chỉ tiêu",
+                "Vụ học phí tăng gấp đôi: trường giải thích",
+                "Ba trường công bố phương án riêng",
+                "Nhiều trường cho nghỉ để tránh bão",
+            ],
+        );
+    }
+
+    #[test]
+    fn school_life_and_policy_without_an_obvious_keyword() {
+        assert_all_edu(
+            &shipped(),
+            "school life",
+            &[
+                "Học 2 buổi/ngày ở xã vùng cao",
+                "Siết dạy thêm ngoài giờ",
+                "Bữa ăn bán trú có thêm sữa",
+                "Học sinh nội trú đón Tết sớm",
+                "Bộ sách giáo khoa dùng chung từ năm sau",
+                "Các khoản thu đầu năm học gây bức xúc",
+                "Bạo lực học đường: cần lắng nghe",
+                "Lớp cận chuyên tuyển thêm",
+                "Tiền học tăng, phụ huynh lo",
+                "Nghỉ học ba ngày tránh rét",
+            ],
+        );
+    }
+
+    #[test]
+    fn new_traps_hold() {
+        let c = shipped();
+        for (case, title) in [
+            (
+                "du học sinh in a crime story",
+                "Du học sinh bị bắt vì buôn hàng cấm ở nước ngoài",
+            ),
+            (
+                "TV contest's thí sinh",
+                "Thí sinh gameshow hát tiếng Anh gây sốt",
+            ),
+            ("beauty contest", "Thí sinh hoa hậu nói tiếng Anh trôi chảy"),
+            ("thí sinh alone", "Thí sinh bị loại ở vòng giấu mặt"),
+            (
+                "bác sĩ nội trú",
+                "Bác sĩ nội trú trực đêm ở bệnh viện tuyến cuối",
+            ),
+            ("hậu trường", "Hậu trường bộ phim cổ trang"),
+            ("trường quay", "Ra mắt trường quay mới ở ngoại thành"),
+            (
+                "đi học tập kinh nghiệm",
+                "Đoàn cán bộ đi học tập kinh nghiệm",
+            ),
+            ("a year then trường hợp", "Năm 2025 trường hợp vi phạm giảm"),
+            ("các trường hợp", "Rà soát các trường hợp nợ thuế"),
+            ("a person named Trường", "Ông Trường mới về hưu"),
+            ("lớp outside 1-12", "Lớp 15 cm bùn phủ kín mặt đường"),
+            ("a layer", "Lớp băng dày phủ đỉnh núi"),
+            (
+                "a name opening the headline",
+                "Trường Giang ra mắt phim mới",
+            ),
+        ] {
+            assert!(
+                !is_edu(&c, title),
+                "trap {case:?}: {}",
+                line(&c, title, None)
+            );
+        }
+    }
+
+    // ---- number slots, anchors, counter-evidence ----
+
+    #[test]
+    fn number_slots_match_numbers_in_range_only() {
+        let c = Classifier::new(&[topic("t", &["lớp #1-12", "# trường", "20/11"], &[])])
+            .expect("rules");
+        for title in [
+            "Vào lớp 10",
+            "lớp 1",
+            "LỚP 12 chuyên",
+            "Có 4 trường",
+            "dịp 20/11",
+        ] {
+            assert!(is_edu(&c, title), "{}", line(&c, title, None));
+        }
+        for title in ["lớp 13", "lớp 0", "lớp mười", "trường", "20/12", "lớp 1a"] {
+            assert!(!is_edu(&c, title), "{}", line(&c, title, None));
+        }
+        assert!(is_edu(&c, "Xây 1.200 trường"), "thousands stay one number");
+        assert!(is_edu(&c, "lớp 10.5"), "a decimal counts as its whole part");
+    }
+
+    #[test]
+    fn numbers_keep_thousands_and_decimals_whole() {
+        assert_eq!(number_token("1.200"), Some(NUM_BASE + 1200));
+        assert_eq!(number_token("27,000"), Some(NUM_BASE + 27_000));
+        assert_eq!(number_token("8,5"), Some(NUM_BASE + 8));
+        assert_eq!(number_token("6.5"), Some(NUM_BASE + 6));
+        assert_eq!(number_token("05"), Some(NUM_BASE + 5));
+        assert_eq!(number_token("99999999999"), Some(NUM_BASE + NUM_SPAN - 1));
+        assert_eq!(number_token("10a"), None);
+        assert_eq!(number_token("a10"), None);
+        // A period after a number still ends a sentence and a phrase.
+        let c = Classifier::new(&[topic("t", &["năm 2025 học sinh"], &[])]).expect("rules");
+        assert!(!is_edu(&c, "năm 2025. Học sinh"));
+        assert!(is_edu(&c, "năm 2025 học sinh"));
+    }
+
+    #[test]
+    fn an_anchored_phrase_counts_only_at_the_start_or_after_punctuation() {
+        let c = Classifier::new(&[topic("t", &["^trường:2"], &["trường hợp"])]).expect("rules");
+        assert!(is_edu(&c, "Trường tư tăng học phí"));
+        assert!(is_edu(&c, "Vụ bằng giả, trường nói gì"));
+        assert!(is_edu(&c, "Hiệu trưởng: \"Trường không có lỗi\""));
+        assert!(!is_edu(&c, "Ông Trường nói gì"));
+        assert!(!is_edu(&c, "Trường hợp hy hữu"));
+        assert_eq!(
+            line(&c, "Trường mới", None),
+            "t: match (score 4 ≥ 4) — title \"^trường\" +4"
+        );
+    }
+
+    #[test]
+    fn counter_evidence_takes_points_away_and_says_so() {
+        let c = Classifier::new(&[topic("t", &["thí sinh:1", "tiếng Anh", "ca sĩ:-2"], &[])])
+            .expect("rules");
+        assert!(is_edu(&c, "Thí sinh thi tiếng Anh"));
+        assert_eq!(
+            line(&c, "Ca sĩ là thí sinh hát tiếng Anh", None),
+            "t: no match (score 2 < 4) — title \"ca sĩ\" -4, title \"thí sinh\" +2, \
+             title \"tiếng Anh\" +4"
+        );
+        let e = &c.explain("Ca sĩ", None)[0];
+        assert_eq!(e.score, -4);
+        assert!(!e.matched);
+    }
+
+    #[test]
+    fn pattern_errors_name_the_phrase() {
+        for (bad, reason) in [
+            ("lớp #12-1", "slot"),
+            ("lớp #x", "slot"),
+            ("lớp #1-", "slot"),
+            ("a ^b", "^"),
+            ("#", "no word"),
+            ("^", "no word"),
+            ("a:-101", "weight"),
+            ("a:-0", "weight"),
+        ] {
+            let err = Classifier::new(&[topic("t", &[bad], &[])]).expect_err(bad);
+            let msg = err.to_string();
+            assert!(msg.contains("\"t\""), "{bad}: {msg}");
+            let expected = match reason {
+                "slot" => "number slot",
+                "^" => "^ may only open",
+                "no word" => "no word",
+                _ => "weight",
+            };
+            assert!(msg.contains(expected), "{bad}: {msg}");
+        }
+        let err = Classifier::new(&[topic("t", &["lớp #1-12", "lớp #1-12"], &[])])
+            .expect_err("same slot twice");
+        assert!(matches!(err, RuleError::DuplicatePhrase { .. }), "{err}");
+        Classifier::new(&[topic("t", &["^trường", "trường"], &[])])
+            .expect("an anchored phrase differs from the plain one");
+    }
+
     // ---- rule errors ----
 
     #[test]
