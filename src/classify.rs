@@ -318,9 +318,9 @@ pub struct Classifier {
     vocab: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
     phrases: Vec<Phrase>,
     /// Indexed by syllable id: the phrases starting with that syllable.
-    starts: Vec<Vec<u32>>,
+    starts: Vec<Starts>,
     /// The phrases starting with a number or a number slot, tried at every number of a text.
-    num_starts: Vec<u32>,
+    num_starts: Starts,
     /// Number slots, indexed by `id - CLASS_BASE`: the inclusive range of values each accepts.
     slots: Vec<(u32, u32)>,
     /// Length in syllables of the longest phrase: occurrences further apart cannot overlap.
@@ -384,6 +384,16 @@ enum OccState {
     Exclude,
 }
 
+/// The phrases that start with one syllable (or with a number), split for a fast lookup.
+#[derive(Debug, Clone, Default)]
+struct Starts {
+    /// One-token phrases and phrases whose second token is a number slot: always tried.
+    any: Vec<u32>,
+    /// The others as (second token, phrase), sorted: only the run whose second token is the
+    /// text's next one is tried.
+    by_next: Vec<(u32, u32)>,
+}
+
 /// Buffers reused across calls on one thread, so classifying allocates nothing once warm.
 #[derive(Default)]
 struct Scratch {
@@ -429,7 +439,7 @@ impl Classifier {
             vocab: HashMap::default(),
             phrases: Vec::new(),
             starts: Vec::new(),
-            num_starts: Vec::new(),
+            num_starts: Starts::default(),
             slots: Vec::new(),
             max_len: 0,
         };
@@ -561,20 +571,26 @@ impl Classifier {
             });
         }
         c.max_len = c.phrases.iter().map(|p| p.ids.len()).max().unwrap_or(0);
-        c.starts = vec![Vec::new(); c.vocab.len()];
+        c.starts = vec![Starts::default(); c.vocab.len()];
         for (i, p) in c.phrases.iter().enumerate() {
             // Phrases are non-empty and start with an interned id, a number or a number slot,
             // and number fewer than the u32 ids of their syllables.
             let Ok(i) = u32::try_from(i) else { continue };
-            match p.ids.first() {
-                Some(&id) if id >= NUM_BASE => c.num_starts.push(i),
-                Some(&id) => {
-                    if let Some(slot) = c.starts.get_mut(id as usize) {
-                        slot.push(i);
-                    }
-                }
-                None => {}
+            let starts = match p.ids.first() {
+                Some(&id) if id >= NUM_BASE => &mut c.num_starts,
+                Some(&id) => match c.starts.get_mut(id as usize) {
+                    Some(starts) => starts,
+                    None => continue,
+                },
+                None => continue,
+            };
+            match p.ids.get(1) {
+                Some(&next) if !is_slot(next) => starts.by_next.push((next, i)),
+                _ => starts.any.push(i),
             }
+        }
+        for starts in c.starts.iter_mut().chain([&mut c.num_starts]) {
+            starts.by_next.sort_unstable();
         }
         Ok(c)
     }
@@ -623,7 +639,8 @@ impl Classifier {
         }
         let rest = &tokens[start..];
         if !p.has_slot {
-            return rest.starts_with(&p.ids);
+            // Phrases are a few tokens long: a plain loop beats `starts_with`'s call to memcmp.
+            return rest.len() >= p.ids.len() && p.ids.iter().zip(rest).all(|(a, b)| a == b);
         }
         rest.len() >= p.ids.len()
             && p.ids.iter().zip(rest).all(|(&want, &got)| {
@@ -733,12 +750,29 @@ impl Classifier {
     /// Appends every phrase occurrence in `tokens`, ordered by start then phrase.
     fn find(&self, tokens: &[u32], field: Field, occs: &mut Vec<Occ>) {
         for (start, &id) in tokens.iter().enumerate() {
-            let candidates = match self.starts.get(id as usize) {
-                Some(candidates) => candidates,
+            let starts = match self.starts.get(id as usize) {
+                Some(starts) => starts,
                 None if (NUM_BASE..CLASS_BASE).contains(&id) => &self.num_starts,
                 None => continue,
             };
-            for &pi in candidates {
+            // Phrases of one token or with a slot second, then those whose second token is
+            // the text's next one (a sorted run): common first syllables head many phrases.
+            let paired = match tokens.get(start + 1) {
+                Some(&next) if !starts.by_next.is_empty() => {
+                    let list = &starts.by_next;
+                    let from = list.partition_point(|&(second, _)| second < next);
+                    let len = list[from..].partition_point(|&(second, _)| second == next);
+                    &list[from..from + len]
+                }
+                _ => &[],
+            };
+            let first = occs.len();
+            for pi in starts
+                .any
+                .iter()
+                .copied()
+                .chain(paired.iter().map(|&(_, pi)| pi))
+            {
                 let p = &self.phrases[pi as usize];
                 if self.matches_at(p, tokens, start) {
                     occs.push(Occ {
@@ -753,6 +787,9 @@ impl Classifier {
                         },
                     });
                 }
+            }
+            if occs.len() - first > 1 {
+                occs[first..].sort_unstable_by_key(|o| o.phrase);
             }
         }
     }
@@ -1096,6 +1133,20 @@ impl<'a, F: FnMut(Option<&str>)> Syllables<'a, F> {
         self.syllable.clear();
     }
 
+    /// The character after a held `.` or `,`: a digit keeps it inside the number (`1.200`),
+    /// anything else releases it. Rare, so kept out of the per-character path.
+    #[cold]
+    #[inline(never)]
+    fn resolve_held(&mut self, c: char) {
+        match self.held {
+            Some(sep) if c.is_ascii_digit() => {
+                self.held = None;
+                self.syllable.push(sep);
+            }
+            _ => self.release_held(),
+        }
+    }
+
     /// A held `.` or `,` turned out not to sit inside a number: it ends the syllable and,
     /// being punctuation, the phrase.
     fn release_held(&mut self) {
@@ -1107,20 +1158,19 @@ impl<'a, F: FnMut(Option<&str>)> Syllables<'a, F> {
 }
 
 impl<F: FnMut(Option<&str>)> FoldSink for Syllables<'_, F> {
+    #[inline]
     fn syllable_char(&mut self, c: char) {
-        if let Some(sep) = self.held {
-            if c.is_ascii_digit() {
-                self.held = None;
-                self.syllable.push(sep);
-            } else {
-                self.release_held();
-            }
+        if self.held.is_some() {
+            self.resolve_held(c);
         }
         self.syllable.push(c);
     }
 
+    #[inline]
     fn separator(&mut self, c: char) {
-        self.release_held();
+        if self.held.is_some() {
+            self.release_held();
+        }
         if matches!(c, '.' | ',') && is_number_so_far(self.syllable) {
             self.held = Some(c);
             return;
@@ -1138,6 +1188,7 @@ impl<F: FnMut(Option<&str>)> FoldSink for Syllables<'_, F> {
 }
 
 /// True when `syllable` is digits, possibly with `.` or `,` between them.
+#[inline]
 fn is_number_so_far(syllable: &str) -> bool {
     syllable.as_bytes().first().is_some_and(u8::is_ascii_digit)
         && syllable
@@ -1148,7 +1199,16 @@ fn is_number_so_far(syllable: &str) -> bool {
 /// The token of a number syllable, `NUM_BASE + value`, or `None` for any other syllable.
 /// `1.200` and `27,000` (groups of three after the first) are thousands; `8,5` and `6.5` are
 /// decimals and count as their whole part, 8 and 6.
+#[inline]
 fn number_token(syllable: &str) -> Option<u32> {
+    if !syllable.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    number_value(syllable)
+}
+
+/// The slow half of [`number_token`], for syllables that start with a digit.
+fn number_value(syllable: &str) -> Option<u32> {
     if !is_number_so_far(syllable) {
         return None;
     }
@@ -1504,7 +1564,7 @@ const GIAO_DUC_KEYWORDS: &[&str] = &[
     "năm học:4",
     "học kỳ",
     "khai giảng:1",
-    "bế giảng",
+    "bế giảng:1",
     "tiết học",
     "giờ học",
     "buổi học",
