@@ -788,8 +788,10 @@ impl Classifier {
                     });
                 }
             }
-            if occs.len() - first > 1 {
-                occs[first..].sort_unstable_by_key(|o| o.phrase);
+            // Keep "ordered by start then phrase" when both lists matched here.
+            let here = &mut occs[first..];
+            if !here.is_sorted_by_key(|o| o.phrase) {
+                here.sort_unstable_by_key(|o| o.phrase);
             }
         }
     }
