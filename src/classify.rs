@@ -981,6 +981,9 @@ fn walk(text: &str, sink: &mut impl FoldSink) {
 /// nor İ (whose lowercase ends in a combining mark), so it can be folded in one pass.
 /// `surely` is a cheap pre-check for ordinary Vietnamese text ([`crate::text::is_surely_nfc`]).
 fn is_plain_nfc(text: &str) -> bool {
+    if is_plainly_vietnamese(text.as_bytes()) {
+        return true;
+    }
     let mut surely = true;
     for c in text.chars() {
         // İ lowercases to i + combining dot, which must go through normalisation.
@@ -990,6 +993,31 @@ fn is_plain_nfc(text: &str) -> bool {
         surely &= crate::text::is_surely_nfc(c);
     }
     surely || is_nfc_quick(text.chars()) == IsNormalized::Yes
+}
+
+/// The common case of [`is_plain_nfc`], read from the UTF-8 bytes without decoding: ASCII,
+/// U+0080–U+02FF (Latin-1 to Latin Extended-B and spacing modifiers) but the soft hyphen and
+/// İ, U+1E00–U+1EFF (every precomposed Vietnamese vowel) and U+2010–U+203F (dashes, quotes,
+/// the ellipsis). `false` means "look closer".
+fn is_plainly_vietnamese(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        i += match b {
+            0..=0x7F => 1,
+            // U+00AD soft hyphen is C2 AD, U+0130 İ is C4 B0.
+            0xC2 if next == 0xAD => return false,
+            0xC4 if next == 0xB0 => return false,
+            0xC2..=0xCB => 2,
+            0xE1 if (0xB8..=0xBB).contains(&next) => 3,
+            // U+2010–U+203F: dashes, quotes, the ellipsis (E2 80 90–BF).
+            0xE2 if next == 0x80 && bytes.get(i + 2).is_some_and(|t| (0x90..=0xBF).contains(t)) => {
+                3
+            }
+            _ => return false,
+        };
+    }
+    true
 }
 
 /// Soft hyphen, zero-width (non-)joiner, word joiner: they sit inside words and are dropped.
@@ -2583,6 +2611,37 @@ mod tests {
         }
         assert!(is_edu(&c, "Xây 1.200 trường"), "thousands stay one number");
         assert!(is_edu(&c, "lớp 10.5"), "a decimal counts as its whole part");
+    }
+
+    #[test]
+    fn the_byte_check_agrees_with_the_character_check() {
+        for text in [
+            "Học sinh lớp 10 đến trường",
+            "ĐẠI HỌC Quốc gia, 1.200 thí sinh",
+            "gi\u{00AD}áo",
+            "İstanbul",
+            "ho\u{0300}a",
+            "zero\u{200B}width",
+            "quad\u{2000}space",
+            "Trường “chuyên” – 20/11",
+            "日本語",
+        ] {
+            let fast = is_plainly_vietnamese(text.as_bytes());
+            let slow = text.chars().all(|c| {
+                crate::text::is_surely_nfc(c)
+                    && !is_invisible(c)
+                    && !is_zero_width_space(c)
+                    && c != 'İ'
+            });
+            assert!(
+                !fast || slow,
+                "{text:?}: the byte check may only say yes when it is"
+            );
+        }
+        assert!(is_plainly_vietnamese(
+            "Học sinh lớp 10 đến trường".as_bytes()
+        ));
+        assert!(!is_plainly_vietnamese("gi\u{00AD}áo".as_bytes()));
     }
 
     #[test]
