@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -85,6 +85,16 @@ pub enum Command {
         /// Say which keyword or rule decided.
         #[arg(long)]
         explain: bool,
+        /// Instead, measure the topics on a labelled file (LABELS<TAB>TITLE[<TAB>SUMMARY]):
+        /// precision, recall, F1 and every disagreement, per topic.
+        #[arg(long, value_name = "FILE.tsv")]
+        eval: Option<PathBuf>,
+        /// With --eval: only this topic (then labels may also be 1/0).
+        #[arg(long, requires = "eval")]
+        topic: Option<String>,
+        /// With --eval: ignore the summary column.
+        #[arg(long, requires = "eval")]
+        title_only: bool,
     },
     /// Run tinkhac on the shipped sample pages: no network, no token.
     Demo {
@@ -216,7 +226,13 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Feed { topic, source } => cmd_feed(&config, topic, source),
         Command::Check => cmd_check(&config),
         Command::Preview { target } => cmd_preview(&config, &target).await,
-        Command::Classify { explain } => cmd_classify(&config, explain),
+        Command::Classify {
+            eval: Some(file),
+            topic,
+            title_only,
+            ..
+        } => cmd_classify_eval(&config, &file, topic, title_only),
+        Command::Classify { explain, .. } => cmd_classify(&config, explain),
         Command::Telegram { action } => cmd_telegram(&config, action).await,
         Command::Feeds { action } => crate::cli_feeds::run(&config, action).await,
         Command::Export => cmd_export(&config),
@@ -600,6 +616,22 @@ async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<(
     }
     store.flush().await?;
     println!("{added} items added, {skipped} already known or removed, {refused} refused");
+    Ok(())
+}
+
+fn cmd_classify_eval(
+    config: &Config,
+    file: &Path,
+    topic: Option<String>,
+    title_only: bool,
+) -> anyhow::Result<()> {
+    let classifier = daemon::classifier_for(config)?;
+    let tsv =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let options = crate::classify::eval::EvalOptions { topic, title_only };
+    let report = crate::classify::eval::evaluate(&classifier, &tsv, &options)
+        .with_context(|| format!("{}", file.display()))?;
+    write!(std::io::stdout().lock(), "{report}")?;
     Ok(())
 }
 
