@@ -55,7 +55,15 @@ pub enum Command {
     /// Validate the configuration and show what would be polled.
     Check,
     /// Fetch a source (by id or URL) and show the items it would give; stores nothing.
-    Preview { target: String },
+    Preview {
+        target: String,
+        /// Say which blocks auto-detection took and which it refused, and why.
+        #[arg(long)]
+        explain: bool,
+        /// Print a [source.scrape] block whose selectors pick the items found.
+        #[arg(long, conflicts_with = "explain")]
+        suggest: bool,
+    },
     /// The feed list: show, add, remove, import and export sources.
     Feeds {
         #[command(subcommand)]
@@ -193,7 +201,16 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Once => return cmd_once(config).await,
         Command::Feed { topic, source } => cmd_feed(&config, topic, source),
         Command::Check => cmd_check(&config),
-        Command::Preview { target } => cmd_preview(&config, &target).await,
+        Command::Preview {
+            target,
+            explain: false,
+            suggest: false,
+        } => cmd_preview(&config, &target).await,
+        Command::Preview {
+            target,
+            explain,
+            suggest,
+        } => crate::cli_preview::run(&config, &target, explain, suggest).await,
         Command::Classify { explain } => cmd_classify(&config, explain),
         Command::Telegram { action } => cmd_telegram(&config, action).await,
         Command::Feeds { action } => crate::cli_feeds::run(&config, action).await,

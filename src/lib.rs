@@ -20,6 +20,7 @@
 pub mod classify;
 pub mod cli;
 pub mod cli_feeds;
+pub mod cli_preview;
 pub mod config;
 pub mod daemon;
 pub mod demo;

@@ -45,6 +45,11 @@ pub enum Error {
     #[error("no items found: the news list is there but empty")]
     EmptyContainer,
     #[error(
+        "no items found: the page loads its news lists with JavaScript; point tinkhac at \
+         the section's listing page or a feed"
+    )]
+    ScriptLoaded,
+    #[error(
         "page refused: its elements nest {depth} deep ({cost} nesting steps); the limits are \
          {max_depth} and {max_cost}, far beyond real pages, so the parser cannot be stalled"
     )]
@@ -100,6 +105,7 @@ pub fn harvest(source: &SourceConfig, body: &Body, tz: FixedOffset) -> Result<Ha
             match e.outcome {
                 Outcome::NoContainer => Err(Error::NoContainer),
                 Outcome::EmptyContainer => Err(Error::EmptyContainer),
+                Outcome::ScriptLoaded => Err(Error::ScriptLoaded),
                 Outcome::Found => Ok(Harvest {
                     kind,
                     items: e.items,
