@@ -48,7 +48,8 @@ pub async fn run(
                 writeln!(out, "# under the source's [[source]] entry:\n{block}")?;
             }
             None => anyhow::bail!(
-                "auto-detection found no list on {}: there is nothing to suggest",
+                "no [source.scrape] block picks exactly what auto-detection finds on {} \
+                 (or it finds nothing); see preview --explain",
                 source.url
             ),
         }

@@ -25,6 +25,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 mod signals;
+mod suggest;
 
 use super::date::{find_date_in, parse_date, trailing_date, Context};
 use crate::config::ScrapeConfig;
@@ -325,7 +326,7 @@ pub fn extract_at(
     let doc = Html::parse_document(html);
     let base = document_base(&doc, base);
     match scrape {
-        Some(cfg) => extract_with_selectors(&doc, &base, cfg, tz),
+        Some(cfg) => extract_with_selectors(&doc, &base, cfg, tz, now),
         None => Auto::new(&doc, &base, tz, now).run(),
     }
 }
@@ -344,13 +345,87 @@ pub fn explain(
 }
 
 /// A `[source.scrape]` block whose selectors pick the items auto-detection
-/// finds on this page, or None when it finds none.
+/// finds on this page, or None when it finds none. The selectors use tags,
+/// positions and ids only, and are checked: read with them, the page gives
+/// the same links and titles.
 pub fn suggest(
-    _html: &str,
-    _base: &Url,
-    _tz: FixedOffset,
-    _now: DateTime<FixedOffset>,
+    html: &str,
+    base: &Url,
+    tz: FixedOffset,
+    now: DateTime<FixedOffset>,
 ) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let base = document_base(&doc, base);
+    let auto = Auto::new(&doc, &base, tz, now);
+    let (e, _, elements) = auto.run_full();
+    if e.items.is_empty() {
+        return None;
+    }
+    // An item that is its bare link is read from the element around it.
+    let elements: Vec<ElementRef> = elements
+        .iter()
+        .map(|el| match el.parent().and_then(ElementRef::wrap) {
+            Some(p) if el.value().name() == "a" => p,
+            _ => *el,
+        })
+        .collect();
+    let items = suggest::items_selector(&doc, &elements);
+    let mut title_paths = Vec::new();
+    let mut date_paths = Vec::new();
+    for (el, item) in elements.iter().zip(&e.items) {
+        let link = auto
+            .links
+            .iter()
+            .position(|l| Some(&l.url) == item.link.as_ref())?;
+        let (_, anchor) = auto.harvest_at(link, &[*el]);
+        let anchor = anchor?;
+        title_paths.push(suggest::relative_path(*el, anchor)?);
+        if item.published.is_some() {
+            let anchor_dated = auto
+                .anchors
+                .get(&anchor.id())
+                .is_some_and(|a| a.date.is_some());
+            let date_el = if anchor_dated {
+                Some(anchor)
+            } else {
+                suggest::date_element(*el, |t| find_date_in(t, tz, Some(&auto.ctx)).is_some())
+            };
+            if let Some(d) = date_el.and_then(|d| suggest::relative_path(*el, d)) {
+                date_paths.push(d);
+            }
+        }
+    }
+    let title = suggest::most_common(&title_paths)?;
+    let date = (date_paths.len() * 2 >= e.items.len())
+        .then(|| suggest::most_common(&date_paths))
+        .flatten();
+    // Items whose headlines sit in different tags (`h3`, `h4`) share the
+    // last step of their paths.
+    let last = title.rsplit(" > ").next().unwrap_or(&title).to_string();
+    let date_last = date
+        .as_ref()
+        .map(|d| d.rsplit(" > ").next().unwrap_or(d).to_string());
+    let mut tries = vec![(title.clone(), date.clone(), true)];
+    tries.push((last.clone(), date.clone(), true));
+    tries.push((last.clone(), date_last, true));
+    tries.push((title, None, false));
+    tries.push((last, None, false));
+    for (title, date, with_dates) in tries {
+        let Some(cfg) = suggest::config(&items, &title, date.as_deref()) else {
+            continue;
+        };
+        // The check: the same links and titles (and dates), in order.
+        let pinned = extract_with_selectors(&doc, &base, &cfg, tz, now);
+        let same = pinned.items.len() == e.items.len()
+            && pinned.items.iter().zip(&e.items).all(|(a, b)| {
+                a.link == b.link
+                    && a.title == b.title
+                    && (!with_dates || a.published == b.published)
+            });
+        if same {
+            return Some(suggest::toml_block(&items, &title, date.as_deref()));
+        }
+    }
     None
 }
 
@@ -528,15 +603,43 @@ fn teaser(
 // ---------------------------------------------------------------------------
 // Explicit selectors.
 
+/// Whether a headline may end in a date or a relative time: a cheap test
+/// before looking for one.
+fn may_end_in_date(t: &str) -> bool {
+    t.trim_end()
+        .ends_with(|c: char| c.is_ascii_digit() || matches!(c, ')' | ']'))
+        || [
+            "trước", "qua", "xong", "đây", "truoc", "TRƯỚC", "QUA", "XONG",
+        ]
+        .iter()
+        .any(|w| t.trim_end().ends_with(w))
+}
+
 fn extract_with_selectors(
     doc: &Html,
     base: &Url,
     cfg: &ScrapeConfig,
     tz: FixedOffset,
+    now: DateTime<FixedOffset>,
 ) -> Extraction {
     static A_HREF: LazyLock<Selector> =
         LazyLock::new(|| Selector::parse("a[href]").expect("valid selector"));
     let a_href = &*A_HREF;
+    // The page's date is looked for only when a date needs it.
+    let ctx_cell = std::cell::OnceCell::new();
+    let ctx = || {
+        *ctx_cell.get_or_init(|| match signals::page_date(doc, tz, now) {
+            Some(d) => Context::page(d, now),
+            None => Context::at(now),
+        })
+    };
+    let cut = |t: String| {
+        if may_end_in_date(&t) {
+            split_title_date(&t, tz, &ctx()).0
+        } else {
+            t
+        }
+    };
     let mut items = Vec::new();
     let mut matched = 0;
     for el in doc.select(&cfg.items.1) {
@@ -561,7 +664,10 @@ fn extract_with_selectors(
             .and_then(|l| l.value().attr("href"))
             .and_then(|h| resolve_link(base, h));
         let title = match title_el {
-            Some(t) => best_title(&text_of(t), t.value().attr("title")),
+            Some(t) => {
+                let visible = cut(text_of(t));
+                cut(best_title(&visible, t.value().attr("title")))
+            }
             None => String::new(),
         };
         if title.is_empty() {
@@ -575,6 +681,7 @@ fn extract_with_selectors(
                 .or_else(|| v.attr("content"))
                 .and_then(|x| parse_date(x, tz, date_format))
                 .or_else(|| parse_date(&text_of(d), tz, date_format))
+                .or_else(|| find_date_in(&text_of(d), tz, Some(&ctx())).map(|(d, _)| d))
         });
         let summary = cfg
             .summary
@@ -693,13 +800,13 @@ fn split_title_date(
     }
 }
 
-/// Add an item, or complete the one already read for its link.
+/// Add an item (true), or complete the one already read for its link.
 fn add_item(
     items: &mut Vec<Harvested>,
     seen: &mut HashMap<usize, usize>,
     link: usize,
     item: Harvested,
-) {
+) -> bool {
     match seen.get(&link) {
         Some(&i) => {
             let it = &mut items[i];
@@ -709,10 +816,12 @@ fn add_item(
             if it.summary.is_none() {
                 it.summary = item.summary;
             }
+            false
         }
         None => {
             seen.insert(link, items.len());
             items.push(item);
+            true
         }
     }
 }
@@ -952,6 +1061,13 @@ impl<'a> Auto<'a> {
     }
 
     fn run_explained(&self) -> (Extraction, Vec<Decision>) {
+        let (e, d, _) = self.run_full();
+        (e, d)
+    }
+
+    /// The items, the decisions, and each item's element (the node that
+    /// holds its headline link).
+    fn run_full(&self) -> (Extraction, Vec<Decision>, Vec<ElementRef<'a>>) {
         let mut segments: Vec<(usize, Vec<ElementRef<'a>>)> = Vec::new();
         let mut recommended: Vec<(usize, Vec<ElementRef<'a>>)> = Vec::new();
         let mut excluded: HashSet<usize> = HashSet::default();
@@ -1021,19 +1137,26 @@ impl<'a> Auto<'a> {
         // An article listed twice (related, then in a dated list) keeps
         // its first place and takes the date the other shows.
         let mut items: Vec<Harvested> = Vec::new();
+        let mut elements: Vec<ElementRef<'a>> = Vec::new();
         let mut seen: HashMap<usize, usize> = HashMap::default();
         for (link, nodes) in &segments {
             let item = self.harvest(*link, nodes);
-            add_item(&mut items, &mut seen, *link, item);
+            if add_item(&mut items, &mut seen, *link, item) {
+                elements.push(nodes[0]);
+            }
         }
         let done: HashSet<usize> = seen_dated(&seen, &items);
-        for (link, item) in self.listings(&done, &excluded) {
-            add_item(&mut items, &mut seen, link, item);
+        for (link, item, el) in self.listings(&done, &excluded) {
+            if add_item(&mut items, &mut seen, link, item) {
+                elements.push(el);
+            }
         }
         if items.is_empty() {
             for (link, nodes) in &recommended {
                 let item = self.harvest(*link, nodes);
-                add_item(&mut items, &mut seen, *link, item);
+                if add_item(&mut items, &mut seen, *link, item) {
+                    elements.push(nodes[0]);
+                }
             }
         }
         let outcome = if !items.is_empty() {
@@ -1046,7 +1169,7 @@ impl<'a> Auto<'a> {
             Outcome::NoContainer
         };
         let decisions = self.decisions.take();
-        (Extraction { items, outcome }, decisions)
+        (Extraction { items, outcome }, decisions, elements)
     }
 
     /// Whether every headline link under `el` (if any) is off the shape of
@@ -1360,7 +1483,7 @@ impl<'a> Auto<'a> {
         &self,
         seen: &HashSet<usize>,
         excluded: &HashSet<usize>,
-    ) -> Vec<(usize, Harvested)> {
+    ) -> Vec<(usize, Harvested, ElementRef<'a>)> {
         let mut out = Vec::new();
         for (&id, &links) in &self.under {
             if links != Links::Many {
@@ -1400,13 +1523,13 @@ impl<'a> Auto<'a> {
                 if could_be_dated < 3 || could_be_dated * 5 < members.len() * 3 {
                     continue;
                 }
-                let harvested: Vec<(usize, Harvested)> = members
+                let harvested: Vec<(usize, Harvested, ElementRef<'a>)> = members
                     .iter()
-                    .map(|(link, el)| (*link, self.harvest(*link, &[*el])))
+                    .map(|(link, el)| (*link, self.harvest(*link, &[*el]), *el))
                     .collect();
                 let dated = harvested
                     .iter()
-                    .filter(|(_, h)| h.published.is_some())
+                    .filter(|(_, h, _)| h.published.is_some())
                     .count();
                 if dated >= 3 && dated * 5 >= harvested.len() * 3 {
                     self.decide(
@@ -1431,7 +1554,7 @@ impl<'a> Auto<'a> {
         }
         // Document order of listings is not known from a HashMap: order by the
         // position of their first link, which the index pass numbered in order.
-        out.sort_by_key(|(_, h)| h.first().map(|(l, _)| *l));
+        out.sort_by_key(|(_, h)| h.first().map(|(l, _, _)| *l));
         out.into_iter().flat_map(|(_, h)| h).collect()
     }
 
@@ -1440,6 +1563,15 @@ impl<'a> Auto<'a> {
     /// shortest whole one (a teaser linked to the same article is longer,
     /// and becomes the summary).
     fn harvest(&self, link: usize, nodes: &[ElementRef<'a>]) -> Harvested {
+        self.harvest_at(link, nodes).0
+    }
+
+    /// [`Auto::harvest`], and the `<a>` its title came from.
+    fn harvest_at(
+        &self,
+        link: usize,
+        nodes: &[ElementRef<'a>],
+    ) -> (Harvested, Option<ElementRef<'a>>) {
         let mut candidates: Vec<(ElementRef<'a>, &Anchor)> = Vec::new();
         for n in nodes {
             for a in std::iter::once(*n).chain(n.descendent_elements()) {
@@ -1508,13 +1640,14 @@ impl<'a> Auto<'a> {
             .or(found.as_ref().map(|(d, _)| *d))
             .or(title_date);
         let summary = teaser(text, found.map(|(_, r)| r), &title).or(linked_teaser);
-        Harvested {
+        let item = Harvested {
             title,
             link: Some(self.links[link].url.clone()),
             guid: None,
             summary,
             published,
-        }
+        };
+        (item, chosen.map(|(el, _)| el))
     }
 }
 
@@ -2039,5 +2172,66 @@ mod real_page_patterns {
         assert_eq!(page(html).outcome, Outcome::ScriptLoaded);
         let plain = r#"<html><body><p>Trang không có danh sách tin.</p></body></html>"#;
         assert_eq!(page(plain).outcome, Outcome::NoContainer);
+    }
+
+    #[test]
+    fn a_suggested_scrape_block_picks_the_same_items() {
+        let html = format!(
+            r#"{ARTICLE_HEAD}<div id="noi-dung"><div><h3>Các bài mới</h3><ul>
+              <li><h3><a href="/xa-hoi/bai-moi-130001.html">Sinh viên tình nguyện mùa đông ấm <span>(26/12)</span></a></h3></li>
+              <li><h3><a href="/xa-hoi/bai-moi-130002.html">Cầu mới nối hai bờ sông đã thông xe (25/12)</a></h3></li>
+            </ul></div><div><h3>Các bài đã đăng</h3><ul>
+              <li><h4><a href="/xa-hoi/bai-cu-130003.html">Lễ hội hoa xuân chuẩn bị khai mạc (20/12)</a></h4></li>
+              <li><h4><a href="/xa-hoi/bai-cu-130004.html">Người dân góp sách cho thư viện xã (19/12)</a></h4></li>
+            </ul></div></div></body></html>"#
+        );
+        let base =
+            Url::parse("https://tintuc.example.vn/giao-duc/bai-viet-mot-100001.html").unwrap();
+        let block = suggest(&html, &base, tz(), now()).expect("a block");
+        assert!(block.starts_with("[source.scrape]\nitems = "), "{block}");
+        assert!(!block.contains('.') || !block.contains("class"), "{block}");
+        let toml = format!("[[source]]\nid = \"x\"\nurl = \"{base}\"\n{block}");
+        let cfg = crate::config::Config::parse(&toml, std::path::Path::new("feeds.toml"))
+            .unwrap_or_else(|e| panic!("{e}\n{toml}"));
+        let scrape = cfg.sources[0].scrape.as_ref().expect("scrape");
+        let pinned = extract_at(&html, &base, Some(scrape), tz(), now());
+        let auto = page(&html);
+        assert_eq!(auto.items.len(), 4);
+        assert_eq!(
+            pinned.items,
+            auto.items
+                .iter()
+                .map(|i| Harvested {
+                    summary: None,
+                    ..i.clone()
+                })
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn explain_says_which_blocks_were_taken_and_refused() {
+        let html = r#"<html><body>
+          <div><h3>Đọc nhiều nhất</h3><ul>
+            <li><a href="/k/bai-140001.html">Bài được nhiều người đọc nhất tuần này</a></li></ul></div>
+          <div><h3>Tin khác</h3><ul>
+            <li><a href="/k/bai-140002.html">Trường học xanh sạch đẹp ở vùng ven</a></li></ul></div>
+          <div><h3>Tin liên quan</h3><ul></ul></div>
+        </body></html>"#;
+        let base =
+            Url::parse("https://tintuc.example.vn/giao-duc/bai-viet-mot-100001.html").unwrap();
+        let (e, decisions) = explain(html, &base, tz(), now());
+        assert_eq!(titles(&e), ["Trường học xanh sạch đẹp ở vùng ven"]);
+        let find = |b: &str| {
+            decisions
+                .iter()
+                .find(|d| d.block.contains(b))
+                .unwrap_or_else(|| panic!("{b}: {decisions:#?}"))
+        };
+        assert!(find("Tin khác").taken);
+        assert_eq!(find("Tin khác").items, 1);
+        assert!(!find("Đọc nhiều").taken);
+        assert!(find("Đọc nhiều").reason.contains("popularity"));
+        assert!(find("Tin liên quan").reason.contains("empty"));
     }
 }
