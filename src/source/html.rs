@@ -714,6 +714,9 @@ fn extract_with_selectors(
 enum Links {
     None,
     One(usize),
+    /// Exactly two (a headline and its section's link, say).
+    Two(usize, usize),
+    /// Three or more.
     Many,
 }
 
@@ -722,8 +725,22 @@ impl Links {
         match (self, other) {
             (Links::None, x) | (x, Links::None) => x,
             (Links::One(a), Links::One(b)) if a == b => Links::One(a),
+            (Links::One(a), Links::One(b)) => Links::Two(a, b),
+            (Links::Two(a, b), Links::One(c)) | (Links::One(c), Links::Two(a, b))
+                if c == a || c == b =>
+            {
+                Links::Two(a, b)
+            }
+            (Links::Two(a, b), Links::Two(c, d)) if (a == c && b == d) || (a == d && b == c) => {
+                Links::Two(a, b)
+            }
             _ => Links::Many,
         }
+    }
+
+    /// Two or more.
+    fn is_many(self) -> bool {
+        matches!(self, Links::Two(..) | Links::Many)
     }
 }
 
@@ -890,13 +907,20 @@ impl<'a> Auto<'a> {
     /// Read an `<a>`'s headline: its text without a trailing date, or its
     /// `title` when the text is cut short or missing.
     fn anchor_title(&self, el: ElementRef) -> (String, Option<DateTime<FixedOffset>>) {
-        let (visible, date) = split_title_date(&text_of(el), self.tz, &self.ctx);
+        let cut = |t: String| {
+            if may_end_in_date(&t) {
+                split_title_date(&t, self.tz, &self.ctx)
+            } else {
+                (t, None)
+            }
+        };
+        let (visible, date) = cut(text_of(el));
         let title_attr = el.value().attr("title");
         let title = best_title(&visible, title_attr);
         if title == visible {
             (title, date)
         } else {
-            let (t, d) = split_title_date(&title, self.tz, &self.ctx);
+            let (t, d) = cut(title);
             (t, date.or(d))
         }
     }
@@ -1003,28 +1027,14 @@ impl<'a> Auto<'a> {
         match self.links_under(el) {
             Links::None => None,
             Links::One(l) => Some(l),
-            Links::Many => {
-                // Exactly two articles: one headline shaped like an
-                // article's address, one other (its section).
-                let (mut shaped, mut other) = (None, None);
-                for (n, d) in el.descendants().enumerate() {
-                    if n > 200 {
-                        return None;
-                    }
-                    if let Some(a) = self.anchors.get(&d.id()).filter(|a| a.headline) {
-                        let slot = if self.links[a.link].shaped {
-                            &mut shaped
-                        } else {
-                            &mut other
-                        };
-                        match *slot {
-                            Some(s) if s != a.link => return None,
-                            _ => *slot = Some(a.link),
-                        }
-                    }
-                }
-                shaped.filter(|_| other.is_some())
-            }
+            // A headline shaped like an article's address, and one other
+            // link (its section's).
+            Links::Two(a, b) => match (self.links[a].shaped, self.links[b].shaped) {
+                (true, false) => Some(a),
+                (false, true) => Some(b),
+                _ => None,
+            },
+            Links::Many => None,
         }
     }
 
@@ -1178,6 +1188,7 @@ impl<'a> Auto<'a> {
         match self.links_under(el) {
             Links::None => true,
             Links::One(l) => !self.links[l].shaped,
+            Links::Two(a, b) => !self.links[a].shaped && !self.links[b].shaped,
             Links::Many => el
                 .descendants()
                 .take(2_000)
@@ -1248,7 +1259,7 @@ impl<'a> Auto<'a> {
         let mut tried: HashSet<NodeId> = HashSet::default();
         for node in self.doc.tree.nodes() {
             let start = match node.value() {
-                Node::Text(t) if may_open_heading(t) && t.trim().len() >= 3 => {
+                Node::Text(t) if t.len() <= 200 && may_open_heading(t) && t.trim().len() >= 3 => {
                     node.parent().and_then(ElementRef::wrap)
                 }
                 Node::Element(e) if e.name() == "img" => {
@@ -1425,13 +1436,13 @@ impl<'a> Auto<'a> {
         for n in nodes {
             let links = self.links_under(*n);
             if let Some(c) = container {
-                if links != Links::None && !(links == Links::Many && same_shape(c, *n)) {
+                if links != Links::None && !(links.is_many() && same_shape(c, *n)) {
                     out.extend(current.take());
                     return true;
                 }
             }
             match links {
-                Links::Many => {
+                Links::Two(..) | Links::Many => {
                     if let Some(link) = self.item_link(*n) {
                         out.extend(current.take());
                         current = Some((link, vec![*n]));
@@ -1486,7 +1497,7 @@ impl<'a> Auto<'a> {
     ) -> Vec<(usize, Harvested, ElementRef<'a>)> {
         let mut out = Vec::new();
         for (&id, &links) in &self.under {
-            if links != Links::Many {
+            if !links.is_many() {
                 continue;
             }
             let Some(parent) = self.doc.tree.get(id).and_then(ElementRef::wrap) else {

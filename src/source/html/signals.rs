@@ -137,7 +137,7 @@ fn matches_any(t: &str, list: &[&str]) -> bool {
 /// The kind of heading `text` is, if any. Headings are short: a text of
 /// more than 60 characters is a sentence, not a heading.
 pub fn heading_kind(text: &str) -> Option<Heading> {
-    if text.len() > 240 {
+    if text.len() > 240 || text.trim().chars().count() > 70 {
         return None;
     }
     let t = fold(text);
@@ -160,7 +160,7 @@ pub fn heading_kind(text: &str) -> Option<Heading> {
 /// some heading opens with.
 pub fn may_open_heading(text: &str) -> bool {
     let t = text.trim_start();
-    t.len() <= 240
+    t.len() <= 120
         && matches!(
             t.chars().next(),
             Some(
@@ -197,6 +197,10 @@ pub fn is_more_link_text(text: &str) -> bool {
         "trang sau",
         "trang truoc",
     ];
+    // "More" links are short; headlines rarely are.
+    if text.len() > 120 || text.chars().count() > 50 {
+        return false;
+    }
     let t = fold(text);
     let t = t.trim_start_matches(['«', '<', ' ']);
     matches_any(t, MORE) || heading_kind(t) == Some(Heading::News)
@@ -258,64 +262,70 @@ pub fn page_date(
     now: DateTime<FixedOffset>,
 ) -> Option<DateTime<FixedOffset>> {
     let not_future = |d: &DateTime<FixedOffset>| *d <= now + chrono::Duration::days(1);
+    const KEYS: &[&str] = &[
+        "article:published_time",
+        "datepublished",
+        "pubdate",
+        "publishdate",
+        "date",
+        "dc.date",
+        "dc.date.issued",
+        "og:published_time",
+    ];
     let mut first_text: Option<DateTime<FixedOffset>> = None;
-    let mut hidden_until: Option<ego_tree::NodeId> = None;
-    for node in doc.root_element().descendants() {
-        if let Some(h) = hidden_until {
-            if node.ancestors().any(|a| a.id() == h) {
-                continue;
-            }
-            hidden_until = None;
-        }
-        match node.value() {
-            Node::Element(e) => {
-                let name = e.name();
-                if matches!(
-                    name,
-                    "script" | "style" | "noscript" | "template" | "select"
-                ) {
-                    hidden_until = Some(node.id());
-                } else if name == "meta" {
-                    let key = e
-                        .attr("property")
-                        .or_else(|| e.attr("itemprop"))
-                        .or_else(|| e.attr("name"))
-                        .unwrap_or("")
-                        .to_ascii_lowercase();
+    let mut hidden = 0usize;
+    for edge in doc.root_element().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(node) => match node.value() {
+                Node::Element(e) => {
+                    let name = e.name();
                     if matches!(
-                        key.as_str(),
-                        "article:published_time"
-                            | "datepublished"
-                            | "pubdate"
-                            | "publishdate"
-                            | "date"
-                            | "dc.date"
-                            | "dc.date.issued"
-                            | "og:published_time"
+                        name,
+                        "script" | "style" | "noscript" | "template" | "select"
                     ) {
-                        if let Some(d) = e
-                            .attr("content")
-                            .and_then(|c| parse_date(c, tz, None))
-                            .filter(not_future)
-                        {
-                            return Some(d);
+                        hidden += 1;
+                    } else if name == "meta" {
+                        let key = e
+                            .attr("property")
+                            .or_else(|| e.attr("itemprop"))
+                            .or_else(|| e.attr("name"))
+                            .unwrap_or("");
+                        if KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                            if let Some(d) = e
+                                .attr("content")
+                                .and_then(|c| parse_date(c, tz, None))
+                                .filter(not_future)
+                            {
+                                return Some(d);
+                            }
                         }
+                    } else if name == "time" && first_text.is_none() && hidden == 0 {
+                        first_text = e
+                            .attr("datetime")
+                            .and_then(|c| parse_date(c, tz, None))
+                            .filter(not_future);
                     }
-                } else if name == "time" && first_text.is_none() {
-                    first_text = e
-                        .attr("datetime")
-                        .and_then(|c| parse_date(c, tz, None))
-                        .filter(not_future);
+                }
+                Node::Text(t)
+                    if hidden == 0
+                        && first_text.is_none()
+                        && t.len() >= 8
+                        && t.bytes().filter(u8::is_ascii_digit).count() >= 6 =>
+                {
+                    first_text = find_date(t, tz).map(|(d, _)| d).filter(not_future);
+                }
+                _ => {}
+            },
+            ego_tree::iter::Edge::Close(node) => {
+                if let Node::Element(e) = node.value() {
+                    if matches!(
+                        e.name(),
+                        "script" | "style" | "noscript" | "template" | "select"
+                    ) {
+                        hidden -= 1;
+                    }
                 }
             }
-            Node::Text(t)
-                if first_text.is_none()
-                    && t.len() >= 8
-                    && t.bytes().filter(u8::is_ascii_digit).count() >= 6 =>
-            {
-                first_text = find_date(t, tz).map(|(d, _)| d).filter(not_future);
-            }
-            _ => {}
         }
     }
     first_text
