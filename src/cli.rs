@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::config::{Config, SourceConfig, SourceKind, DEFAULT_CONFIG};
 use crate::daemon::{self, PollReport, Poller};
-use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::fetch::{Body, Fetched, Fetcher, Validators};
 use crate::item::item_id;
 use crate::notify::telegram::{load_token, Secret};
 use crate::notify::Outbox;
@@ -64,7 +64,15 @@ pub enum Command {
     /// Validate the configuration and show what would be polled.
     Check,
     /// Fetch a source (by id or URL) and show the items it would give; stores nothing.
-    Preview { target: String },
+    Preview {
+        target: String,
+        /// Say which blocks auto-detection took and which it refused, and why.
+        #[arg(long)]
+        explain: bool,
+        /// Print a [source.scrape] block whose selectors pick the items found.
+        #[arg(long, conflicts_with = "explain")]
+        suggest: bool,
+    },
     /// The feed list: show, add, remove, import and export sources.
     Feeds {
         #[command(subcommand)]
@@ -225,7 +233,16 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Once => return cmd_once(config).await,
         Command::Feed { topic, source } => cmd_feed(&config, topic, source),
         Command::Check => cmd_check(&config),
-        Command::Preview { target } => cmd_preview(&config, &target).await,
+        Command::Preview {
+            target,
+            explain: false,
+            suggest: false,
+        } => cmd_preview(&config, &target).await,
+        Command::Preview {
+            target,
+            explain,
+            suggest,
+        } => crate::cli_preview::run(&config, &target, explain, suggest).await,
         Command::Classify {
             eval: Some(file),
             topic,
@@ -444,6 +461,25 @@ pub async fn fetch_and_harvest(
     config: &Config,
     source: &SourceConfig,
 ) -> anyhow::Result<source::Harvest> {
+    let (body, clock) = fetch_once(config, source).await?;
+    let mut harvest = source::harvest(source, &body, config.fetch.timezone)?;
+    // As a poll would store them: a date far ahead is no date, and the
+    // same caps and cleaning.
+    source::date_at_fetch(&mut harvest.items, clock.latest_now(Utc::now()));
+    harvest.items = crate::item::admit(harvest.items, &config.limits).0;
+    Ok(harvest)
+}
+
+/// Fetch a source's body once, unconditionally, as a poll would (its reach,
+/// its host slot, its timeout).
+pub async fn fetch_body(config: &Config, source: &SourceConfig) -> anyhow::Result<Body> {
+    Ok(fetch_once(config, source).await?.0)
+}
+
+async fn fetch_once(
+    config: &Config,
+    source: &SourceConfig,
+) -> anyhow::Result<(Body, std::sync::Arc<crate::clock::Clock>)> {
     let clock = std::sync::Arc::new(crate::clock::Clock::new());
     let fetcher = Fetcher::new(&config.fetch)?.with_clock(clock.clone());
     let slot = fetcher.host_slot(&source.url).await;
@@ -461,12 +497,7 @@ pub async fn fetch_and_harvest(
         Fetched::Body(b) => b,
         Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
     };
-    let mut harvest = source::harvest(source, &body, config.fetch.timezone)?;
-    // As a poll would store them: a date far ahead is no date, and the
-    // same caps and cleaning.
-    source::date_at_fetch(&mut harvest.items, clock.latest_now(Utc::now()));
-    harvest.items = crate::item::admit(harvest.items, &config.limits).0;
-    Ok(harvest)
+    Ok((body, clock))
 }
 
 async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {

@@ -387,7 +387,9 @@ impl Poller {
             PollError::Fetch(_) | PollError::Store(_) => FailureKind::Fetch,
             PollError::Crashed => FailureKind::Parse,
             PollError::Harvest(h) => match h.as_ref() {
-                source::Error::NoContainer => FailureKind::NoContainer,
+                source::Error::NoContainer | source::Error::ScriptLoaded => {
+                    FailureKind::NoContainer
+                }
                 source::Error::EmptyContainer => FailureKind::EmptyContainer,
                 source::Error::Feed(_)
                 | source::Error::TooDeep { .. }

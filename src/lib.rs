@@ -21,6 +21,7 @@
 pub mod classify;
 pub mod cli;
 pub mod cli_feeds;
+pub mod cli_preview;
 pub mod cli_store;
 pub mod clock;
 pub mod config;

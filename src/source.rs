@@ -48,6 +48,11 @@ pub enum Error {
     #[error("no items found: the news list is there but empty")]
     EmptyContainer,
     #[error(
+        "no items found: the page loads its news lists with JavaScript; point tinkhac at \
+         the section's listing page or a feed"
+    )]
+    ScriptLoaded,
+    #[error(
         "page refused: its elements nest {depth} deep ({cost} nesting steps); the limits are \
          {max_depth} and {max_cost}, far beyond real pages, so the parser cannot be stalled"
     )]
@@ -83,6 +88,30 @@ pub fn date_at_fetch(items: &mut [Harvested], fetched_at: DateTime<Utc>) -> usiz
         }
     }
     changed
+}
+
+/// A page's text, decoded, once a scan of its tags has shown the parser may
+/// take it on: html5ever's time grows with nesting, not size (a hostile or
+/// broken page could hold a parse thread for hours), and its memory with
+/// the number of elements.
+pub fn page_text(body: &Body) -> Result<String, Error> {
+    let text = html::decode(&body.bytes, body.content_type.as_deref());
+    let n = html::nesting(&text);
+    if n.depth > html::MAX_DEPTH || n.cost > html::MAX_NESTING_COST {
+        return Err(Error::TooDeep {
+            depth: n.depth,
+            cost: n.cost,
+            max_depth: html::MAX_DEPTH,
+            max_cost: html::MAX_NESTING_COST,
+        });
+    }
+    if n.elements > html::MAX_ELEMENTS {
+        return Err(Error::TooManyElements {
+            elements: n.elements,
+            max: html::MAX_ELEMENTS,
+        });
+    }
+    Ok(text)
 }
 
 /// Read a body as the source's kind says, or as it looks.
@@ -123,28 +152,12 @@ pub fn harvest(source: &SourceConfig, body: &Body, tz: FixedOffset) -> Result<Ha
             })
         }
         Kind::Html => {
-            let text = html::decode(&body.bytes, body.content_type.as_deref());
-            // html5ever's time grows with nesting, not size: a hostile or
-            // broken page could hold a parse thread for hours.
-            let n = html::nesting(&text);
-            if n.depth > html::MAX_DEPTH || n.cost > html::MAX_NESTING_COST {
-                return Err(Error::TooDeep {
-                    depth: n.depth,
-                    cost: n.cost,
-                    max_depth: html::MAX_DEPTH,
-                    max_cost: html::MAX_NESTING_COST,
-                });
-            }
-            if n.elements > html::MAX_ELEMENTS {
-                return Err(Error::TooManyElements {
-                    elements: n.elements,
-                    max: html::MAX_ELEMENTS,
-                });
-            }
+            let text = page_text(body)?;
             let e = html::extract(&text, &body.final_url, source.scrape.as_ref(), tz);
             match e.outcome {
                 Outcome::NoContainer => Err(Error::NoContainer),
                 Outcome::EmptyContainer => Err(Error::EmptyContainer),
+                Outcome::ScriptLoaded => Err(Error::ScriptLoaded),
                 Outcome::Found => Ok(Harvest {
                     notes: Vec::new(),
                     kind,
