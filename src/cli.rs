@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::config::{Config, SourceConfig, SourceKind, DEFAULT_CONFIG};
 use crate::daemon;
-use crate::fetch::{Fetched, Validators};
+use crate::fetch::{Body, Fetched, Validators};
 use crate::item::item_id;
 use crate::notify::telegram::{load_token, Secret};
 use crate::output::print_reports;
@@ -26,6 +26,7 @@ use crate::source;
 use crate::store::{Filter, Store};
 
 pub mod feeds;
+pub mod preview;
 pub mod store;
 
 #[derive(Debug, Parser)]
@@ -67,7 +68,15 @@ pub enum Command {
     /// Validate the configuration and show what would be polled.
     Check,
     /// Fetch a source (by id or URL) and show the items it would give; stores nothing.
-    Preview { target: String },
+    Preview {
+        target: String,
+        /// Say which blocks auto-detection took and which it refused, and why.
+        #[arg(long)]
+        explain: bool,
+        /// Print a [source.scrape] block whose selectors pick the items found.
+        #[arg(long, conflicts_with = "explain")]
+        suggest: bool,
+    },
     /// The feed list: show, add, remove, import and export sources.
     Feeds {
         #[command(subcommand)]
@@ -88,6 +97,16 @@ pub enum Command {
         /// Say which keyword or rule decided.
         #[arg(long)]
         explain: bool,
+        /// Instead, measure the topics on a labelled file (LABELS<TAB>TITLE[<TAB>SUMMARY]):
+        /// precision, recall, F1 and every disagreement, per topic.
+        #[arg(long, value_name = "FILE.tsv")]
+        eval: Option<PathBuf>,
+        /// With --eval: only this topic (then labels may also be 1/0).
+        #[arg(long, requires = "eval")]
+        topic: Option<String>,
+        /// With --eval: ignore the summary column.
+        #[arg(long, requires = "eval")]
+        title_only: bool,
     },
     /// Run tinkhac on the shipped sample pages: no network, no token.
     Demo {
@@ -218,8 +237,23 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Once => return cmd_once(config).await,
         Command::Feed { topic, source } => cmd_feed(&config, topic, source),
         Command::Check => cmd_check(&config),
-        Command::Preview { target } => cmd_preview(&config, &target).await,
-        Command::Classify { explain } => cmd_classify(&config, explain),
+        Command::Preview {
+            target,
+            explain: false,
+            suggest: false,
+        } => cmd_preview(&config, &target).await,
+        Command::Preview {
+            target,
+            explain,
+            suggest,
+        } => preview::run(&config, &target, explain, suggest).await,
+        Command::Classify {
+            eval: Some(file),
+            topic,
+            title_only,
+            ..
+        } => cmd_classify_eval(&config, &file, topic, title_only),
+        Command::Classify { explain, .. } => cmd_classify(&config, explain),
         Command::Telegram { action } => cmd_telegram(&config, action).await,
         Command::Feeds { action } => feeds::run(&config, action).await,
         Command::Export => cmd_export(&config),
@@ -384,16 +418,30 @@ pub async fn fetch_and_harvest(
     source: &SourceConfig,
 ) -> anyhow::Result<source::Harvest> {
     let harvester = crate::pipeline::Harvester::new(&config.fetch)?;
+    let body = fetch_unconditionally(&harvester, source).await?;
+    let admitted = harvester.harvest(config, source, body, Utc::now()).await?;
+    Ok(admitted.harvest)
+}
+
+/// Fetch a source's body once, unconditionally, as a poll would (its reach,
+/// its host slot, its timeout).
+pub async fn fetch_body(config: &Config, source: &SourceConfig) -> anyhow::Result<Body> {
+    let harvester = crate::pipeline::Harvester::new(&config.fetch)?;
+    fetch_unconditionally(&harvester, source).await
+}
+
+async fn fetch_unconditionally(
+    harvester: &crate::pipeline::Harvester,
+    source: &SourceConfig,
+) -> anyhow::Result<Body> {
     let slot = harvester.host_slot(source).await;
-    let body = match harvester
+    match harvester
         .fetch(slot, source, &Validators::default())
         .await?
     {
-        Fetched::Body(b) => b,
+        Fetched::Body(b) => Ok(b),
         Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
-    };
-    let admitted = harvester.harvest(config, source, body, Utc::now()).await?;
-    Ok(admitted.harvest)
+    }
 }
 
 async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
@@ -543,6 +591,22 @@ async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<(
     }
     store.flush().await?;
     println!("{added} items added, {skipped} already known or removed, {refused} refused");
+    Ok(())
+}
+
+fn cmd_classify_eval(
+    config: &Config,
+    file: &Path,
+    topic: Option<String>,
+    title_only: bool,
+) -> anyhow::Result<()> {
+    let classifier = daemon::classifier_for(config)?;
+    let tsv =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let options = crate::classify::eval::EvalOptions { topic, title_only };
+    let report = crate::classify::eval::evaluate(&classifier, &tsv, &options)
+        .with_context(|| format!("{}", file.display()))?;
+    write!(std::io::stdout().lock(), "{report}")?;
     Ok(())
 }
 

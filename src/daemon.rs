@@ -393,9 +393,13 @@ impl Poller {
             PollError::Fetch(_) | PollError::Store(_) => FailureKind::Fetch,
             PollError::Crashed => FailureKind::Parse,
             PollError::Harvest(h) => match h.as_ref() {
-                source::Error::NoContainer => FailureKind::NoContainer,
+                source::Error::NoContainer | source::Error::ScriptLoaded => {
+                    FailureKind::NoContainer
+                }
                 source::Error::EmptyContainer => FailureKind::EmptyContainer,
-                source::Error::Feed(_) | source::Error::TooDeep { .. } => FailureKind::Parse,
+                source::Error::Feed(_)
+                | source::Error::TooDeep { .. }
+                | source::Error::TooManyElements { .. } => FailureKind::Parse,
             },
         });
         if matches!(e, PollError::Harvest(_) | PollError::Crashed) {

@@ -19,7 +19,7 @@
 //!
 //! How it is wired, top to bottom (a module names only those below it;
 //! `tests/it/layers.rs` checks there is no circle):
-//! - commands: [`cli`] (clap definitions; `cli::feeds`, `cli::store`),
+//! - commands: [`cli`] (clap definitions; `cli::feeds`, `cli::preview`, `cli::store`),
 //!   [`demo`] (the sample portal), [`output`] (terminal lines they share);
 //! - [`runtime`]: `App::build` wires the poller, the outbox and the
 //!   [`live`] state once for `run`, `once` and `demo`; `App::run` is the

@@ -48,6 +48,11 @@ pub enum Error {
     #[error("no items found: the news list is there but empty")]
     EmptyContainer,
     #[error(
+        "no items found: the page loads its news lists with JavaScript; point tinkhac at \
+         the section's listing page or a feed"
+    )]
+    ScriptLoaded,
+    #[error(
         "page refused: its elements nest {depth} deep ({cost} nesting steps); the limits are \
          {max_depth} and {max_cost}, far beyond real pages, so the parser cannot be stalled"
     )]
@@ -57,6 +62,11 @@ pub enum Error {
         max_depth: usize,
         max_cost: u64,
     },
+    #[error(
+        "page refused: it holds {elements} elements, and the limit is {max}, far beyond real \
+         pages, so that parsing one page cannot take hundreds of MiB"
+    )]
+    TooManyElements { elements: usize, max: usize },
 }
 
 /// How far past the fetch an item's date may lie: time zones and a portal's
@@ -78,6 +88,30 @@ pub fn date_at_fetch(items: &mut [Harvested], fetched_at: DateTime<Utc>) -> usiz
         }
     }
     changed
+}
+
+/// A page's text, decoded, once a scan of its tags has shown the parser may
+/// take it on: html5ever's time grows with nesting, not size (a hostile or
+/// broken page could hold a parse thread for hours), and its memory with
+/// the number of elements.
+pub fn page_text(body: &Body) -> Result<String, Error> {
+    let text = html::decode(&body.bytes, body.content_type.as_deref());
+    let n = html::nesting(&text);
+    if n.depth > html::MAX_DEPTH || n.cost > html::MAX_NESTING_COST {
+        return Err(Error::TooDeep {
+            depth: n.depth,
+            cost: n.cost,
+            max_depth: html::MAX_DEPTH,
+            max_cost: html::MAX_NESTING_COST,
+        });
+    }
+    if n.elements > html::MAX_ELEMENTS {
+        return Err(Error::TooManyElements {
+            elements: n.elements,
+            max: html::MAX_ELEMENTS,
+        });
+    }
+    Ok(text)
 }
 
 /// Read a body as the source's kind says, or as it looks.
@@ -118,22 +152,12 @@ pub fn harvest(source: &SourceConfig, body: &Body, tz: FixedOffset) -> Result<Ha
             })
         }
         Kind::Html => {
-            let text = html::decode(&body.bytes, body.content_type.as_deref());
-            // html5ever's time grows with nesting, not size: a hostile or
-            // broken page could hold a parse thread for hours.
-            let n = html::nesting(&text);
-            if n.depth > html::MAX_DEPTH || n.cost > html::MAX_NESTING_COST {
-                return Err(Error::TooDeep {
-                    depth: n.depth,
-                    cost: n.cost,
-                    max_depth: html::MAX_DEPTH,
-                    max_cost: html::MAX_NESTING_COST,
-                });
-            }
+            let text = page_text(body)?;
             let e = html::extract(&text, &body.final_url, source.scrape.as_ref(), tz);
             match e.outcome {
                 Outcome::NoContainer => Err(Error::NoContainer),
                 Outcome::EmptyContainer => Err(Error::EmptyContainer),
+                Outcome::ScriptLoaded => Err(Error::ScriptLoaded),
                 Outcome::Found => Ok(Harvest {
                     notes: Vec::new(),
                     kind,
@@ -229,5 +253,37 @@ mod tests {
         );
         let got = harvest(&cfg.sources[0], &page(ok), tz).unwrap();
         assert_eq!(got.items.len(), 5);
+    }
+
+    /// Before: a 10 MiB page of 165,000 headline links was parsed whole
+    /// (over 200 MiB for one poll) and all its items stored.
+    #[test]
+    fn a_page_of_more_elements_than_any_real_one_is_refused_before_parsing() {
+        let cfg = Config::parse(
+            "[[source]]\nid = \"x\"\nurl = \"https://haiphong.gov.vn/tin\"\n",
+            std::path::Path::new("feeds.toml"),
+        )
+        .unwrap();
+        let links = |n: usize| {
+            format!(
+                "<h3>Tin khác</h3><ul>{}</ul>",
+                (0..n)
+                    .map(|i| format!("<li><a href=\"/t/{i}\">Tin số {i} của thành phố</a></li>"))
+                    .collect::<String>()
+            )
+        };
+        let tz = cfg.fetch.timezone;
+        match harvest(&cfg.sources[0], &page(links(30_000)), tz) {
+            Err(
+                e @ Error::TooManyElements {
+                    elements: 60_002, ..
+                },
+            ) => {
+                assert!(e.to_string().contains("holds 60002 elements"), "{e}")
+            }
+            other => panic!("expected TooManyElements, got {other:?}"),
+        }
+        let got = harvest(&cfg.sources[0], &page(links(2_000)), tz).unwrap();
+        assert!(!got.items.is_empty());
     }
 }

@@ -256,6 +256,22 @@ impl Filter {
     }
 }
 
+/// Run `f`, turning a panic (sled's, on a damaged store) into its message,
+/// without the default hook's report on stderr.
+pub fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    r.map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "sled panicked".into())
+    })
+}
+
 /// True when `path` is a store that existed (sled's `conf` is there) but
 /// whose data file is missing or empty: opening it would silently start an
 /// empty store. An empty folder is a new store (systemd's StateDirectory).
@@ -347,16 +363,7 @@ impl Store {
         }
         // sled 0.34 panics on some damage (garbage inside its log); say so
         // once, clearly, instead of a backtrace at every start.
-        let hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(|_| {}));
-        let opened = std::panic::catch_unwind(|| Self::open_sled(path, cache_bytes, counts));
-        std::panic::set_hook(hook);
-        opened.unwrap_or_else(|panic| {
-            let detail = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "sled panicked while opening it".into());
+        quietly(|| Self::open_sled(path, cache_bytes, counts)).unwrap_or_else(|detail| {
             Err(Error::Damaged {
                 path: path.to_path_buf(),
                 detail,

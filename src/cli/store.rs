@@ -53,18 +53,14 @@ fn check(config: &Config) -> anyhow::Result<bool> {
             return Ok(false);
         }
     };
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.check()));
-    std::panic::set_hook(hook);
-    let c = match checked {
+    let c = match crate::store::quietly(|| store.check()) {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => {
             println!("damaged: {e}");
             return Ok(false);
         }
-        Err(_) => {
-            println!("damaged: sled panicked while reading the store");
+        Err(panic) => {
+            println!("damaged: sled panicked while reading the store ({panic})");
             return Ok(false);
         }
     };

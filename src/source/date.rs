@@ -863,6 +863,235 @@ fn found_from_parsed(parsed: &Parsed, start: usize, end: usize) -> Option<Found>
 }
 
 // ---------------------------------------------------------------------------
+// Dates that leave something out: `26/12` (no year) and "3 giờ trước"
+
+/// What completes a date written without its year or relative to now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// The year of a `dd/mm` comes from here: the page's own date when it
+    /// has one, else the fetch time.
+    pub reference: DateTime<FixedOffset>,
+    /// How many days after `reference` a `dd/mm` may fall and still be of
+    /// its year; later ones are of the year before (a list on a page dated
+    /// 2 January may show `30/12`). Lists on an article page can be newer
+    /// than the article, so a page's own date allows more than the fetch time.
+    pub ahead_days: i64,
+    /// The fetch time: relative times count back from it.
+    pub now: DateTime<FixedOffset>,
+}
+
+impl Context {
+    /// Dates read against the fetch time alone.
+    pub fn at(now: DateTime<FixedOffset>) -> Context {
+        Context {
+            reference: now,
+            ahead_days: 3,
+            now,
+        }
+    }
+
+    /// Dates read against the page's own date, fetched at `now`.
+    pub fn page(page_date: DateTime<FixedOffset>, now: DateTime<FixedOffset>) -> Context {
+        Context {
+            reference: page_date,
+            ahead_days: 60,
+            now,
+        }
+    }
+
+    /// The year of day `d` of month `m`: the reference's own year, the next
+    /// one (a December page listing `02/01`) or the one before, whichever
+    /// puts it latest without passing `ahead_days` after the reference.
+    fn complete(&self, m: u32, d: u32) -> Option<NaiveDate> {
+        let reference = self.reference.date_naive();
+        let limit = reference + chrono::Duration::days(self.ahead_days);
+        let y = reference.year();
+        [y + 1, y, y - 1, y - 2, y - 3, y - 4]
+            .into_iter()
+            .filter_map(|y| date(y, m, d))
+            .find(|c| *c <= limit)
+    }
+}
+
+/// `26/12` or `26-12`: day and month, no year. Which of these are dates is
+/// decided in code ([`short_date`]): fractions and scores look the same.
+static DM: LazyLock<Regex> = LazyLock::new(|| re(r"([0-9]{1,2})([/\-])([0-9]{1,2})"));
+
+/// "3 giờ trước", "5 phút trước", "1 ngày trước", "hôm qua", "vừa xong".
+static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)(?:([0-9]{{1,3}})\s*(?:({giay})|({phut})|({gio})|({ngay})|({tuan})|({thang}))\s+{truoc}|({hom_qua})|({vua_xong}))",
+        giay = lenient("giây"),
+        phut = lenient("phút"),
+        gio = lenient_any(&["giờ", "tiếng"]),
+        ngay = lenient("ngày"),
+        tuan = lenient("tuần"),
+        thang = lenient("tháng"),
+        truoc = lenient("trước"),
+        hom_qua = lenient("hôm qua"),
+        vua_xong = lenient_any(&["vừa xong", "vừa mới", "mới đây"]),
+    ))
+});
+
+/// Like [`find_date`], and when the text has no full date, a `dd/mm` or a
+/// relative time completed by `ctx`. A `dd/mm` counts only where a date
+/// stands apart: in brackets, with a time (`10:30 26/12`, `26/12 10:30`),
+/// after a label or a separator, or alone; a relative time only at the end
+/// of the text or in brackets. Headlines hold fractions and scores (`giảm
+/// 1/2 học phí`, `thắng 3-1`) and phrases such as "2 ngày trước khi…".
+#[must_use]
+pub fn find_date_in(
+    text: &str,
+    tz: FixedOffset,
+    ctx: Option<&Context>,
+) -> Option<(DateTime<FixedOffset>, Range<usize>)> {
+    if let Some(found) = find_date(text, tz) {
+        return Some(found);
+    }
+    let ctx = ctx?;
+    let short = short_date(text, ctx).and_then(|f| Some((f.instant(tz)?, f.start..f.end)));
+    let relative = relative_date(text, ctx);
+    match (short, relative) {
+        (Some(a), Some(b)) => Some(if a.1.start <= b.1.start { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A date at the very end of `text` (`Tiêu đề (26/12)`, `Tiêu đề - 26/12/2012`,
+/// `Tiêu đề (3 giờ trước)`), after at least one word: the date and where
+/// its written form starts, so a caller can cut it off a headline.
+#[must_use]
+pub fn trailing_date(
+    text: &str,
+    tz: FixedOffset,
+    ctx: Option<&Context>,
+) -> Option<(DateTime<FixedOffset>, usize)> {
+    let trimmed = text.trim_end();
+    let mut from = 0;
+    // A headline may hold earlier dates ("Ngày 2/9: …"): look past them.
+    for _ in 0..4 {
+        let rest = &trimmed[from..];
+        let (instant, r) = find_date_in(rest, tz, ctx)?;
+        let (start, end) = (from + r.start, from + r.end);
+        if end >= trimmed.len() {
+            // "… từ ngày 01/01/2026" says when, as part of the sentence:
+            // only a date set apart (in brackets, after a dash or a bar)
+            // is the headline's date.
+            if !trimmed[start..]
+                .starts_with(|c: char| SEPARATORS.contains(&c) || matches!(c, '(' | '['))
+            {
+                return None;
+            }
+            let head = trimmed[..start].trim_end();
+            return head
+                .chars()
+                .any(char::is_alphabetic)
+                .then_some((instant, start));
+        }
+        from = ceil_boundary(trimmed, end.max(from + 1));
+    }
+    None
+}
+
+/// The first `dd/mm` of `text` that stands apart as a date.
+fn short_date(text: &str, ctx: &Context) -> Option<Found> {
+    let mut pos = 0;
+    while pos < text.len() {
+        let caps = DM.captures_at(text, pos)?;
+        let whole = caps.get(0)?;
+        pos = whole.end();
+        let sep = caps.get(2).and_then(|s| s.as_str().chars().next());
+        // Not part of a longer number or a full date, nor `1/2/3`.
+        let before = char_before(text, whole.start());
+        let after = char_at(text, whole.end());
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '/' || c == '.' || Some(c) == sep)
+            || after.is_some_and(|c| c.is_alphanumeric() || c == '/' || Some(c) == sep)
+        {
+            continue;
+        }
+        let (Some(d), Some(m)) = (num::<u32>(&caps, 1), num::<u32>(&caps, 3)) else {
+            continue;
+        };
+        if !(1..=31).contains(&d) || !(1..=12).contains(&m) {
+            continue;
+        }
+        // A dash is a score or a range far more often than a date.
+        if sep == Some('-') {
+            continue;
+        }
+        let Some(day) = ctx.complete(m, d) else {
+            continue;
+        };
+        let mut f = Found {
+            date: day,
+            time: None,
+            offset: None,
+            start: whole.start(),
+            end: whole.end(),
+        };
+        attach_time_and_zone(text, &mut f, Kind::Other);
+        let core_start = f.start;
+        attach_surroundings(text, &mut f);
+        let rest = text[f.end..].trim_start();
+        let head = text[..f.start].trim_end();
+        let bracketed = matches!(char_at(text, f.start), Some('(' | '['));
+        let labelled = f.start < core_start && !bracketed;
+        let ends = rest.is_empty()
+            || rest.starts_with(|c: char| SEPARATORS.contains(&c) || matches!(c, ')' | ']' | ','));
+        let opens = head.is_empty() || SEPARATORS.contains(&char_at(text, f.start).unwrap_or(' '));
+        if f.time.is_some() || bracketed || (ends && (opens || labelled)) {
+            return Some(f);
+        }
+    }
+    None
+}
+
+/// The first relative time of `text` that ends it or stands in brackets.
+fn relative_date(text: &str, ctx: &Context) -> Option<(DateTime<FixedOffset>, Range<usize>)> {
+    let mut pos = 0;
+    while pos < text.len() {
+        let caps = RELATIVE.captures_at(text, pos)?;
+        let whole = caps.get(0)?;
+        pos = whole.end();
+        if !starts_word(text, whole.start())
+            || char_at(text, whole.end()).is_some_and(|c| c.is_alphanumeric() || is_mark(c))
+        {
+            continue;
+        }
+        let (mut start, mut end) = (whole.start(), whole.end());
+        let head = text[..start].trim_end();
+        let rest = text[end..].trim_start();
+        let bracketed = head.ends_with(['(', '[']) && rest.starts_with([')', ']']);
+        if bracketed {
+            start = head.len() - 1;
+            end = text.len() - rest.len() + 1;
+        } else if rest.is_empty() {
+            if let Some(sep) = head.chars().next_back().filter(|c| SEPARATORS.contains(c)) {
+                start = head.len() - sep.len_utf8();
+            }
+        } else {
+            continue;
+        }
+        let now = ctx.now;
+        let instant = if let Some(n) = caps.get(1) {
+            let n: i64 = n.as_str().parse().ok()?;
+            const UNITS: [i64; 6] = [1, 60, 3600, 86_400, 7 * 86_400, 30 * 86_400];
+            let unit = (2..8).position(|i| caps.get(i).is_some())?;
+            now - chrono::Duration::seconds(n * UNITS[unit])
+        } else if caps.get(8).is_some() {
+            let day = now.date_naive().pred_opt()?;
+            now.offset()
+                .from_local_datetime(&day.and_time(NaiveTime::MIN))
+                .single()?
+        } else {
+            now
+        };
+        return Some((instant, start..end));
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
 
 #[cfg(test)]
 mod tests {
@@ -919,6 +1148,8 @@ mod tests {
             ("ZONE_NAME", &ZONE_NAME, " ICT"),
             ("WEEKDAY_BEFORE", &WEEKDAY_BEFORE, "Thứ Ba, "),
             ("LABEL_BEFORE", &LABEL_BEFORE, "Cập nhật: "),
+            ("DM", &DM, "26/12"),
+            ("RELATIVE", &RELATIVE, "3 giờ trước"),
         ] {
             assert!(r.is_match(sample), "{name} does not match {sample:?}");
             assert!(!r.is_match("không có ngày"), "{name} matches plain words");
@@ -1375,6 +1606,140 @@ mod tests {
         assert_eq!(&s[range], "Thứ Ba, 23/12/2025 08:30");
         assert_eq!(
             parse_date(&"9".repeat(100_000), vn(), Some("%d/%m/%Y")),
+            None
+        );
+    }
+
+    fn ctx_2012() -> Context {
+        Context::page(
+            at("2012-12-21T09:00:00+07:00"),
+            at("2026-12-01T08:00:00+07:00"),
+        )
+    }
+
+    #[test]
+    fn day_and_month_take_the_year_of_the_page() {
+        let c = ctx_2012();
+        let find = |s: &str| {
+            find_date_in(s, vn(), Some(&c)).map(|(d, r)| (d.to_rfc3339(), s[r].to_string()))
+        };
+        for (input, want, span) in [
+            (
+                "Tiêu đề bài (26/12)",
+                "2012-12-26T00:00:00+07:00",
+                "(26/12)",
+            ),
+            ("(20/12)", "2012-12-20T00:00:00+07:00", "(20/12)"),
+            ("Tiêu đề - 02/01", "2013-01-02T00:00:00+07:00", "- 02/01"),
+            ("Tin cũ - 03/05", "2012-05-03T00:00:00+07:00", "- 03/05"),
+            ("10:30 26/12", "2012-12-26T10:30:00+07:00", "10:30 26/12"),
+            ("26/12 10:30", "2012-12-26T10:30:00+07:00", "26/12 10:30"),
+            (
+                "Cập nhật: 15/11",
+                "2012-11-15T00:00:00+07:00",
+                "Cập nhật: 15/11",
+            ),
+            // The full forms are unchanged and need no context.
+            (
+                "08:15 , 20/12/2012",
+                "2012-12-20T08:15:00+07:00",
+                "08:15 , 20/12/2012",
+            ),
+        ] {
+            assert_eq!(
+                find(input),
+                Some((want.to_string(), span.to_string())),
+                "{input}"
+            );
+        }
+        // Fractions, scores and numbers in running text are not dates.
+        for input in [
+            "Giảm 1/2 học phí cho học sinh",
+            "Đội nhà thắng 3-1 trên sân khách",
+            "Lớp 10/3 đạt giải nhất",
+            "Điểm thi 7/10 là bình thường",
+            "Quyết định 12/12/QĐ-UBND",
+            "31/2",
+        ] {
+            assert_eq!(find(input), None, "{input}");
+        }
+        // Without a context no short form is read.
+        assert_eq!(find_date_in("Tiêu đề (26/12)", vn(), None), None);
+    }
+
+    #[test]
+    fn the_fetch_time_rolls_over_the_year() {
+        let c = Context::at(at("2026-01-03T08:00:00+07:00"));
+        let (d, _) = find_date_in("(30/12)", vn(), Some(&c)).unwrap();
+        assert_eq!(d.to_rfc3339(), "2025-12-30T00:00:00+07:00");
+        let (d, _) = find_date_in("(02/01)", vn(), Some(&c)).unwrap();
+        assert_eq!(d.to_rfc3339(), "2026-01-02T00:00:00+07:00");
+    }
+
+    #[test]
+    fn relative_times_count_back_from_the_fetch() {
+        let c = Context::at(at("2026-12-01T10:00:00+07:00"));
+        let find = |s: &str| {
+            find_date_in(s, vn(), Some(&c)).map(|(d, r)| (d.to_rfc3339(), s[r].to_string()))
+        };
+        for (input, want, span) in [
+            (
+                "Tiêu đề (3 giờ trước)",
+                "2026-12-01T07:00:00+07:00",
+                "(3 giờ trước)",
+            ),
+            (
+                "Tiêu đề 5 phút trước",
+                "2026-12-01T09:55:00+07:00",
+                "5 phút trước",
+            ),
+            (
+                "Tiêu đề - 1 ngày trước",
+                "2026-11-30T10:00:00+07:00",
+                "- 1 ngày trước",
+            ),
+            (
+                "Tiêu đề (hôm qua)",
+                "2026-11-30T00:00:00+07:00",
+                "(hôm qua)",
+            ),
+            (
+                "Tiêu đề · Vừa xong",
+                "2026-12-01T10:00:00+07:00",
+                "· Vừa xong",
+            ),
+            (
+                "2 TIENG TRUOC",
+                "2026-12-01T08:00:00+07:00",
+                "2 TIENG TRUOC",
+            ),
+        ] {
+            assert_eq!(
+                find(input),
+                Some((want.to_string(), span.to_string())),
+                "{input}"
+            );
+        }
+        assert_eq!(find("Họp 2 ngày trước khi khai giảng năm học"), None);
+    }
+
+    #[test]
+    fn a_trailing_date_is_found_after_earlier_ones() {
+        let c = ctx_2012();
+        let t = "Ngày 2/9/2012: lễ kỷ niệm (26/12)";
+        let (d, start) = trailing_date(t, vn(), Some(&c)).unwrap();
+        assert_eq!(d.to_rfc3339(), "2012-12-26T00:00:00+07:00");
+        assert_eq!(t[..start].trim_end(), "Ngày 2/9/2012: lễ kỷ niệm");
+        let t = "Học sinh giỏi cấp thành phố - 26/12/2012";
+        let (_, start) = trailing_date(t, vn(), None).unwrap();
+        assert_eq!(&t[..start], "Học sinh giỏi cấp thành phố ");
+        assert_eq!(trailing_date("(26/12)", vn(), Some(&c)), None);
+        assert_eq!(
+            trailing_date("Ngày 26/12/2012 trời rét", vn(), Some(&c)),
+            None
+        );
+        assert_eq!(
+            trailing_date("Áp dụng quy định mới từ ngày 01/01/2026", vn(), Some(&c)),
             None
         );
     }

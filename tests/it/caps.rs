@@ -5,7 +5,7 @@
 use axum::routing::get;
 use axum::Router;
 
-use crate::support::{config, tinkhac, tinkhac_async};
+use crate::support::{config, stand_in, tinkhac, tinkhac_async};
 
 /// Serve `body` as `text/html` at `/p` on 127.0.0.1:0.
 async fn serve(routes: Vec<(&'static str, &'static str, String)>) -> String {
@@ -19,10 +19,7 @@ async fn serve(routes: Vec<(&'static str, &'static str, String)>) -> String {
             }),
         );
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+    format!("http://{}", stand_in(app).await)
 }
 
 fn channel(rss: &str) -> rss::Channel {

@@ -106,3 +106,70 @@ fn classify_command_prints_topics_tab_line() {
         "--explain names the keyword: {text}"
     );
 }
+
+#[test]
+fn classify_eval_prints_precision_recall_and_every_disagreement() {
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["classify", "--eval", "tests/data/eval.tsv"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(&[]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "7 items (1 with a summary)", "{text}");
+    // Labelled and matched: lines 3, 4, 6 (by its teaser); matched only: line 8; labelled
+    // only: line 9.
+    assert_eq!(
+        lines[1],
+        "giao-duc: precision 0.750, recall 0.750, F1 0.750 \
+         (matched and labelled 3, matched only 1, labelled only 1)",
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "false match, line 8: Bộ sách giáo khoa dùng chung từ năm sau\n    giao-duc: match"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("missed, line 9: Nghề gì được công nhận là di sản?\n    giao-duc: no match"),
+        "{text}"
+    );
+    // Titles alone: the teaser no longer decides line 6.
+    let text = run(&["--title-only"]);
+    assert!(
+        text.contains("(matched and labelled 2, matched only 1, labelled only 2)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("missed, line 6: Chuyện ở vùng lũ\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn classify_eval_refuses_a_label_that_names_no_topic() {
+    let dir = std::env::temp_dir().join(format!("tinkhac-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.tsv");
+    std::fs::write(&file, "giao-duc\tHọc sinh\ngiaoduc\tGiáo viên\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["classify", "--eval"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2: label \"giaoduc\""), "{err}");
+}

@@ -16,15 +16,7 @@ use tinkhac::store::{Filter, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{self, tinkhac_async};
-
-/// Serve `app` on 127.0.0.1:0 for the rest of the test.
-async fn stand_in(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
-}
+use crate::support::{self, stand_in, tinkhac_async};
 
 fn listing(titles: &[&str], link_base: &str) -> String {
     let items: String = titles

@@ -14,7 +14,7 @@ use crate::support::Daemon;
 
 /// A feed that lists 20 new items, with long teasers, at every request, so
 /// every poll writes.
-async fn growing_feed() -> (String, tokio_util::sync::CancellationToken) {
+async fn growing_feed() -> String {
     let n = Arc::new(AtomicUsize::new(0));
     let app = Router::new().route(
         "/feed.rss",
@@ -33,17 +33,7 @@ async fn growing_feed() -> (String, tokio_util::sync::CancellationToken) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = tokio_util::sync::CancellationToken::new();
-    let s = stop.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(s.cancelled_owned())
-            .await
-            .unwrap()
-    });
-    (format!("http://{addr}/feed.rss"), stop)
+    format!("http://{}/feed.rss", crate::support::stand_in(app).await)
 }
 
 /// A small tmpfs, unmounted on drop.
@@ -118,7 +108,7 @@ async fn a_full_disk_degrades_serves_the_last_feeds_and_recovers_without_loss() 
     let Some(_mount) = Tmpfs::mount(dir.path(), 64) else {
         return;
     };
-    let (feed, _stop) = growing_feed().await;
+    let feed = growing_feed().await;
     let cfg = dir.path().join("feeds.toml");
     std::fs::write(
         &cfg,

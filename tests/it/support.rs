@@ -264,6 +264,15 @@ impl TestPortal {
     }
 }
 
+/// Serve `app` on 127.0.0.1:0 for the rest of the test (the test's runtime
+/// ends it).
+pub async fn stand_in(app: Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
 /// A configuration in a fresh temporary directory; `body` holds the
 /// sources and anything else. The store lives in the same directory.
 pub struct TestConfig {

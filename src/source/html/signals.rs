@@ -1,0 +1,417 @@
+//! What auto-detection reads besides the markup's shape: the words of list
+//! headings and "more" links, the shape of an article's address, and the
+//! page's own date (which completes `dd/mm` dates).
+
+use chrono::{DateTime, FixedOffset};
+use scraper::{ElementRef, Html, Node};
+use unicode_normalization::UnicodeNormalization;
+use url::Url;
+
+use crate::source::date::{find_date, parse_date};
+
+/// Lower-case, without diacritics (`đ` is `d`), spaces collapsed, and
+/// trailing punctuation (`:`, `»`, `>`, `...`) dropped: "TIN MỚI »",
+/// "Tin moi" and "tin  mới:" all fold to "tin moi".
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.nfd() {
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            continue;
+        }
+        if c.is_whitespace() || c == '\u{200b}' {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    let trimmed = out.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '.' | '»' | '>' | '›' | '→' | '…' | '-' | '|')
+    });
+    trimmed.to_string()
+}
+
+/// What a short heading-like text says about the links after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heading {
+    /// Other, related, newer or older news of the page's own column.
+    News,
+    /// A recommendation widget ("Có thể bạn quan tâm"): a list only when
+    /// the page has no other.
+    Recommended,
+    /// Popularity and other sections' boxes ("Đọc nhiều", "Tin nổi bật"):
+    /// never the page's list.
+    Excluded,
+}
+
+/// Headings of the page's own news lists, folded. A heading matches when
+/// it is one of these or starts with one followed by a space or a colon
+/// ("Tin cùng mục Giáo dục", "Xem thêm trên Cổng").
+const NEWS: &[&str] = &[
+    "tin khac",
+    "cac tin khac",
+    "tin bai khac",
+    "cac tin bai khac",
+    "bai khac",
+    "cac bai khac",
+    "bai viet khac",
+    "cac bai viet khac",
+    "tin tuc khac",
+    "cac tin tuc khac",
+    "tin lien quan",
+    "cac tin lien quan",
+    "tin bai lien quan",
+    "bai lien quan",
+    "cac bai lien quan",
+    "bai viet lien quan",
+    "cac bai viet lien quan",
+    "tin cung chuyen muc",
+    "cac tin cung chuyen muc",
+    "cung chuyen muc",
+    "bai cung chuyen muc",
+    "tin cung muc",
+    "tin cung loai",
+    "tin cung su kien",
+    "tin bai cung su kien",
+    "tin da dua",
+    "cac tin da dua",
+    "tin da dang",
+    "cac tin da dang",
+    "bai da dang",
+    "cac bai da dang",
+    "tin moi",
+    "cac tin moi",
+    "tin moi hon",
+    "tin moi cap nhat",
+    "tin moi nhat",
+    "bai moi",
+    "cac bai moi",
+    "tin cu",
+    "tin cu hon",
+    "cac tin cu hon",
+    "tin truoc",
+    "tham khao them",
+    "xem them",
+    "doc them",
+];
+
+const RECOMMENDED: &[&str] = &[
+    "co the ban quan tam",
+    "ban co the quan tam",
+    "co the ban thich",
+];
+
+const EXCLUDED: &[&str] = &[
+    "doc nhieu",
+    "tin doc nhieu",
+    "xem nhieu",
+    "tin xem nhieu",
+    "doc nhieu nhat",
+    "xem nhieu nhat",
+    "tin noi bat",
+    "noi bat",
+    "tieu diem",
+    "tin tieu diem",
+    "tin hot",
+    "tin nong",
+    "nhieu nguoi quan tam",
+    "duoc quan tam",
+    "quan tam nhieu",
+    "binh luan nhieu",
+];
+
+fn matches_any(t: &str, list: &[&str]) -> bool {
+    list.iter().any(|h| {
+        t.strip_prefix(h)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', ':', '(']))
+    })
+}
+
+/// The kind of heading `text` is, if any. Headings are short: a text of
+/// more than 60 characters is a sentence, not a heading.
+pub fn heading_kind(text: &str) -> Option<Heading> {
+    if text.len() > 240 || text.trim().chars().count() > 70 {
+        return None;
+    }
+    let t = fold(text);
+    if t.is_empty() || t.chars().count() > 60 {
+        return None;
+    }
+    if matches_any(&t, RECOMMENDED) {
+        Some(Heading::Recommended)
+    } else if matches_any(&t, NEWS) {
+        Some(Heading::News)
+    } else if EXCLUDED.iter().any(|h| t.contains(h)) {
+        Some(Heading::Excluded)
+    } else {
+        None
+    }
+}
+
+/// A cheap test that a text node may begin a heading (or a heading split
+/// over elements, "<a>Tin</a> cùng mục"): short, and opening with a letter
+/// some heading opens with.
+pub fn may_open_heading(text: &str) -> bool {
+    let t = text.trim_start();
+    t.len() <= 120
+        && matches!(
+            t.chars().next(),
+            Some(
+                't' | 'T'
+                    | 'c'
+                    | 'C'
+                    | 'b'
+                    | 'B'
+                    | 'x'
+                    | 'X'
+                    | 'đ'
+                    | 'Đ'
+                    | 'd'
+                    | 'D'
+                    | 'n'
+                    | 'N'
+                    | 'q'
+                    | 'Q'
+            )
+        )
+}
+
+/// Texts of links that lead to more of a list, never to one article:
+/// "Xem tiếp", "Các tin bài khác »", "Xem tất cả".
+pub fn is_more_link_text(text: &str) -> bool {
+    const MORE: &[&str] = &[
+        "xem tiep",
+        "xem them",
+        "xem tat ca",
+        "doc tiep",
+        "doc them",
+        "chi tiet",
+        "tiep theo",
+        "trang sau",
+        "trang truoc",
+    ];
+    // "More" links are short; headlines rarely are.
+    if text.len() > 120 || text.chars().count() > 50 {
+        return false;
+    }
+    let t = fold(text);
+    let t = t.trim_start_matches(['«', '<', ' ']);
+    matches_any(t, MORE) || heading_kind(t) == Some(Heading::News)
+}
+
+/// The shape of an article's address: how deep its path is, the extension
+/// of its last segment, and whether it carries a long number (an id or a
+/// timestamp). Articles of one site share it; its sections, tags and menus
+/// mostly do not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    depth: usize,
+    ext: String,
+    numbered: bool,
+}
+
+impl Shape {
+    pub fn of(url: &Url) -> Shape {
+        let segs: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
+        let last = segs.last().copied().unwrap_or("");
+        let ext = last
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+            .unwrap_or_default();
+        let mut run = 0;
+        let mut numbered = false;
+        for b in url.path().bytes().chain(url.query().unwrap_or("").bytes()) {
+            if b.is_ascii_digit() {
+                run += 1;
+                numbered |= run >= 5;
+            } else {
+                run = 0;
+            }
+        }
+        Shape {
+            depth: segs.len(),
+            ext,
+            numbered,
+        }
+    }
+
+    /// Whether `other` looks like an address of the same kind: the same
+    /// extension and numbering, a depth at most one apart.
+    pub fn like(&self, other: &Shape) -> bool {
+        self.ext == other.ext
+            && self.numbered == other.numbered
+            && self.depth.abs_diff(other.depth) <= 1
+            && (self.numbered || !self.ext.is_empty() || self.depth >= 2)
+    }
+}
+
+/// The page's own date: a `meta` naming the publication time, else the
+/// first full date in the page's text (the article's date line, or the
+/// header's date), if not after `now`.
+pub fn page_date(
+    doc: &Html,
+    tz: FixedOffset,
+    now: DateTime<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
+    let not_future = |d: &DateTime<FixedOffset>| *d <= now + chrono::Duration::days(1);
+    const KEYS: &[&str] = &[
+        "article:published_time",
+        "datepublished",
+        "pubdate",
+        "publishdate",
+        "date",
+        "dc.date",
+        "dc.date.issued",
+        "og:published_time",
+    ];
+    let mut first_text: Option<DateTime<FixedOffset>> = None;
+    let mut hidden = 0usize;
+    for edge in doc.root_element().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(node) => match node.value() {
+                Node::Element(e) => {
+                    let name = e.name();
+                    if matches!(
+                        name,
+                        "script" | "style" | "noscript" | "template" | "select"
+                    ) {
+                        hidden += 1;
+                    } else if name == "meta" {
+                        let key = e
+                            .attr("property")
+                            .or_else(|| e.attr("itemprop"))
+                            .or_else(|| e.attr("name"))
+                            .unwrap_or("");
+                        if KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                            if let Some(d) = e
+                                .attr("content")
+                                .and_then(|c| parse_date(c, tz, None))
+                                .filter(not_future)
+                            {
+                                return Some(d);
+                            }
+                        }
+                    } else if name == "time" && first_text.is_none() && hidden == 0 {
+                        first_text = e
+                            .attr("datetime")
+                            .and_then(|c| parse_date(c, tz, None))
+                            .filter(not_future);
+                    }
+                }
+                Node::Text(t)
+                    if hidden == 0
+                        && first_text.is_none()
+                        && t.len() >= 8
+                        && t.bytes().filter(u8::is_ascii_digit).count() >= 6 =>
+                {
+                    first_text = find_date(t, tz).map(|(d, _)| d).filter(not_future);
+                }
+                _ => {}
+            },
+            ego_tree::iter::Edge::Close(node) => {
+                if let Node::Element(e) = node.value() {
+                    if matches!(
+                        e.name(),
+                        "script" | "style" | "noscript" | "template" | "select"
+                    ) {
+                        hidden -= 1;
+                    }
+                }
+            }
+        }
+    }
+    first_text
+}
+
+/// The readable text of `el` if it is short (at most `max` bytes of text):
+/// what a heading holds, split over links and spans or not.
+pub fn short_text(el: ElementRef, max: usize) -> Option<String> {
+    let mut s = String::new();
+    for t in el.text() {
+        s.push_str(t);
+        if s.len() > max {
+            return None;
+        }
+    }
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_fold_case_accents_and_punctuation() {
+        for h in [
+            "Tin cùng mục",
+            "TIN MỚI",
+            "Tin moi cap nhat",
+            "Các bài đã đăng:",
+            "Tham khảo thêm »",
+            "Tin bài cùng sự kiện",
+            "Tin cùng mục Giáo dục - du học",
+            "Xem thêm trên Cổng thông tin",
+            "Bài liên quan",
+            "Tin cũ hơn",
+            "ĐỌC THÊM",
+        ] {
+            assert_eq!(heading_kind(h), Some(Heading::News), "{h}");
+        }
+        assert_eq!(
+            heading_kind("Có thể bạn quan tâm"),
+            Some(Heading::Recommended)
+        );
+        for h in [
+            "Đọc nhiều nhất",
+            "Tin nổi bật",
+            "TIÊU ĐIỂM",
+            "Nhiều người quan tâm",
+        ] {
+            assert_eq!(heading_kind(h), Some(Heading::Excluded), "{h}");
+        }
+        for h in [
+            "Tin",
+            "Giáo dục",
+            "Tin mớix",
+            "Tin khác nhau về một vấn đề khiến nhiều người dân trong thành phố lo lắng",
+        ] {
+            assert_eq!(heading_kind(h), None, "{h}");
+        }
+    }
+
+    #[test]
+    fn more_links_are_known_by_their_words() {
+        for t in [
+            "Xem tiếp »",
+            "Các tin bài khác",
+            "« Xem thêm",
+            "Xem tất cả >>",
+            "Chi tiết",
+        ] {
+            assert!(is_more_link_text(t), "{t}");
+        }
+        assert!(!is_more_link_text("Xem xét kỷ luật cán bộ vi phạm"));
+    }
+
+    #[test]
+    fn article_addresses_share_a_shape_that_sections_lack() {
+        let s = |u: &str| Shape::of(&Url::parse(u).unwrap());
+        let page = s("https://a.vn/giao-duc/bai-viet-mot-123456.html");
+        assert!(page.like(&s("https://a.vn/xa-hoi/bai-khac-hai-654321.html")));
+        assert!(page.like(&s("https://a.vn/2012/giao-duc/bai-ba-777777.html")));
+        assert!(!page.like(&s("https://a.vn/giao-duc.html")));
+        assert!(!page.like(&s("https://a.vn/giao-duc/")));
+        assert!(!page.like(&s("https://a.vn/tag/hoc-sinh.htm")));
+        let slug = s("https://b.vn/tin-tuc/2012/12/mot-bai-viet/");
+        assert!(slug.like(&s("https://b.vn/tin-tuc/2012/12/bai-khac/")));
+        assert!(!slug.like(&s("https://b.vn/lien-he/")));
+    }
+}
