@@ -1,5 +1,7 @@
-//! The daemon glue: polling a source end to end ([`Poller::poll`]), the
-//! per-source schedule, `once`, and `run` with its clean shutdown.
+//! Polling: one source end to end ([`Poller::poll`]: fetch and harvest
+//! through [`crate::pipeline`], then the store), every source once
+//! ([`poll_all`]), the per-source schedule with reload ([`run_scheduler`]),
+//! retention and the store watch. [`crate::runtime`] wires and runs them.
 //!
 //! One failing source never delays or breaks another: each source has its
 //! own task and its own backoff, extraction runs on the blocking pool where a
