@@ -173,6 +173,8 @@ pub struct PollWrite {
     pub already_known: usize,
     /// Known items now also listed by this source.
     pub merged: usize,
+    /// Known items whose date this poll made more precise.
+    pub redated: usize,
     pub queued: usize,
 }
 
@@ -322,6 +324,33 @@ fn free_bytes(_path: &Path) -> Option<u64> {
 
 fn abort<E: std::fmt::Display>(e: E) -> ConflictableTransactionError<String> {
     ConflictableTransactionError::Abort(e.to_string())
+}
+
+/// How much a date says: the first-seen time (0), a day with no time of
+/// day (1, what a page's `23/12/2025` gives: midnight in its zone), a time
+/// (2).
+fn precision(date: &DateTime<FixedOffset>, estimated: bool) -> u8 {
+    if estimated {
+        0
+    } else if date.time() == chrono::NaiveTime::MIN {
+        1
+    } else {
+        2
+    }
+}
+
+/// The date a known item should take from a new sighting, when that one
+/// says more: any source's date beats the first-seen time, and a time of
+/// day on the same day beats the day alone. So the date no longer depends
+/// on which listing stored the item first, and only ever improves.
+fn better_date(item: &Item, seen: Option<DateTime<FixedOffset>>) -> Option<DateTime<FixedOffset>> {
+    let seen = seen?;
+    let (old, new) = (
+        precision(&item.published, item.date_estimated),
+        precision(&seen, false),
+    );
+    let same_day = seen.date_naive() == item.published.date_naive();
+    (new > old && (old == 0 || same_day)).then_some(seen)
 }
 
 fn date_key(published: &DateTime<FixedOffset>, first_seen: &DateTime<Utc>, id: &str) -> Vec<u8> {
@@ -641,9 +670,28 @@ impl Store {
                     if let Some(bytes) = items.get(inc.id.as_bytes())? {
                         w.already_known += 1;
                         let mut item: Item = serde_json::from_slice(&bytes).map_err(abort)?;
+                        let mut changed = false;
                         if !item.sources.iter().any(|s| s == source_id) {
                             w.merged += 1;
                             item.sources.push(source_id.to_string());
+                            changed = true;
+                        }
+                        if let Some(better) = better_date(&item, inc.harvested.published) {
+                            by_date.remove(date_key(
+                                &item.published,
+                                &item.first_seen,
+                                &item.id,
+                            ))?;
+                            item.published = better;
+                            item.date_estimated = false;
+                            by_date.insert(
+                                date_key(&item.published, &item.first_seen, &item.id),
+                                &[],
+                            )?;
+                            w.redated += 1;
+                            changed = true;
+                        }
+                        if changed {
                             items.insert(
                                 inc.id.as_bytes(),
                                 serde_json::to_vec(&item).map_err(abort)?,
@@ -698,7 +746,7 @@ impl Store {
         self.counts.outbox.fetch_add(w.queued, Ordering::Relaxed);
         // Only a change of the items moves the generation (and makes the
         // feeds render again).
-        if w.new > 0 || w.merged > 0 {
+        if w.new > 0 || w.merged > 0 || w.redated > 0 {
             self.changes.send_modify(|g| *g += 1);
         }
         Ok(w)
@@ -1140,6 +1188,66 @@ mod tests {
         let item = store.item("https://x.vn/x").unwrap().unwrap();
         assert_eq!(item.published.to_rfc3339(), "2025-12-23T08:00:00+07:00");
         assert!(item.date_estimated);
+    }
+
+    #[tokio::test]
+    async fn a_more_precise_date_seen_later_improves_the_stored_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        let st = SourceState::default();
+        let undated = inc("https://x.vn/a", "A", None, &[]);
+        let day = inc(
+            "https://x.vn/a",
+            "A",
+            Some("2025-12-23T00:00:00+07:00"),
+            &[],
+        );
+        let timed = inc(
+            "https://x.vn/a",
+            "A",
+            Some("2025-12-23T08:30:00+07:00"),
+            &[],
+        );
+        let other_day = inc(
+            "https://x.vn/a",
+            "A",
+            Some("2025-12-20T09:00:00+07:00"),
+            &[],
+        );
+        let date = |s: &Store| {
+            let i = s.item("https://x.vn/a").unwrap().unwrap();
+            (i.published.to_rfc3339(), i.date_estimated)
+        };
+        let now = Utc::now();
+        store
+            .record_poll("s1", &[undated], &st, &[], now, tz())
+            .await
+            .unwrap();
+        assert!(date(&store).1, "first seen: estimated");
+        let w = store
+            .record_poll("s2", std::slice::from_ref(&day), &st, &[], now, tz())
+            .await
+            .unwrap();
+        assert_eq!((w.new, w.redated), (0, 1));
+        assert_eq!(date(&store), ("2025-12-23T00:00:00+07:00".into(), false));
+        store
+            .record_poll("s3", &[timed], &st, &[], now, tz())
+            .await
+            .unwrap();
+        assert_eq!(date(&store).0, "2025-12-23T08:30:00+07:00");
+        // Less precise, or another day's time: kept as it is.
+        for worse in [day, other_day] {
+            let w = store
+                .record_poll("s4", &[worse], &st, &[], now, tz())
+                .await
+                .unwrap();
+            assert_eq!(w.redated, 0);
+            assert_eq!(date(&store).0, "2025-12-23T08:30:00+07:00");
+        }
+        // The feed order follows: one index entry, at the new date.
+        let all = store.latest(&Filter::All, 10).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(store.check().unwrap().indexed, 1);
     }
 
     #[tokio::test]
