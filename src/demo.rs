@@ -273,8 +273,8 @@ pub async fn run(
     );
     for i in items.iter().take(12) {
         println!(
-            "  {}  {}{}",
-            i.published.format("%d/%m/%Y %H:%M"),
+            "  {:16}  {}{}",
+            crate::item::shown_date(&i.published),
             i.title,
             if i.topics.is_empty() {
                 String::new()

@@ -182,6 +182,17 @@ impl Item {
     }
 }
 
+/// A publication date as people read it: `23/12/2025 08:30`, or just
+/// `23/12/2025` when the source gave a day and no time (midnight in its
+/// zone), rather than a made-up "00:00".
+pub fn shown_date(d: &DateTime<FixedOffset>) -> String {
+    if d.time() == chrono::NaiveTime::MIN {
+        d.format("%d/%m/%Y").to_string()
+    } else {
+        d.format("%d/%m/%Y %H:%M").to_string()
+    }
+}
+
 /// Query parameters that only track the reader, never name an article.
 pub fn is_tracking_param(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -295,6 +306,16 @@ mod tests {
             "https://x.vn/s?q=a%20b&x=1"
         );
         assert_eq!(canon("https://x.vn/a?utm_source=zalo"), "https://x.vn/a");
+    }
+
+    #[test]
+    fn a_date_without_a_time_is_shown_as_a_date() {
+        let d = |s| DateTime::parse_from_rfc3339(s).unwrap();
+        assert_eq!(shown_date(&d("2025-12-23T00:00:00+07:00")), "23/12/2025");
+        assert_eq!(
+            shown_date(&d("2025-12-23T08:30:00+07:00")),
+            "23/12/2025 08:30"
+        );
     }
 
     #[test]

@@ -629,10 +629,11 @@ fn mode_badge(mode: ChannelMode) -> Markup {
     html! { span.badge.(class) { (label) } }
 }
 
-/// A date as dd/mm/yyyy HH:MM, in a `<time>` element.
+/// A date as dd/mm/yyyy HH:MM (dd/mm/yyyy when it has no time of day), in
+/// a `<time>` element.
 fn time(t: &DateTime<FixedOffset>) -> Markup {
     html! {
-        time datetime=(t.to_rfc3339()) { (t.format("%d/%m/%Y %H:%M")) }
+        time datetime=(t.to_rfc3339()) { (crate::item::shown_date(t)) }
     }
 }
 
