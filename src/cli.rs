@@ -444,15 +444,20 @@ async fn fetch_unconditionally(
     }
 }
 
-async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
-    let source = match config.source(target) {
+/// The source `preview` names: a configured id, or a URL to try.
+pub fn preview_source(config: &Config, target: &str) -> anyhow::Result<SourceConfig> {
+    Ok(match config.source(target) {
         Some(s) => s.clone(),
         None => {
             let url = Url::parse(target)
                 .with_context(|| format!("{target:?} is neither a source id nor a URL"))?;
             adhoc_source(config, "preview", url)
         }
-    };
+    })
+}
+
+async fn cmd_preview(config: &Config, target: &str) -> anyhow::Result<()> {
+    let source = preview_source(config, target)?;
     let harvest = fetch_and_harvest(config, &source).await?;
     print_harvest(config, &source, &harvest)
 }

@@ -4,10 +4,6 @@
 
 use std::io::Write;
 
-use anyhow::Context;
-use url::Url;
-
-use super::adhoc_source;
 use crate::config::Config;
 use crate::source::html;
 
@@ -17,14 +13,7 @@ pub async fn run(
     explain: bool,
     suggest: bool,
 ) -> anyhow::Result<()> {
-    let source = match config.source(target) {
-        Some(s) => s.clone(),
-        None => {
-            let url = Url::parse(target)
-                .with_context(|| format!("{target:?} is neither a source id nor a URL"))?;
-            adhoc_source(config, "preview", url)
-        }
-    };
+    let source = super::preview_source(config, target)?;
     let body = super::fetch_body(config, &source).await?;
     let text = crate::source::page_text(&body)?;
     let tz = config.fetch.timezone;
