@@ -1293,6 +1293,7 @@ impl<'a> Auto<'a> {
                 continue;
             }
             let mut in_link = false;
+            let mut hrefs: Vec<&str> = Vec::new();
             // The inline element the climb came from: the heading itself
             // when its block also holds the list (`<div><b>Tin mới</b><ul>`).
             let mut inner: Option<ElementRef<'a>> = None;
@@ -1302,12 +1303,13 @@ impl<'a> Auto<'a> {
                     in_link = true;
                     break;
                 }
-                in_link |= block.value().name() == "a"
-                    && block
-                        .value()
-                        .attr("href")
-                        .and_then(|h| resolve_link(&self.base, h))
-                        .is_some();
+                // Whether a link's address resolves is asked only of a
+                // news heading, at the end: resolving is the costly part.
+                if block.value().name() == "a" {
+                    if let Some(h) = block.value().attr("href") {
+                        hrefs.push(h);
+                    }
+                }
                 match block.parent().and_then(ElementRef::wrap) {
                     Some(p) => {
                         inner = Some(block);
@@ -1347,7 +1349,9 @@ impl<'a> Auto<'a> {
                 _ => continue,
             };
             // "Xem thêm »" as a link is a "more" link, not a heading.
-            if in_link && kind == Heading::News {
+            if kind == Heading::News
+                && (in_link || hrefs.iter().any(|h| resolve_link(&self.base, h).is_some()))
+            {
                 let t = signals::short_text(block, 240)
                     .map(|t| signals::fold(&t))
                     .unwrap_or_default();
