@@ -20,13 +20,6 @@ use tokio_util::sync::CancellationToken;
 /// that time (a negative age: after it).
 struct SkewedPortal {
     url: String,
-    shutdown: CancellationToken,
-}
-
-impl Drop for SkewedPortal {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
 }
 
 const DAY: i64 = 86_400;
@@ -59,19 +52,9 @@ impl SkewedPortal {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let shutdown = CancellationToken::new();
-        let s = shutdown.clone();
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move { s.cancelled().await })
-                .await
-                .unwrap();
-        });
+        let addr = crate::support::stand_in(app).await;
         SkewedPortal {
             url: format!("http://{addr}/tin.rss"),
-            shutdown,
         }
     }
 }
