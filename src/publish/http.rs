@@ -244,7 +244,7 @@ async fn source_feed(
 
 /// The status page: server-rendered, Vietnamese, no JavaScript.
 async fn status_page(State(st): State<AppState>) -> Result<Response, AppError> {
-    let html = status_page::render(&status_view(&st)?);
+    let html = status_page::render(&status_view(&st));
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -330,7 +330,7 @@ fn item_row(config: &Config, i: &crate::item::Item) -> status_page::ItemRow {
     }
 }
 
-fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
+fn status_view(st: &AppState) -> status_page::StatusView {
     let config = st.config();
     let r = st.report();
     let tz = config.fetch.timezone;
@@ -372,7 +372,7 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
         .iter()
         .map(|i| item_row(&config, i))
         .collect();
-    Ok(status_page::StatusView {
+    status_page::StatusView {
         title: r.title,
         generated_at: local(r.generated_at),
         version: r.version,
@@ -391,7 +391,7 @@ fn status_view(st: &AppState) -> Result<status_page::StatusView, AppError> {
         channel,
         latest,
         feeds: feed_links(&config),
-    })
+    }
 }
 
 /// 200 while the daemon runs, with [`crate::status::StatusReport::healthz`]
