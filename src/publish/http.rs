@@ -579,7 +579,12 @@ fn rendered(st: &AppState, filter: Filter, format: Format) -> Result<Arc<Rendere
             return Ok(r.clone());
         }
     }
-    let items = st.store.latest(&key.0, config.server.max_items)?;
+    let items = match st.store.latest(&key.0, config.server.max_items) {
+        Ok(items) => items,
+        // The store cannot be read (after a failed write, or while it
+        // reopens): this feed's last render is still the best answer.
+        Err(e) => return cache.get(&key).cloned().ok_or_else(|| e.into()),
+    };
     let body = render_feed(&config, &key.0, format, &items)?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&body).expect("gzip to memory");

@@ -118,6 +118,8 @@ async fn a_full_disk_degrades_serves_the_last_feeds_and_recovers_without_loss() 
     d.wait_log(" polled ", 2, Duration::from_secs(60)).await;
     let base = format!("http://127.0.0.1:{}", port_of(&d));
 
+    // A reader has the feed, as readers do.
+    get_json(&format!("{base}/feed.json")).await;
     let filler = fill(dir.path());
     wait_for(
         "the fault to show in /healthz",
