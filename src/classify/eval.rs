@@ -245,7 +245,7 @@ pub fn evaluate(
     tsv: &str,
     options: &EvalOptions,
 ) -> Result<Report, EvalError> {
-    let all: Vec<String> = classifier.topics.iter().map(|t| t.id.clone()).collect();
+    let all: Vec<String> = classifier.topic_ids().map(str::to_owned).collect();
     let evaluated: Vec<usize> = match &options.topic {
         Some(id) => match all.iter().position(|t| t == id) {
             Some(i) => vec![i],
