@@ -4,6 +4,13 @@
 //! is made here and nowhere else. [`App::run`] is the daemon: every task
 //! until the shutdown token trips, then the store is flushed.
 //!
+//! `preview` and `feeds add` do not build an `App`: they fetch and harvest
+//! through the same [`crate::pipeline::Harvester`] the poller holds (same
+//! reach, caps, decoding, extraction and admission), but they must work
+//! while a daemon holds the store, and an `App` owns the store. So the one
+//! function every command shares is the harvester's, and `App::build` is the
+//! one function for every command that stores.
+//!
 //! It owns the wiring and the task set, never a policy: polling and
 //! scheduling live in [`crate::daemon`], sending in [`crate::notify`],
 //! serving in [`crate::publish`].

@@ -85,7 +85,7 @@ impl AppState {
             .map(|c| c.lock().expect("status poisoned").clone());
         let next = self.live.next_poll.lock().expect("poisoned").clone();
         let err = self.live.config_error.lock().expect("poisoned").clone();
-        let mut r = status::report(&self.config(), &self.store, &next, err, channel);
+        let mut r = status::report(&self.config(), Some(&self.store), &next, err, channel);
         r.clock = self.live.clock_report();
         r.retention_paused = self.live.retention_paused.lock().expect("poisoned").clone();
         r
@@ -464,8 +464,9 @@ impl Format {
 
 /// Render one feed in one format. The build date is the newest first-seen
 /// time of its items, so the same items always give the same bytes (and the
-/// same ETag).
-fn render_feed(
+/// same ETag). Public for the golden test that holds the feeds on the seeds
+/// byte for byte.
+pub fn render_feed(
     config: &Config,
     filter: &Filter,
     format: Format,

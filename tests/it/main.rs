@@ -9,6 +9,7 @@ mod cli;
 mod clock;
 mod crash;
 mod fetching;
+mod golden;
 mod harvest;
 mod layers;
 mod net_guard;
