@@ -198,8 +198,20 @@ fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
 }
 
 fn fail(e: anyhow::Error) -> ExitCode {
+    // `tinkhac feeds list | head`: the reader went away; that is no error,
+    // and the rest of the output has nobody to read it.
+    if is_broken_pipe(&e) {
+        return ExitCode::SUCCESS;
+    }
     eprintln!("error: {e:#}");
     ExitCode::from(1)
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 async fn dispatch(cli: Cli) -> ExitCode {
@@ -367,6 +379,13 @@ fn cmd_feed(config: &Config, topic: Option<String>, source: Option<String>) -> a
 
 fn cmd_check(config: &Config) -> anyhow::Result<()> {
     println!("{}: OK", config.path.display());
+    if config.sources.is_empty() {
+        eprintln!(
+            "warning: {} has no [[source]]: nothing will be polled; add one with \
+             `tinkhac feeds add URL` (the status page and /healthz say so too)",
+            config.path.display()
+        );
+    }
     println!(
         "server {} (public {}), store {}, {} topics",
         config.server.listen,

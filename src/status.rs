@@ -11,7 +11,7 @@
 //! `next_poll`), `telegram` (`chat_id`, `mode` one of `active` `paused`
 //! `dry-run` `stopped`, `paused_reason`, `paused_since`, `queue`,
 //! `set_aside`, `sent`, `last_sent_at`, `last_sent_title`), `clock` and
-//! `retention_paused`. The states are types ([`Health`], [`ChannelMode`])
+//! `retention_paused`, and `instance` (see [`instance_of`]). The states are types ([`Health`], [`ChannelMode`])
 //! with those names as their serde renames; the rule for "degraded" is
 //! [`StatusReport::degraded`]. Handlers only serialise or render them.
 
@@ -43,6 +43,36 @@ pub struct StatusReport {
     /// Why retention is not applied now, when it is set and paused.
     #[serde(default)]
     pub retention_paused: Option<String>,
+    /// Which configuration file and store this report is of: see
+    /// [`instance_of`].
+    #[serde(default)]
+    pub instance: String,
+}
+
+/// A fingerprint of the configuration file and the store folder a daemon
+/// serves (SHA-256 of their absolute paths, 16 hex digits): `feeds list`
+/// trusts the daemon answering on the configured port only when its
+/// fingerprint is its own, so another tinkhac on that port is never taken
+/// for this one. The paths themselves are not published.
+pub fn instance_of(config: &Config) -> String {
+    use sha2::{Digest, Sha256};
+    fn absolute(p: &std::path::Path) -> std::path::PathBuf {
+        std::fs::canonicalize(p)
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+    let mut h = Sha256::new();
+    h.update(absolute(&config.path).as_os_str().as_encoded_bytes());
+    h.update([0]);
+    h.update(
+        absolute(&config.storage.path)
+            .as_os_str()
+            .as_encoded_bytes(),
+    );
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,9 +140,10 @@ impl StatusReport {
             .collect()
     }
 
-    /// Degraded: a source is broken, the channel paused, the last
-    /// configuration edit refused, the store cannot write, or the local
-    /// clock disagrees with the portals' (retention then pauses).
+    /// Degraded: no source is configured, a source is broken, the channel
+    /// paused, the last configuration edit refused, the store cannot write,
+    /// or the local clock disagrees with the portals' (retention then
+    /// pauses).
     pub fn degraded(&self) -> bool {
         let paused = self
             .telegram
@@ -123,6 +154,7 @@ impl StatusReport {
             .as_ref()
             .is_some_and(|c| c.state == crate::clock::ClockState::Disagrees);
         paused
+            || self.sources.is_empty()
             || !self.broken().is_empty()
             || self.config_error.is_some()
             || self.store_fault.is_some()
@@ -193,10 +225,11 @@ pub fn kind_of(s: &SourceConfig) -> ReadKind {
 }
 
 /// Build the report. `channel` is the live channel state when a daemon runs;
-/// without one the channel shows its queue from the store alone.
+/// without one the channel shows its queue from the store alone. Without a
+/// store (none was ever made) every source is new and every count zero.
 pub fn report(
     config: &Config,
-    store: &Store,
+    store: Option<&Store>,
     next_poll: &HashMap<String, DateTime<Utc>>,
     config_error: Option<String>,
     channel: Option<ChannelStatus>,
@@ -205,7 +238,9 @@ pub fn report(
         .sources
         .iter()
         .map(|s| {
-            let st = store.source_state(&s.id).unwrap_or_default();
+            let st = store
+                .and_then(|st| st.source_state(&s.id).ok())
+                .unwrap_or_default();
             SourceStatus {
                 id: s.id.clone(),
                 name: s.name.clone(),
@@ -234,8 +269,8 @@ pub fn report(
             mode: c.mode,
             paused_reason: c.paused_reason,
             paused_since: c.paused_since,
-            queue: store.outbox_len(),
-            set_aside: store.dead_len(),
+            queue: store.map_or(0, Store::outbox_len),
+            set_aside: store.map_or(0, Store::dead_len),
             sent: c.sent,
             last_sent_at: c.last_sent_at,
             last_sent_title: c.last_sent_title,
@@ -246,12 +281,13 @@ pub fn report(
         version: env!("CARGO_PKG_VERSION").to_string(),
         generated_at: Utc::now(),
         config_error,
-        store_fault: store.fault(),
-        items: store.item_count(),
+        store_fault: store.and_then(Store::fault),
+        items: store.map_or(0, Store::item_count),
         sources,
         telegram,
         clock: None,
         retention_paused: None,
+        instance: instance_of(config),
     }
 }
 
@@ -339,6 +375,7 @@ mod tests {
             }),
             clock: None,
             retention_paused: None,
+            instance: String::new(),
         }
     }
 

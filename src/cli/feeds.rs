@@ -63,11 +63,30 @@ async fn ask_daemon(config: &Config) -> Option<StatusReport> {
 }
 
 async fn list(config: &Config) -> anyhow::Result<()> {
-    let (report, from) = match ask_daemon(config).await {
+    let daemon = match ask_daemon(config).await {
+        // Only the daemon of this configuration and this store: another
+        // tinkhac on the same port would show its own sources.
+        Some(r) if r.instance == status::instance_of(config) => Some(r),
+        Some(_) => {
+            eprintln!(
+                "note: the tinkhac answering on {} serves another configuration or store;                  reading this one's store instead",
+                config.server.listen
+            );
+            None
+        }
+        None => None,
+    };
+    let (report, from) = match daemon {
         Some(r) => (r, "the running daemon"),
+        // Listing never creates a store: a folder that does not exist yet
+        // means no source was ever polled.
+        None if !store_exists(&config.storage.path) => (
+            status::report(config, None, &Default::default(), None, None),
+            "the configuration (no daemon answered, no store yet)",
+        ),
         None => {
             let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
-            let r = status::report(config, &store, &Default::default(), None, None);
+            let r = status::report(config, Some(&store), &Default::default(), None, None);
             (r, "the store (no daemon answered)")
         }
     };
@@ -104,6 +123,11 @@ async fn list(config: &Config) -> anyhow::Result<()> {
         writeln!(out, "\nthe daemon refused the last edit of the file: {e}")?;
     }
     Ok(())
+}
+
+/// Whether a store was ever made at `path` (a folder with anything in it).
+fn store_exists(path: &Path) -> bool {
+    std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_some())
 }
 
 /// Validate the edited text as a whole configuration, then replace the file.

@@ -196,6 +196,17 @@ pub fn render(v: &StatusView) -> String {
                             }
                         }
                     }
+                    @if v.sources.is_empty() {
+                        section.alert #chua-co-nguon role="alert" {
+                            h2 { "Chưa có nguồn tin nào" }
+                            p {
+                                "Tệp cấu hình không có mục " code { "[[source]]" } " nào, nên "
+                                "tinkhac chưa lấy tin. Thêm nguồn bằng "
+                                code { "tinkhac feeds add URL" } " hoặc sửa tệp; tinkhac tự "
+                                "áp dụng thay đổi, không cần khởi động lại."
+                            }
+                        }
+                    }
                     @if let Some(err) = &v.config_error {
                         section.alert #cau-hinh role="alert" {
                             h2 { "Cấu hình mới bị lỗi, đang dùng cấu hình cũ:" }
@@ -305,6 +316,7 @@ fn summary(v: &StatusView) -> Markup {
         .as_ref()
         .is_some_and(|c| c.mode == ChannelMode::Paused);
     let (class, verdict) = if v.config_error.is_some()
+        || v.sources.is_empty()
         || v.store_fault.is_some()
         || v.clock_warning.is_some()
         || broken > 0
@@ -976,7 +988,9 @@ mod tests {
         assert!(html.contains("Chưa cấu hình kênh Telegram"));
         assert!(html.contains("Chưa có nguồn nào trong feeds.toml."));
         assert!(html.contains("Chưa có tin nào."));
-        assert!(html.contains("Hoạt động bình thường"));
+        // No source at all needs the admin, even though nothing failed.
+        assert!(html.contains("Cần xử lý"));
+        assert!(html.contains("Chưa có nguồn tin nào"));
         assert!(!html.contains("<table"));
     }
 

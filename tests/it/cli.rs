@@ -193,3 +193,153 @@ async fn preview_shows_items_and_keys_without_storing() {
     );
     assert!(!cfg.config.storage.path.exists(), "preview stores nothing");
 }
+
+/// `feeds list` read a store into being, and `feeds list | head` ended
+/// with "Broken pipe".
+#[test]
+fn feeds_list_creates_no_store_and_a_closed_pipe_is_no_error() {
+    let cfg = support::config("[[source]]\nid = \"hp\"\nurl = \"https://haiphong.gov.vn/tin\"\n");
+    let out = tinkhac(&cfg.path, &["feeds", "list"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("hp") && text.contains("no store yet"),
+        "{text}"
+    );
+    assert!(
+        !cfg.config.storage.path.exists(),
+        "feeds list made {}",
+        cfg.config.storage.path.display()
+    );
+
+    // A reader that is gone before the first line is written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .arg("--config")
+        .arg(&cfg.path)
+        .args(["feeds", "list"])
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+    assert!(!err.to_lowercase().contains("broken pipe"), "{err}");
+}
+
+/// `feeds list` showed whatever tinkhac answered on the configured port,
+/// another configuration's sources included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_list_believes_only_the_daemon_of_its_own_configuration() {
+    use axum::{routing::get, Json, Router};
+    use std::sync::{Arc, Mutex};
+
+    let answer: Arc<Mutex<serde_json::Value>> = Arc::default();
+    let served = answer.clone();
+    let app = Router::new().route(
+        "/status.json",
+        get(move || {
+            let v = served.lock().unwrap().clone();
+            async move { Json(v) }
+        }),
+    );
+    let addr = support::stand_in(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feeds.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[server]\nlisten = \"{addr}\"\n\n[storage]\npath = \"store\"\n\n\
+             [[source]]\nid = \"cua-toi\"\nurl = \"https://so.example.vn/tin\"\n"
+        ),
+    )
+    .unwrap();
+    let config = tinkhac::config::Config::load(&path).unwrap();
+    let report = |instance: &str| {
+        let mut r = tinkhac::status::report(&config, None, &Default::default(), None, None);
+        r.sources[0].id = "cua-nguoi-khac".into();
+        r.instance = instance.into();
+        serde_json::to_value(r).unwrap()
+    };
+
+    *answer.lock().unwrap() = report("0123456789abcdef");
+    let out = support::tinkhac_async(path.clone(), vec!["feeds", "list"]).await;
+    let (text, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{err}");
+    assert!(
+        text.contains("cua-toi") && !text.contains("cua-nguoi-khac"),
+        "{text}"
+    );
+    assert!(err.contains("another configuration or store"), "{err}");
+
+    // The daemon of this very file and store is believed.
+    *answer.lock().unwrap() = report(&tinkhac::status::instance_of(&config));
+    let out = support::tinkhac_async(path.clone(), vec!["feeds", "list"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("from the running daemon") && text.contains("cua-nguoi-khac"),
+        "{text}"
+    );
+}
+
+/// An empty feeds.toml passed `check` silently and `run` said "ok".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configuration_without_sources_is_said_in_check_healthz_and_the_page() {
+    let cfg = support::config("");
+    let out = tinkhac(&cfg.path, &["check"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has no [[source]]"), "{err}");
+
+    let store = tinkhac::store::Store::open(&cfg.config.storage.path, 1 << 20).unwrap();
+    let state =
+        tinkhac::publish::http::AppState::new(std::sync::Arc::new(cfg.config.clone()), store);
+    let addr = support::stand_in(tinkhac::publish::http::router(state)).await;
+    let health: serde_json::Value = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["sources"], 0, "{health}");
+    let page = reqwest::get(format!("http://{addr}/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Chưa có nguồn tin nào"), "{page}");
+    assert!(page.contains("Cần xử lý"));
+}
+
+/// The unit file set MemoryMax twice; systemd takes the last silently.
+#[test]
+fn the_service_file_sets_each_setting_once() {
+    let unit = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/tinkhac.service"),
+    )
+    .unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for line in unit.lines().map(str::trim) {
+        if line.starts_with('#') || line.starts_with('[') {
+            continue;
+        }
+        if let Some((key, _)) = line.split_once('=') {
+            // Keys that systemd accumulates may repeat.
+            let repeatable = ["Environment", "LoadCredential", "ExecStartPre"];
+            assert!(
+                repeatable.contains(&key) || seen.insert(key.to_string()),
+                "{key} is set twice"
+            );
+        }
+    }
+}
