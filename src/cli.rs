@@ -244,7 +244,12 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
     }
     let result = match cli.command {
-        Command::Run => cmd_run(config).await,
+        Command::Run => {
+            for w in config.warnings() {
+                tracing::warn!("{w}");
+            }
+            cmd_run(config).await
+        }
         Command::Store { action } => return store::run(&config, action),
         Command::Once => return cmd_once(config).await,
         Command::Feed { topic, source } => cmd_feed(&config, topic, source),
@@ -369,22 +374,38 @@ fn cmd_feed(config: &Config, topic: Option<String>, source: Option<String>) -> a
         (_, Some(s)) => Filter::Source(s),
         _ => Filter::All,
     };
-    let meta = FeedMeta::for_filter(config, &filter)
-        .with_context(|| format!("no such topic or source: {filter:?}"))?;
+    let meta = FeedMeta::for_filter(config, &filter).with_context(|| match &filter {
+        Filter::Topic(t) => format!(
+            "no topic {t:?} in {}; the topics are: {}",
+            config.path.display(),
+            list_or_none(config.topics.iter().map(|t| t.id.as_str()))
+        ),
+        Filter::Source(s) => format!(
+            "no source {s:?} in {}; the sources are: {}",
+            config.path.display(),
+            list_or_none(config.sources.iter().map(|s| s.id.as_str()))
+        ),
+        Filter::All => unreachable!("the unified feed always exists"),
+    })?;
     let store = open_store(config)?;
     let items = store.latest(&filter, config.server.max_items)?;
     print!("{}", rss::render(config, &meta, &items, Utc::now()));
     Ok(())
 }
 
+fn list_or_none<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    let all: Vec<&str> = ids.collect();
+    if all.is_empty() {
+        "(none)".into()
+    } else {
+        all.join(", ")
+    }
+}
+
 fn cmd_check(config: &Config) -> anyhow::Result<()> {
     println!("{}: OK", config.path.display());
-    if config.sources.is_empty() {
-        eprintln!(
-            "warning: {} has no [[source]]: nothing will be polled; add one with \
-             `tinkhac feeds add URL` (the status page and /healthz say so too)",
-            config.path.display()
-        );
+    for w in config.warnings() {
+        eprintln!("warning: {w}");
     }
     println!(
         "server {} (public {}), store {}, {} topics",
@@ -585,18 +606,40 @@ fn cmd_export(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Import a backup. A line that is not an exported item stores nothing at
+/// all: the whole file is read once to check every line, then once more to
+/// store, so a bad backup never leaves half of itself behind (and a large
+/// one is never held in memory).
 async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let lines = |file: &std::path::Path| -> anyhow::Result<_> {
+        let f =
+            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+        Ok(std::io::BufReader::new(f).lines().enumerate())
+    };
+    let parse = |n: usize, line: &str| {
+        serde_json::from_str::<crate::item::Item>(line).with_context(|| {
+            format!(
+                "{}:{}: not an exported item; nothing was imported (fix or remove that \
+                 line and run the import again)",
+                file.display(),
+                n + 1
+            )
+        })
+    };
+    for (n, line) in lines(file)? {
+        let line = line.with_context(|| format!("{}:{}: cannot read", file.display(), n + 1))?;
+        if !line.trim().is_empty() {
+            parse(n, &line)?;
+        }
+    }
     let store = open_store(config)?;
-    let text =
-        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let (mut added, mut skipped, mut refused) = (0, 0, 0);
-    for (n, line) in std::io::BufReader::new(text).lines().enumerate() {
+    for (n, line) in lines(file)? {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        let item: crate::item::Item = serde_json::from_str(&line)
-            .with_context(|| format!("{}:{}: not an exported item", file.display(), n + 1))?;
+        let item = parse(n, &line)?;
         // A backup is input like any page: held to the same rules.
         let Some(item) = item.admitted(&config.limits) else {
             eprintln!(

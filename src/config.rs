@@ -306,11 +306,50 @@ pub const USER_AGENT: &str = concat!(
 impl Config {
     /// Read and validate a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column =
+                good.len() - good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: "the file is not UTF-8 text (an editor saved it in another encoding); \
+                          save it as UTF-8 and try again"
+                    .into(),
+            }
+        })?;
         Config::parse(&text, path)
+    }
+
+    /// What is valid but probably not meant: said by `check` and logged
+    /// when the daemon starts or reloads.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.sources.is_empty() {
+            out.push(format!(
+                "{} has no [[source]]: nothing will be polled; add one with \
+                 `tinkhac feeds add URL` (the status page and /healthz say so too)",
+                self.path.display()
+            ));
+        }
+        for s in &self.sources {
+            if s.interval < Duration::from_secs(60) {
+                out.push(format!(
+                    "source {:?} is polled every {}: under a minute is more than a city \
+                     portal should be asked (and it publishes a few times a day); 10m or more \
+                     is polite",
+                    s.id,
+                    humantime::format_duration(s.interval)
+                ));
+            }
+        }
+        out
     }
 
     /// Validate a configuration held in memory; `path` names it in errors and
@@ -340,7 +379,31 @@ impl Config {
 
 /// Parse durations written like `15m`, `30s`, `1h 30m`, `400d`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim()).map_err(|e| format!("bad duration {s:?}: {e}"))
+    humantime::parse_duration(s.trim()).map_err(|e| {
+        format!(
+            "bad duration {s:?} ({e}): write a number and an English unit, \
+             e.g. \"30s\", \"15m\", \"1h 30m\", \"2d\" (s, m, h, d)"
+        )
+    })
+}
+
+/// Parse `[server] listen`: an address and port, or `localhost:PORT` (the
+/// loopback address). Other host names are refused rather than looked up:
+/// which address a name means is for the admin to say, not for DNS at start.
+pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    let t = s.trim();
+    if let Ok(a) = t.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if let Some(port) = t.strip_prefix("localhost:") {
+        if let Ok(port) = port.parse::<u16>() {
+            return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+        }
+    }
+    Err(format!(
+        "bad listen address {s:?}: write an IP address and a port, e.g. \"127.0.0.1:8080\" \
+         (this machine only, behind a proxy) or \"0.0.0.0:8080\" (every interface)"
+    ))
 }
 
 /// Parse `+07:00`, `UTC+7`, `Asia/Ho_Chi_Minh` (the one named zone a
@@ -408,8 +471,16 @@ impl Cx<'_> {
     }
 
     fn url(&self, v: &Spanned<String>) -> Result<Url, ConfigError> {
-        let url = Url::parse(v.get_ref().trim())
-            .map_err(|e| self.err(v.span(), format!("bad URL {:?}: {e}", v.get_ref())))?;
+        let url = Url::parse(v.get_ref().trim()).map_err(|e| {
+            let hint = match e {
+                url::ParseError::RelativeUrlWithoutBase => format!(
+                    "it has no scheme; write \"https://{}\"",
+                    v.get_ref().trim().trim_start_matches('/')
+                ),
+                e => e.to_string(),
+            };
+            self.err(v.span(), format!("bad URL {:?}: {hint}", v.get_ref()))
+        })?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(self.err(
                 v.span(),
@@ -420,8 +491,27 @@ impl Cx<'_> {
     }
 
     fn selector(&self, v: &Spanned<String>) -> Result<(String, Selector), ConfigError> {
-        let sel = Selector::parse(v.get_ref())
-            .map_err(|e| self.err(v.span(), format!("bad CSS selector {:?}: {e}", v.get_ref())))?;
+        let sel = Selector::parse(v.get_ref()).map_err(|e| {
+            // The parser's text for some errors asks to report them to its
+            // developers; an admin needs to know the selector is wrong.
+            let why = e.to_string().replace(
+                "Unexpected error occurred. Please report this to the developer\n",
+                "",
+            );
+            self.err(
+                v.span(),
+                format!(
+                    "bad CSS selector {:?}: {} (check brackets and quotes; \
+                     `tinkhac preview --suggest URL` writes selectors that work)",
+                    v.get_ref(),
+                    match why.trim() {
+                        // A bare error name: say it in words first.
+                        w if !w.contains(' ') => format!("not valid CSS ({w})"),
+                        w => w.to_string(),
+                    }
+                ),
+            )
+        })?;
         Ok((v.get_ref().clone(), sel))
     }
 
@@ -434,12 +524,7 @@ impl Cx<'_> {
 
         // [server]
         let listen = match &raw.server.listen {
-            Some(v) => v.get_ref().parse::<SocketAddr>().map_err(|e| {
-                self.err(
-                    v.span(),
-                    format!("bad listen address {:?}: {e}", v.get_ref()),
-                )
-            })?,
+            Some(v) => parse_listen(v.get_ref()).map_err(|m| self.err(v.span(), m))?,
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
         let base_url = match &raw.server.base_url {

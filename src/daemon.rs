@@ -569,6 +569,9 @@ pub async fn run_scheduler(
                     }
                 };
                 *live.config_error.lock().expect("poisoned") = None;
+                for w in new.warnings() {
+                    tracing::warn!("{w}");
+                }
                 if old.server.listen != new.server.listen
                     || old.telegram != new.telegram
                     || old.storage.path != new.storage.path

@@ -343,3 +343,136 @@ fn the_service_file_sets_each_setting_once() {
         }
     }
 }
+
+/// The mistakes an admin makes in feeds.toml, each answered with what to
+/// write instead (line and column kept), and never with "report this to the
+/// developer".
+#[test]
+fn admin_mistakes_are_answered_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |name: &str, body: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        let out = tinkhac(&path, &["check"]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let source = "[[source]]\nid = \"a\"\nurl = \"https://so.example.vn/\"\n";
+
+    let (code, _, err) = check(
+        "d.toml",
+        format!("{source}interval = \"10 phút\"\n").as_bytes(),
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("d.toml:4:12") && err.contains("\"15m\""),
+        "{err}"
+    );
+
+    let (code, _, err) = check(
+        "u.toml",
+        b"[[source]]\nid = \"a\"\nurl = \"so.example.vn/tin\"\n",
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("write \"https://so.example.vn/tin\""), "{err}");
+
+    let (code, _, err) = check(
+        "s.toml",
+        format!("{source}[source.scrape]\nitems = \"div[[[\"\ntitle = \"a\"\n").as_bytes(),
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("bad CSS selector") && err.contains("preview --suggest"),
+        "{err}"
+    );
+    assert!(!err.contains("developer"), "{err}");
+
+    let (code, out, err) = check(
+        "l.toml",
+        format!("[server]\nlisten = \"localhost:8099\"\n\n{source}").as_bytes(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("127.0.0.1:8099"), "{out}");
+    let (code, _, err) = check(
+        "h.toml",
+        format!("[server]\nlisten = \"may-chu:8080\"\n\n{source}").as_bytes(),
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("\"127.0.0.1:8080\""), "{err}");
+
+    // "Tin tức" saved as Windows-1258 by an old editor.
+    let (code, _, err) = check(
+        "w.toml",
+        b"[[source]]\nid = \"a\"\nname = \"Tin t\xf4\xec\xe3\"\nurl = \"https://so.example.vn/\"\n",
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("w.toml:3:") && err.contains("save it as UTF-8"),
+        "{err}"
+    );
+
+    let (code, _, err) = check("i.toml", format!("{source}interval = \"20s\"\n").as_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("warning: source \"a\" is polled every 20s"),
+        "{err}"
+    );
+
+    let path = dir.path().join("t.toml");
+    std::fs::write(
+        &path,
+        format!("{source}\n[[topic]]\nid = \"giao-duc\"\nname = \"Giáo dục\"\nkeywords = [\"học sinh\"]\n"),
+    )
+    .unwrap();
+    let out = tinkhac(&path, &["feed", "--topic", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no topic \"nope\"") && err.contains("giao-duc"),
+        "{err}"
+    );
+}
+
+/// An import stopped at a bad line had stored the lines before it; now a
+/// bad backup stores nothing and says so.
+#[test]
+fn an_import_with_a_bad_line_stores_nothing() {
+    let cfg = support::config("[[source]]\nid = \"a\"\nurl = \"https://so.example.vn/\"\n");
+    let item = serde_json::json!({
+        "id": "https://so.example.vn/bai-1",
+        "title": "Bài một",
+        "link": "https://so.example.vn/bai-1",
+        "guid": null,
+        "summary": null,
+        "published": "2025-12-22T08:30:00+07:00",
+        "first_seen": "2025-12-22T02:00:00Z",
+        "sources": ["a"],
+        "topics": [],
+    });
+    let backup = cfg.path.with_file_name("backup.jsonl");
+    std::fs::write(&backup, format!("{item}\n{{\"title\": \"cut off\n")).unwrap();
+    let out = tinkhac(&cfg.path, &["import".as_ref(), backup.as_os_str()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("backup.jsonl:2") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let out = tinkhac(&cfg.path, &["feed"]);
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(!xml.contains("Bài một"), "{xml}");
+
+    // The same backup without its bad line imports.
+    std::fs::write(&backup, format!("{item}\n")).unwrap();
+    let out = tinkhac(&cfg.path, &["import".as_ref(), backup.as_os_str()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = tinkhac(&cfg.path, &["feed"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Bài một"));
+}
