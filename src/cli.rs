@@ -143,6 +143,9 @@ pub enum FeedsCommand {
         /// Show, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Add it even when no news list is found on it (yet).
+        #[arg(long)]
+        force: bool,
     },
     /// Remove a source from the file (its items stay in the store).
     Remove { id: String },
@@ -461,6 +464,29 @@ pub async fn fetch_and_harvest(
     let body = fetch_unconditionally(&harvester, source).await?;
     let admitted = harvester.harvest(config, source, body, Utc::now()).await?;
     Ok(admitted.harvest)
+}
+
+/// [`fetch_and_harvest`], and the source's own title (a feed's title; a
+/// page's `<title>` without its last " - Site name" part), to name it.
+pub async fn fetch_and_harvest_titled(
+    config: &Config,
+    source: &SourceConfig,
+) -> (anyhow::Result<source::Harvest>, Option<String>) {
+    let harvester = match crate::pipeline::Harvester::new(&config.fetch) {
+        Ok(h) => h,
+        Err(e) => return (Err(e), None),
+    };
+    let body = match fetch_unconditionally(&harvester, source).await {
+        Ok(b) => b,
+        Err(e) => return (Err(e), None),
+    };
+    let title = source::title_of(&body);
+    let harvest = harvester
+        .harvest(config, source, body, Utc::now())
+        .await
+        .map(|a| a.harvest)
+        .map_err(anyhow::Error::from);
+    (harvest, title)
 }
 
 /// Fetch a source's body once, unconditionally, as a poll would (its reach,

@@ -387,6 +387,25 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     })
 }
 
+/// Parse an http(s) URL as an admin writes it; one without a scheme is
+/// answered with the `https://` form to write.
+pub fn parse_source_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        let hint = match e {
+            url::ParseError::RelativeUrlWithoutBase => format!(
+                "it has no scheme; write \"https://{}\"",
+                raw.trim().trim_start_matches('/')
+            ),
+            e => e.to_string(),
+        };
+        format!("bad URL {raw:?}: {hint}")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("bad URL {raw:?}: only http and https URLs"));
+    }
+    Ok(url)
+}
+
 /// Parse `[server] listen`: an address and port, or `localhost:PORT` (the
 /// loopback address). Other host names are refused rather than looked up:
 /// which address a name means is for the admin to say, not for DNS at start.
@@ -471,23 +490,7 @@ impl Cx<'_> {
     }
 
     fn url(&self, v: &Spanned<String>) -> Result<Url, ConfigError> {
-        let url = Url::parse(v.get_ref().trim()).map_err(|e| {
-            let hint = match e {
-                url::ParseError::RelativeUrlWithoutBase => format!(
-                    "it has no scheme; write \"https://{}\"",
-                    v.get_ref().trim().trim_start_matches('/')
-                ),
-                e => e.to_string(),
-            };
-            self.err(v.span(), format!("bad URL {:?}: {hint}", v.get_ref()))
-        })?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(self.err(
-                v.span(),
-                format!("bad URL {:?}: only http and https URLs", v.get_ref()),
-            ));
-        }
-        Ok(url)
+        parse_source_url(v.get_ref()).map_err(|m| self.err(v.span(), m))
     }
 
     fn selector(&self, v: &Spanned<String>) -> Result<(String, Selector), ConfigError> {
@@ -845,15 +848,16 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The key that makes two URLs "the same source", for the loader and the
-/// editors alike: trimmed, no trailing
-/// slash, scheme and host lowercased (the `url` crate also drops a default
-/// port and normalises percent-encoding). Unparsable text is compared as
+/// editors alike: trimmed, no trailing slash, scheme and host lowercased (the
+/// `url` crate also drops a default port and normalises percent-encoding),
+/// no fragment and no tracking parameters (`utm_*` and the like: the same
+/// rule as an item's link, [`crate::item::canonical_link`]). Unparsable text is compared as
 /// written, trimmed and without a trailing slash, its scheme and host
 /// lowercased by hand.
 pub fn url_key(raw: &str) -> String {
     let raw = raw.trim();
     let s = match url::Url::parse(raw) {
-        Ok(u) => u.to_string(),
+        Ok(u) => crate::item::canonical_link(&u).to_string(),
         Err(_) => match raw.find("://") {
             Some(i) => {
                 let host_end = raw[i + 3..].find('/').map_or(raw.len(), |j| i + 3 + j);

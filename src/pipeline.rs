@@ -30,6 +30,16 @@ pub enum HarvestError {
     Crashed,
 }
 
+impl HarvestError {
+    /// The page was read and holds no news list tinkhac can find.
+    pub fn is_no_list(&self) -> bool {
+        matches!(
+            self,
+            HarvestError::Source(source::Error::NoContainer | source::Error::EmptyContainer)
+        )
+    }
+}
+
 /// A harvest as a poll keeps it.
 #[derive(Debug)]
 pub struct Admitted {

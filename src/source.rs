@@ -90,6 +90,35 @@ pub fn date_at_fetch(items: &mut [Harvested], fetched_at: DateTime<Utc>) -> usiz
     changed
 }
 
+/// A source's own title, to name it by: a feed's title, or a page's
+/// `<title>` without its last part when that part is set off by " - ", " | "
+/// or " – " (portals end every title with the site's name, which would name
+/// every section of one portal alike). Cleaned like any portal text.
+pub fn title_of(body: &Body) -> Option<String> {
+    let raw = match feed_rs::parser::parse(body.bytes.as_slice()) {
+        Ok(f) => f.title.map(|t| t.content)?,
+        Err(_) => {
+            let text = page_text(body).ok()?;
+            let doc = scraper::Html::parse_document(&text);
+            let sel = scraper::Selector::parse("title").expect("valid selector");
+            let t: String = doc.select(&sel).next()?.text().collect();
+            let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            let cut = [" - ", " | ", " – "]
+                .iter()
+                .filter_map(|sep| t.rfind(sep))
+                .max()
+                .filter(|&i| t[..i].trim().chars().count() >= 2);
+            match cut {
+                Some(i) => t[..i].trim().to_string(),
+                None => t,
+            }
+        }
+    };
+    let t = crate::text::strip_forbidden(raw.trim()).into_owned();
+    let t = crate::text::truncate_chars(&crate::text::nfc(&t), 100).into_owned();
+    (!t.is_empty()).then_some(t)
+}
+
 /// A page's text, decoded, once a scan of its tags has shown the parser may
 /// take it on: html5ever's time grows with nesting, not size (a hostile or
 /// broken page could hold a parse thread for hours), and its memory with

@@ -13,9 +13,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use url::Url;
 
-use super::{adhoc_source, fetch_and_harvest, print_harvest, FeedsCommand};
+use super::{adhoc_source, print_harvest, FeedsCommand};
 use crate::config::Config;
 use crate::feeds_edit::{self, NewSource};
 use crate::status::{self, StatusReport};
@@ -31,7 +30,8 @@ pub async fn run(config: &Config, action: FeedsCommand) -> anyhow::Result<()> {
             interval,
             topics,
             dry_run,
-        } => add(config, &url, id, name, interval, topics, dry_run).await,
+            force,
+        } => add(config, &url, id, name, interval, topics, dry_run, force).await,
         FeedsCommand::Remove { id } => remove(config, &id),
         FeedsCommand::Import { file, dry_run } => import(config, &file, dry_run),
         FeedsCommand::Export => {
@@ -195,6 +195,12 @@ fn remove_stale_temps(dir: &Path, prefix: &str) {
     }
 }
 
+/// `feeds add`: everything that can be checked without the network is
+/// checked first (id, topics, interval, the URL and whether it is listed
+/// already, by the one URL-identity rule, [`crate::config::url_key`]); then
+/// the URL is read once and what it would give is shown; only then is the
+/// file edited.
+#[allow(clippy::too_many_arguments)]
 async fn add(
     config: &Config,
     url: &str,
@@ -203,21 +209,72 @@ async fn add(
     interval: Option<String>,
     topics: Vec<String>,
     dry_run: bool,
+    force: bool,
 ) -> anyhow::Result<()> {
-    let parsed = Url::parse(url).with_context(|| format!("{url:?} is not a URL"))?;
+    let parsed = crate::config::parse_source_url(url).map_err(anyhow::Error::msg)?;
+    if let Some(id) = &id {
+        crate::config::check_id(id).map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(
+            config.source(id).is_none(),
+            "a source with id {id:?} is already in {}; choose another --id",
+            config.path.display()
+        );
+    }
+    for t in &topics {
+        anyhow::ensure!(
+            config.topics.iter().any(|c| &c.id == t),
+            "no topic {t:?} in {}; the topics are: {}",
+            config.path.display(),
+            super::list_or_none(config.topics.iter().map(|t| t.id.as_str()))
+        );
+    }
+    if let Some(i) = &interval {
+        crate::config::parse_duration(i).map_err(anyhow::Error::msg)?;
+    }
+    let key = crate::config::url_key(parsed.as_str());
+    if let Some(s) = config
+        .sources
+        .iter()
+        .find(|s| crate::config::url_key(s.url.as_str()) == key)
+    {
+        anyhow::bail!(
+            "{url} is already listed as source {:?} ({}): the same address once tracking \
+             parameters, the host's case and a trailing slash are set aside",
+            s.id,
+            s.url
+        );
+    }
+
     let text = std::fs::read_to_string(&config.path)?;
     let taken: Vec<String> = config.sources.iter().map(|s| s.id.clone()).collect();
-    let name = name.unwrap_or_else(|| parsed.host_str().unwrap_or("nguồn mới").to_string());
-    let id = id.unwrap_or_else(|| feeds_edit::slug_id(&name, &taken));
     // Show what it would harvest before anything is written.
+    let probe = adhoc_source(config, id.as_deref().unwrap_or("new"), parsed.clone());
+    let (harvest, title) = super::fetch_and_harvest_titled(config, &probe).await;
+    let name = name
+        .or(title)
+        .unwrap_or_else(|| parsed.host_str().unwrap_or("nguồn mới").to_string());
+    let id = id.unwrap_or_else(|| feeds_edit::slug_id(&name, &taken));
     let src = adhoc_source(config, &id, parsed.clone());
-    match fetch_and_harvest(config, &src).await {
+    match harvest {
         Ok(h) => print_harvest(config, &src, &h)?,
         Err(e) => {
             eprintln!("warning: {e:#}");
+            let no_list = e
+                .downcast_ref::<crate::pipeline::HarvestError>()
+                .is_some_and(crate::pipeline::HarvestError::is_no_list);
+            if no_list {
+                eprintln!(
+                    "tinkhac found no news list on this page. To see why: \
+                     `tinkhac preview --explain {url}`; to pin the list with CSS selectors: \
+                     `tinkhac preview --suggest {url}` and a [source.scrape] block; \
+                     to add it as it is (it will show as failing until it has a list): \
+                     add --force"
+                );
+            }
             anyhow::ensure!(
-                dry_run,
-                "not added: tinkhac could not read anything at {url}"
+                dry_run || force,
+                "not added: tinkhac could not read anything at {url}{}",
+                if no_list { " (see above)" } else { "" }
             );
         }
     }
@@ -230,14 +287,15 @@ async fn add(
         kind: None,
     };
     let edited = feeds_edit::add_source(&text, &new)?;
+    let checked = Config::parse(&edited, &config.path).map_err(|e| in_file(e, &text));
     if dry_run {
-        Config::parse(&edited, &config.path)
-            .map_err(|e| anyhow::anyhow!("the edit would break the file: {e}"))?;
+        checked?;
         println!(
             "\n(dry run) would add source {id:?} to {}",
             config.path.display()
         );
     } else {
+        checked?;
         write_config(&config.path, &edited)?;
         println!(
             "\nadded source {id:?} to {}; a running daemon picks it up by itself",
@@ -245,6 +303,20 @@ async fn add(
         );
     }
     Ok(())
+}
+
+/// An error in an edited file, said of the file as it is: a position past
+/// its end is in the entry being added, and a position in the file names a
+/// line the admin can open.
+fn in_file(e: crate::config::ConfigError, original: &str) -> anyhow::Error {
+    match e {
+        crate::config::ConfigError::Invalid { line, message, .. }
+            if line > original.lines().count() =>
+        {
+            anyhow::anyhow!("not added: in the new entry: {message}")
+        }
+        e => anyhow::anyhow!("not added: the file has an error: {e}"),
+    }
 }
 
 fn remove(config: &Config, id: &str) -> anyhow::Result<()> {

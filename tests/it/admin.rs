@@ -426,3 +426,103 @@ async fn feeds_list_asks_the_running_daemon_and_the_status_page_shows_it() {
         "{table}"
     );
 }
+
+/// `feeds add` fetched before it checked what it was given, named a source
+/// after its host ("127-0-0-1"), and refused a page without a list with no
+/// way forward.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_add_checks_first_names_by_title_and_can_be_forced() {
+    use axum::{response::Html, routing::get, Router};
+    use std::sync::atomic::AtomicUsize;
+
+    let hits = Arc::new(AtomicUsize::new(0));
+    let listing =
+        std::fs::read_to_string(support::seeds_dir().join("hp-danh-muc-giao-duc.html")).unwrap();
+    let (h1, h2) = (hits.clone(), hits.clone());
+    let app = Router::new()
+        .route(
+            "/muc/giao-duc",
+            get(move || {
+                h1.fetch_add(1, Ordering::SeqCst);
+                let page = listing.clone();
+                async move { Html(page) }
+            }),
+        )
+        .route(
+            "/trang-trong",
+            get(move || {
+                h2.fetch_add(1, Ordering::SeqCst);
+                async {
+                    Html(
+                        "<html><head><title>Giới thiệu | Cổng thông tin</title></head>\
+                          <body><p>Trang này chỉ có chữ, không có danh sách tin.</p></body></html>",
+                    )
+                }
+            }),
+        );
+    let base = format!("http://{}", support::stand_in(app).await);
+    let cfg = support::config(&format!(
+        "[[source]]\nid = \"tin\"\nurl = \"{base}/muc/tin/\"\n\n\
+         [[topic]]\nid = \"giao-duc\"\nname = \"Giáo dục\"\nkeywords = [\"học sinh\"]\n"
+    ));
+    let before = std::fs::read_to_string(&cfg.path).unwrap();
+    let add = |args: &[&str]| {
+        let mut v = vec!["feeds".to_string(), "add".to_string()];
+        v.extend(args.iter().map(|s| s.to_string()));
+        tinkhac_async(cfg.path.clone(), v)
+    };
+    let refused = |out: &std::process::Output, says: &str| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(says),
+            "{says:?} not in: {err}"
+        );
+    };
+
+    // Refused before any request: the same address, a bad interval, an
+    // unknown topic, a bad id.
+    let same = format!(
+        "{}/muc/tin?utm_source=zalo#top",
+        base.replace("http://", "HTTP://")
+    );
+    refused(&add(&[&same]).await, "already listed as source \"tin\"");
+    let page = format!("{base}/muc/giao-duc");
+    refused(&add(&[&page, "--interval", "10 phút"]).await, "\"15m\"");
+    refused(
+        &add(&[&page, "--topics", "nope"]).await,
+        "the topics are: giao-duc",
+    );
+    refused(&add(&[&page, "--id", "Tin Mới"]).await, "bad id");
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "fetched before checking");
+    assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), before);
+
+    // Named after the page's title, without the site's name.
+    let out = add(&[&page]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = tinkhac::config::Config::load(&cfg.path).unwrap();
+    let s = config
+        .source("giao-duc-dao-tao")
+        .expect("an id from the title");
+    assert_eq!(s.name, "Giáo dục – Đào tạo");
+
+    // A page without a list: what to do, and --force.
+    let bare = format!("{base}/trang-trong");
+    let out = add(&[&bare]).await;
+    refused(&out, "preview --explain");
+    refused(&out, "--force");
+    let out = add(&[&bare, "--force"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = tinkhac::config::Config::load(&cfg.path).unwrap();
+    assert_eq!(
+        config.source("gioi-thieu").map(|s| s.name.as_str()),
+        Some("Giới thiệu")
+    );
+}
