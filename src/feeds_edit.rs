@@ -46,6 +46,12 @@ pub struct NewSource {
     pub topics: Vec<String>,
     /// `"auto"`, `"feed"` or `"html"`; `None` means auto.
     pub kind: Option<String>,
+    /// A duration such as `"20s"`; `None` uses `[fetch] timeout`.
+    pub timeout: Option<String>,
+    /// May reach a private address (see the README).
+    pub intranet: bool,
+    /// `[source.scrape]` keys and values (`items` first), or none.
+    pub scrape: Vec<(String, String)>,
 }
 
 /// Why an edit was refused. The text is never half-edited: on any error the
@@ -601,9 +607,21 @@ fn render_source(s: &NewSource, nl: &str) -> String {
     if let Some(interval) = &s.interval {
         line("interval", basic_string(interval));
     }
+    if let Some(timeout) = &s.timeout {
+        line("timeout", basic_string(timeout));
+    }
     if !s.topics.is_empty() {
         let list: Vec<String> = s.topics.iter().map(|t| basic_string(t)).collect();
         line("topics", format!("[{}]", list.join(", ")));
+    }
+    if s.intranet {
+        line("intranet", "true".into());
+    }
+    if !s.scrape.is_empty() {
+        out.push_str(&format!("[source.scrape]{nl}"));
+        for (k, v) in &s.scrape {
+            out.push_str(&format!("{k} = {}{nl}", basic_string(v)));
+        }
     }
     out
 }
@@ -627,6 +645,7 @@ mod tests {
             interval: Some("30m".to_string()),
             topics: vec!["giao-duc".to_string()],
             kind: Some("html".to_string()),
+            ..NewSource::default()
         }
     }
 

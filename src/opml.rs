@@ -19,8 +19,98 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use quick_xml::XmlVersion;
 
+/// The namespace of tinkhac's own outline attributes (`tinkhac:id`,
+/// `tinkhac:interval`…), which other readers ignore.
+pub const TINKHAC_NS: &str = "urn:x-tinkhac:opml:1";
+
+/// What tinkhac knows of a source beyond what OPML says: written by
+/// `feeds export` as attributes in the [`TINKHAC_NS`] namespace (prefix
+/// `tinkhac`), read back by `feeds import`, so a move keeps each source's
+/// id (and with it its subscribers' `/sources/<id>.xml`), interval, topics
+/// and scrape rules. On import the prefix `tinkhac` is what is recognised.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TinkhacOutline {
+    pub id: Option<String>,
+    /// As written in `feeds.toml`: `"15m"`.
+    pub interval: Option<String>,
+    pub timeout: Option<String>,
+    pub topics: Vec<String>,
+    /// `"feed"` or `"html"`; None: auto.
+    pub kind: Option<String>,
+    pub intranet: bool,
+    /// `[source.scrape]` keys and values, in [`SCRAPE_KEYS`] order.
+    pub scrape: Vec<(String, String)>,
+}
+
+/// The keys of `[source.scrape]`, as OPML attributes `tinkhac:scrape-<key>`.
+pub const SCRAPE_KEYS: [&str; 6] = ["items", "title", "link", "date", "summary", "date_format"];
+
+impl TinkhacOutline {
+    fn is_empty(&self) -> bool {
+        *self == TinkhacOutline::default()
+    }
+
+    /// `(attribute, value)` pairs, without the prefix.
+    fn attributes(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut put = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                out.push((k.to_string(), v.clone()));
+            }
+        };
+        put("id", &self.id);
+        put("interval", &self.interval);
+        put("timeout", &self.timeout);
+        put("kind", &self.kind);
+        if !self.topics.is_empty() {
+            out.push(("topics".into(), self.topics.join(",")));
+        }
+        if self.intranet {
+            out.push(("intranet".into(), "true".into()));
+        }
+        for (k, v) in &self.scrape {
+            out.push((format!("scrape-{k}"), v.clone()));
+        }
+        out
+    }
+
+    /// Take one `tinkhac:` attribute; unknown ones are ignored.
+    fn set(&mut self, key: &str, value: String) {
+        match key {
+            "id" => self.id = Some(value),
+            "interval" => self.interval = Some(value),
+            "timeout" => self.timeout = Some(value),
+            "kind" => self.kind = Some(value),
+            "topics" => {
+                self.topics = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(String::from)
+                    .collect()
+            }
+            "intranet" => self.intranet = value == "true",
+            k => {
+                if let Some(k) = k
+                    .strip_prefix("scrape-")
+                    .filter(|k| SCRAPE_KEYS.contains(k))
+                {
+                    self.scrape.retain(|(old, _)| old != k);
+                    self.scrape.push((k.to_string(), value));
+                    self.scrape.sort_by_key(|(k, _)| {
+                        SCRAPE_KEYS
+                            .iter()
+                            .position(|s| s == k)
+                            .unwrap_or(usize::MAX)
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// One feed of an OPML subscription list.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OpmlSource {
     /// Display name: the outline's `text`, else its `title`, else the feed
     /// URL; trimmed. Never empty after [`import`].
@@ -33,6 +123,8 @@ pub struct OpmlSource {
     /// The folder the feed sits in: the text of the nearest enclosing outline
     /// that is not itself a feed. `None` at the top level.
     pub category: Option<String>,
+    /// tinkhac's own attributes, when the list was written by tinkhac.
+    pub tinkhac: Option<TinkhacOutline>,
 }
 
 /// Why an OPML document could not be read: malformed XML, or not an OPML
@@ -69,7 +161,16 @@ pub fn export(title: &str, sources: &[OpmlSource]) -> String {
 fn export_at(title: &str, sources: &[OpmlSource], unix_secs: i64) -> String {
     let mut out = String::with_capacity(256 + sources.len() * 160);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str("<opml version=\"2.0\">\n");
+    if sources
+        .iter()
+        .any(|s| s.tinkhac.as_ref().is_some_and(|t| !t.is_empty()))
+    {
+        out.push_str(&format!(
+            "<opml version=\"2.0\" xmlns:tinkhac=\"{TINKHAC_NS}\">\n"
+        ));
+    } else {
+        out.push_str("<opml version=\"2.0\">\n");
+    }
     out.push_str("  <head>\n");
     out.push_str(&format!("    <title>{}</title>\n", escape(title)));
     out.push_str(&format!(
@@ -118,6 +219,11 @@ fn feed_outline(out: &mut String, s: &OpmlSource, indent: &str) {
     ));
     if let Some(html) = s.html_url.as_deref().filter(|h| !h.trim().is_empty()) {
         out.push_str(&format!(" htmlUrl=\"{}\"", escape(html)));
+    }
+    if let Some(t) = &s.tinkhac {
+        for (k, v) in t.attributes() {
+            out.push_str(&format!(" tinkhac:{k}=\"{}\"", escape(&v)));
+        }
     }
     out.push_str("/>\n");
 }
@@ -291,6 +397,7 @@ struct OutlineAttrs {
     xml_url: Option<String>,
     html_url: Option<String>,
     category: Option<String>,
+    tinkhac: TinkhacOutline,
 }
 
 impl OutlineAttrs {
@@ -316,6 +423,7 @@ impl OutlineAttrs {
             xml_url,
             html_url: self.html_url.clone(),
             category,
+            tinkhac: (!self.tinkhac.is_empty()).then(|| self.tinkhac.clone()),
         })
     }
 }
@@ -330,6 +438,17 @@ fn outline_attributes(e: &BytesStart<'_>, reader: &Reader<&[u8]>) -> Result<Outl
     for attr in e.attributes() {
         let attr = attr.map_err(|err| format!("malformed attribute in <outline>: {err}"))?;
         let key = String::from_utf8_lossy(attr.key.local_name().as_ref()).to_ascii_lowercase();
+        let ours = attr.key.prefix().is_some_and(|p| p.as_ref() == b"tinkhac");
+        if ours {
+            let value = attr
+                .decoded_and_normalized_value(XmlVersion::Implicit1_0, reader.decoder())
+                .map_err(|err| format!("malformed attribute tinkhac:{key}: {err}"))?;
+            attrs.tinkhac.set(&key, value.trim().to_string());
+            continue;
+        }
+        if attr.key.prefix().is_some() {
+            continue;
+        }
         let slot = match key.as_str() {
             "text" => &mut attrs.text,
             "title" => &mut attrs.title,
@@ -367,15 +486,51 @@ fn error_at(xml: &str, offset: u64, message: &str) -> OpmlError {
 /// The configured sources as OPML (`feeds export`, `GET /opml.xml`). Each
 /// source's own address is the outline's `xmlUrl` (a page or a feed: what
 /// tinkhac polls), so another tinkhac can import it; `htmlUrl` is the same.
+/// The rest of the source (id, interval, topics, kind, scrape rules) rides
+/// along as `tinkhac:` attributes, so `feeds import` gives the same list.
 pub fn export_config(config: &crate::config::Config) -> String {
+    use crate::config::SourceKind;
     let sources: Vec<OpmlSource> = config
         .sources
         .iter()
-        .map(|s| OpmlSource {
-            title: s.name.clone(),
-            xml_url: s.url.to_string(),
-            html_url: Some(s.url.to_string()),
-            category: s.topics.first().cloned(),
+        .map(|s| {
+            let mut scrape = Vec::new();
+            if let Some(sc) = &s.scrape {
+                scrape.push(("items".to_string(), sc.items.0.clone()));
+                for (k, v) in [
+                    ("title", &sc.title),
+                    ("link", &sc.link),
+                    ("date", &sc.date),
+                    ("summary", &sc.summary),
+                ] {
+                    if let Some((text, _)) = v {
+                        scrape.push((k.to_string(), text.clone()));
+                    }
+                }
+                if let Some(f) = &sc.date_format {
+                    scrape.push(("date_format".to_string(), f.clone()));
+                }
+            }
+            OpmlSource {
+                title: s.name.clone(),
+                xml_url: s.url.to_string(),
+                html_url: Some(s.url.to_string()),
+                category: s.topics.first().cloned(),
+                tinkhac: Some(TinkhacOutline {
+                    id: Some(s.id.clone()),
+                    interval: Some(humantime::format_duration(s.interval).to_string()),
+                    timeout: (s.timeout != config.fetch.timeout)
+                        .then(|| humantime::format_duration(s.timeout).to_string()),
+                    topics: s.topics.clone(),
+                    kind: match s.kind {
+                        SourceKind::Auto => None,
+                        SourceKind::Feed => Some("feed".into()),
+                        SourceKind::Html => Some("html".into()),
+                    },
+                    intranet: s.intranet,
+                    scrape,
+                }),
+            }
         })
         .collect();
     export(&config.server.title, &sources)
@@ -387,6 +542,7 @@ mod tests {
 
     fn src(title: &str, xml_url: &str, html: Option<&str>, category: Option<&str>) -> OpmlSource {
         OpmlSource {
+            tinkhac: None,
             title: title.to_string(),
             xml_url: xml_url.to_string(),
             html_url: html.map(str::to_string),
@@ -427,6 +583,37 @@ mod tests {
                 None,
             ),
         ]
+    }
+
+    #[test]
+    fn tinkhac_attributes_survive_export_and_import() {
+        let mut s = src("Sở \"GD\" & ĐT", "https://so.vn/tin?a=1&b=2", None, None);
+        s.tinkhac = Some(TinkhacOutline {
+            id: Some("so-gddt".into()),
+            interval: Some("15m".into()),
+            timeout: Some("20s".into()),
+            topics: vec!["giao-duc".into(), "thi-cu".into()],
+            kind: Some("html".into()),
+            intranet: true,
+            scrape: vec![
+                ("items".into(), "ul.tin > li:not(.qc)".into()),
+                ("title".into(), "a[title=\"x\"]".into()),
+                ("date_format".into(), "%d/%m/%Y".into()),
+            ],
+        });
+        let plain = src("Khác", "https://khac.vn/rss", None, None);
+        let xml = export_at("t", &[s.clone(), plain.clone()], 0);
+        assert!(
+            xml.contains(&format!("xmlns:tinkhac=\"{TINKHAC_NS}\"")),
+            "{xml}"
+        );
+        assert_eq!(import(&xml).unwrap(), vec![s, plain]);
+        // Another list's attributes in another namespace are not ours.
+        let other = xml
+            .replace("tinkhac:id", "x:id")
+            .replace("xmlns:tinkhac", "xmlns:x");
+        let back = import(&other).unwrap();
+        assert_eq!(back[0].tinkhac.as_ref().unwrap().id, None);
     }
 
     #[test]

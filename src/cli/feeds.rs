@@ -284,7 +284,7 @@ async fn add(
         url: parsed.to_string(),
         interval,
         topics,
-        kind: None,
+        ..NewSource::default()
     };
     let edited = feeds_edit::add_source(&text, &new)?;
     let checked = Config::parse(&edited, &config.path).map_err(|e| in_file(e, &text));
@@ -335,21 +335,13 @@ fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<()> {
     let mut taken: Vec<String> = config.sources.iter().map(|s| s.id.clone()).collect();
     let (mut added, mut skipped) = (0, 0);
     for o in found {
-        let id = feeds_edit::slug_id(&o.title, &taken);
-        let new = NewSource {
-            id: id.clone(),
-            name: o.title.clone(),
-            url: o.xml_url.clone(),
-            interval: None,
-            topics: Vec::new(),
-            kind: None,
-        };
+        let new = import_one(config, &o, &taken);
         match feeds_edit::add_source(&text, &new) {
             Ok(t) => {
                 text = t;
-                taken.push(id.clone());
+                taken.push(new.id.clone());
                 added += 1;
-                println!("  + {id:<24} {}", o.xml_url);
+                println!("  + {:<24} {}", new.id, o.xml_url);
             }
             Err(e) => {
                 skipped += 1;
@@ -368,4 +360,43 @@ fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<()> {
         println!("nothing to add, {skipped} skipped");
     }
     Ok(())
+}
+
+/// The source an OPML outline becomes. A list written by tinkhac keeps its
+/// id (when valid and free: subscribers' `/sources/<id>.xml` survive the
+/// move), interval, timeout, topics (those this file has; the others are
+/// said and left out), kind, intranet flag and scrape rules; any other
+/// list's outline gets an id from its title and the `[fetch]` defaults.
+fn import_one(config: &Config, o: &crate::opml::OpmlSource, taken: &[String]) -> NewSource {
+    let t = o.tinkhac.clone().unwrap_or_default();
+    let id =
+        t.id.filter(|id| crate::config::check_id(id).is_ok() && !taken.contains(id))
+            .unwrap_or_else(|| feeds_edit::slug_id(&o.title, taken));
+    let valid_duration = |d: Option<String>| d.filter(|d| crate::config::parse_duration(d).is_ok());
+    let (topics, unknown): (Vec<String>, Vec<String>) = t
+        .topics
+        .into_iter()
+        .partition(|t| config.topics.iter().any(|c| &c.id == t));
+    if !unknown.is_empty() {
+        println!(
+            "  ! {id}: topics not in {}, left out: {}",
+            config.path.display(),
+            unknown.join(", ")
+        );
+    }
+    NewSource {
+        id,
+        name: o.title.clone(),
+        url: o.xml_url.clone(),
+        interval: valid_duration(t.interval),
+        timeout: valid_duration(t.timeout),
+        topics,
+        kind: t.kind.filter(|k| matches!(k.as_str(), "feed" | "html")),
+        intranet: t.intranet,
+        scrape: if t.scrape.iter().any(|(k, _)| k == "items") {
+            t.scrape
+        } else {
+            Vec::new()
+        },
+    }
 }

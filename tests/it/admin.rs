@@ -291,7 +291,7 @@ async fn feeds_add_remove_import_export_keep_the_admins_file() {
     let export = tinkhac_async::<String>(path.clone(), vec!["feeds".into(), "export".into()]).await;
     let opml = String::from_utf8(export.stdout).unwrap();
     assert!(
-        opml.contains("<opml version=\"2.0\">") && opml.contains(&url.replace('&', "&amp;")),
+        opml.contains("<opml version=\"2.0\"") && opml.contains(&url.replace('&', "&amp;")),
         "{opml}"
     );
 
@@ -525,4 +525,57 @@ async fn feeds_add_checks_first_names_by_title_and_can_be_forced() {
         config.source("gioi-thieu").map(|s| s.name.as_str()),
         Some("Giới thiệu")
     );
+}
+
+/// `feeds export` → `feeds import` lost ids, intervals, topics and scrape
+/// rules: subscribers' `/sources/<id>.xml` broke on a move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opml_round_trip_keeps_ids_intervals_topics_and_scrape_rules() {
+    let topics = "[[topic]]\nid = \"giao-duc\"\nname = \"Giáo dục\"\nkeywords = [\"học sinh\"]\n\n\
+                  [[topic]]\nid = \"thi-cu\"\nname = \"Thi cử\"\nkeywords = [\"thi\"]\n";
+    let from = support::config(&format!(
+        "[[source]]\nid = \"so-gddt\"\nname = \"Sở GD&ĐT \\\"Hải Phòng\\\"\"\n\
+         url = \"https://so.example.vn/tin-tuc?muc=1&trang=2\"\ninterval = \"45m\"\n\
+         timeout = \"7s\"\ntopics = [\"giao-duc\", \"thi-cu\"]\nkind = \"html\"\n\
+         [source.scrape]\nitems = \"ul.tin > li:not(.qc)\"\ntitle = \"h3 a\"\n\
+         date = \"span.ngay\"\ndate_format = \"%d/%m/%Y\"\n\n\
+         [[source]]\nid = \"bao\"\nurl = \"https://bao.example.vn/rss\"\nkind = \"feed\"\n\n{topics}"
+    ));
+    let export = tinkhac_async(from.path.clone(), vec!["feeds", "export"]).await;
+    assert!(export.status.success());
+    let opml = from.path.with_file_name("move.opml");
+    std::fs::write(&opml, &export.stdout).unwrap();
+
+    let to = support::config(topics);
+    let imp = tinkhac_async::<std::ffi::OsString>(
+        to.path.clone(),
+        vec!["feeds".into(), "import".into(), opml.clone().into()],
+    )
+    .await;
+    assert!(
+        imp.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imp.stderr)
+    );
+    let a = tinkhac::config::Config::load(&from.path).unwrap();
+    let b = tinkhac::config::Config::load(&to.path).unwrap();
+    assert_eq!(a.sources.len(), b.sources.len());
+    for (x, y) in a.sources.iter().zip(&b.sources) {
+        assert_eq!(
+            (&x.id, &x.name, &x.url, x.interval, x.timeout, &x.topics, x.kind, x.intranet),
+            (&y.id, &y.name, &y.url, y.interval, y.timeout, &y.topics, y.kind, y.intranet)
+        );
+        let sel = |s: &tinkhac::config::SourceConfig| {
+            s.scrape.as_ref().map(|sc| {
+                (
+                    sc.items.0.clone(),
+                    sc.title.as_ref().map(|t| t.0.clone()),
+                    sc.date.as_ref().map(|t| t.0.clone()),
+                    sc.date_format.clone(),
+                )
+            })
+        };
+        assert_eq!(sel(x), sel(y), "{}", x.id);
+    }
+    assert!(b.source("so-gddt").unwrap().scrape.is_some());
 }
