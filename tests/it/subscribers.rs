@@ -1,7 +1,8 @@
 //! What a subscriber meets: the subscription OPML, the feeds' dates and
 //! authors, one date per article whatever order its sources come in, the
-//! status page's order, paging and language, the dry run's wording, and the
-//! demo's report. Through HTTP or the binary, on stand-ins at 127.0.0.1:0.
+//! status page's order, paging and language, Telegram's reasons unwrapped,
+//! the dry run's wording, and the demo's report. Through HTTP or the binary,
+//! on stand-ins at 127.0.0.1:0.
 
 use std::sync::Arc;
 
@@ -738,4 +739,46 @@ fn the_demo_counts_the_same_every_run_and_shows_messages_as_read() {
     for raw in ["<b>", "</b>", "<i>", "<a href", "&amp;", "&lt;", "&quot;"] {
         assert!(!messages.contains(raw), "{raw} in {messages}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegrams_reason_is_shown_without_the_client_librarys_wrapping() {
+    let portal = TestPortal::start().await;
+    let bot = crate::standin::BotStandIn::start("123456:TEST-token_abc").await;
+    portal.publish([edu(0)]);
+    let c = cfg(&format!(
+        "[[source]]\nid = \"gen\"\nname = \"Sở GD\"\nurl = \"{}\"\n\n{}\n\
+         [telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\ntimeout = \"3s\"\n",
+        portal.url("/gen/giao-duc.rss"),
+        support::shipped_topics_toml(),
+        bot.api_url(),
+    ));
+    let store = Store::open(&c.config.storage.path, 1 << 20).unwrap();
+    poll_in(&c.config, &store, &["gen"]).await;
+    portal.publish([edu(1)]);
+    poll_in(&c.config, &store, &["gen"]).await;
+    bot.set_forbidden(true);
+    let mut outbox = tinkhac::notify::Outbox::new(
+        tokio::sync::watch::channel(Arc::new(c.config.clone())).1,
+        store.clone(),
+        Some(tinkhac::notify::telegram::Secret::new(
+            "123456:TEST-token_abc",
+        )),
+    )
+    .unwrap()
+    .unwrap();
+    let sent = outbox.drain(&CancellationToken::new()).await.unwrap();
+    assert!(sent.is_empty());
+    let why = outbox
+        .status()
+        .lock()
+        .unwrap()
+        .paused_reason
+        .clone()
+        .expect("paused");
+    assert!(
+        why.contains("(Forbidden: bot was kicked from the channel chat)"),
+        "Telegram's own words: {why}"
+    );
+    assert!(!why.contains("A Telegram's error"), "{why}");
 }
