@@ -347,8 +347,14 @@ async fn cmd_once(config: Arc<Config>) -> ExitCode {
         match outbox.drain(&stop).await {
             Ok(sent) => {
                 let st = outbox.status().lock().expect("status").clone();
+                // A dry run sends nothing: it says what it would have sent.
+                let verb = if st.mode == crate::notify::ChannelMode::DryRun {
+                    "would be sent (dry run, no token)"
+                } else {
+                    "sent"
+                };
                 println!(
-                    "telegram ({}): {} sent, {} still queued",
+                    "telegram ({}): {} {verb}, {} still queued",
                     st.mode,
                     sent.len(),
                     store.outbox_len()
@@ -580,18 +586,20 @@ async fn cmd_telegram(config: &Config, action: TelegramCommand) -> anyhow::Resul
     let store = open_store(config)?;
     match action {
         TelegramCommand::Status => {
+            let tz = config.fetch.timezone;
             println!(
-                "channel {}: {} queued, {} set aside",
+                "channel {}: {} queued, {} set aside; times in {}",
                 tg.chat_id,
                 store.outbox_len(),
-                store.dead_len()
+                store.dead_len(),
+                crate::output::zone_label(tz)
             );
             for (key, e) in store.outbox(20)? {
                 let title = store.item(&e.item_id)?.map(|i| i.title).unwrap_or_default();
                 println!(
                     "  #{:<8} queued {}  {title}",
                     key.seq(),
-                    e.queued_at.format("%d/%m/%Y %H:%M")
+                    crate::output::local_time(e.queued_at, tz)
                 );
             }
         }

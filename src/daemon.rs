@@ -61,6 +61,55 @@ pub enum PollError {
 }
 
 impl PollError {
+    /// The error in Vietnamese, for the status page (whose every text is
+    /// Vietnamese). Logs, `/status.json` and `feeds list` keep the English
+    /// [`Display`](std::fmt::Display) text, which names the details an
+    /// admin greps for.
+    pub fn vi(&self) -> String {
+        match self {
+            PollError::Fetch(e) => match e.as_ref() {
+                fetch::Error::Timeout(d) => {
+                    format!("hết thời gian chờ ({} giây)", d.as_secs().max(1))
+                }
+                fetch::Error::TooLarge { limit } => format!(
+                    "trang lớn hơn giới hạn {} MiB ([fetch] max_body_mib)",
+                    limit.div_ceil(1 << 20)
+                ),
+                fetch::Error::Status { status, .. } => {
+                    format!("máy chủ trả lời mã lỗi HTTP {status}")
+                }
+                fetch::Error::TooManyRedirects(n) => {
+                    format!("chuyển hướng quá nhiều lần (hơn {n} lần)")
+                }
+                fetch::Error::Refused(_) => "bị chặn: địa chỉ dẫn vào mạng nội bộ; chỉ nguồn                      đặt intranet = true mới được vào"
+                    .to_string(),
+                fetch::Error::Connect(_) => "không kết nối được tới máy chủ".to_string(),
+                fetch::Error::Other(_) => "không tải được trang".to_string(),
+            },
+            PollError::Harvest(e) => match e.as_ref() {
+                source::Error::Feed(_) => {
+                    "không đọc được nguồn tin: nội dung không phải RSS/Atom/JSON Feed hợp lệ"
+                        .to_string()
+                }
+                source::Error::NoContainer => "không tìm thấy tin: trang không còn danh sách                      tin (giao diện có thể đã đổi)"
+                    .to_string(),
+                source::Error::EmptyContainer => {
+                    "không tìm thấy tin: có khung danh sách tin nhưng trống".to_string()
+                }
+                source::Error::ScriptLoaded => "không tìm thấy tin: trang tải danh sách tin                      bằng JavaScript; hãy dùng trang danh mục của chuyên mục hoặc một feed"
+                    .to_string(),
+                source::Error::TooDeep { depth, .. } => {
+                    format!("trang bị từ chối: các thẻ lồng nhau quá sâu ({depth} tầng)")
+                }
+                source::Error::TooManyElements { elements, .. } => {
+                    format!("trang bị từ chối: quá nhiều phần tử ({elements})")
+                }
+            },
+            PollError::Crashed => "bộ trích xuất gặp lỗi trên trang này".to_string(),
+            PollError::Store(_) => "không ghi được vào kho dữ liệu".to_string(),
+        }
+    }
+
     fn retry_after(&self) -> Option<Duration> {
         match self {
             PollError::Fetch(e) => e.retry_after(),
@@ -391,6 +440,7 @@ impl Poller {
     ) -> PollError {
         state.consecutive_failures += 1;
         state.last_error = Some(e.to_string());
+        state.last_error_vi = Some(e.vi());
         state.failure = Some(match &e {
             PollError::Fetch(_) | PollError::Store(_) => FailureKind::Fetch,
             PollError::Crashed => FailureKind::Parse,
@@ -421,6 +471,7 @@ impl Poller {
 fn mark_success(state: &mut SourceState, now: chrono::DateTime<Utc>) {
     state.last_success = Some(now);
     state.last_error = None;
+    state.last_error_vi = None;
     state.failure = None;
     state.consecutive_failures = 0;
 }
@@ -442,6 +493,18 @@ pub async fn poll_all(poller: Arc<Poller>) -> Vec<PollReport> {
     }
     reports.sort_by_key(|(i, _)| *i);
     reports.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Poll every source once, one after the other in configuration order. The
+/// demo polls so: which source stores an article first decides which one
+/// counts it as "new", and a fixed order makes every run count the same.
+/// (Stored dates do not depend on the order either way: see `store`.)
+pub async fn poll_in_order(poller: Arc<Poller>) -> Vec<PollReport> {
+    let mut reports = Vec::with_capacity(poller.config.sources.len());
+    for source in &poller.config.sources {
+        reports.push(poller.poll(source).await);
+    }
+    reports
 }
 
 type SharedPoller = Arc<RwLock<Arc<Poller>>>;

@@ -242,10 +242,10 @@ pub async fn run(
         store_dir.path().display()
     );
     println!("\n== Day 1: first poll of every source (their items are the backlog: stored, never pushed)");
-    crate::output::print_reports(&app.poll_all().await);
+    crate::output::print_reports(&app.poll_in_order().await);
     portal.set_day(2);
     println!("\n== Day 2: the portal has new items; unchanged pages answer 304");
-    crate::output::print_reports(&app.poll_all().await);
+    crate::output::print_reports(&app.poll_in_order().await);
 
     if let Some(sent) = app.drain(&shutdown).await? {
         println!(
@@ -255,10 +255,14 @@ pub async fn run(
         if sent.is_empty() {
             println!("  (nothing new for the channel)");
         }
+        // As a teacher's Telegram shows it: bold as bold (on a terminal),
+        // entities decoded, the link's text with its address.
+        let styled = std::io::IsTerminal::is_terminal(&std::io::stdout());
         for text in sent {
             println!(
                 "\n{}",
-                text.lines()
+                crate::notify::message::for_terminal(&text, styled)
+                    .lines()
                     .map(|l| format!("  │ {l}"))
                     .collect::<Vec<_>>()
                     .join("\n")

@@ -57,9 +57,15 @@ pub mod text;
 
 /// Log to stderr; `RUST_LOG` filters (default: info for tinkhac, warn else).
 pub fn init_tracing() {
+    init_tracing_with("warn,tinkhac=info");
+}
+
+/// Log to stderr; `RUST_LOG` filters, else `default` (the demo passes
+/// "warn": its report already says what each poll and message did, and
+/// info lines would tell it twice, interleaved).
+pub fn init_tracing_with(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,tinkhac=info"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

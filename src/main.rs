@@ -15,6 +15,10 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    tinkhac::init_tracing();
+    if matches!(cli.command, tinkhac::cli::Command::Demo { .. }) {
+        tinkhac::init_tracing_with("warn");
+    } else {
+        tinkhac::init_tracing();
+    }
     tinkhac::cli::run(cli)
 }

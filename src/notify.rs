@@ -76,7 +76,11 @@ pub struct ChannelStatus {
     /// Why the channel is paused, in words for the admin.
     pub paused_reason: Option<String>,
     pub paused_since: Option<DateTime<Utc>>,
+    /// Messages Telegram accepted.
     pub sent: u64,
+    /// Messages a dry run (no token) took off the queue and logged: they
+    /// were never sent, so they are counted apart from `sent`.
+    pub would_send: u64,
     pub failed_attempts: u64,
     pub last_sent_at: Option<DateTime<Utc>>,
     pub last_sent_title: Option<String>,
@@ -345,11 +349,8 @@ impl Outbox {
         let Some(sender) = &self.sender else {
             tracing::info!(chat = %chat, "telegram dry run, would send:\n{html}");
             self.store.outbox_done(key).await?;
-            self.set_status(|s| {
-                s.sent += 1;
-                s.last_sent_at = Some(Utc::now());
-                s.last_sent_title = Some(item.title.clone());
-            });
+            // Not sent: `sent` and the last-sent fields stay for real sends.
+            self.set_status(|s| s.would_send += 1);
             return Ok(Step::Sent(html));
         };
 

@@ -1,4 +1,5 @@
-//! OPML 2.0 import and export of the source list.
+//! OPML 2.0 import and export of the source list, and the subscription
+//! list of tinkhac's own feeds that subscribers import.
 //!
 //! Export writes a small, indented OPML 2.0 document that feed readers
 //! (Miniflux, FreshRSS, Feedly, Inoreader, NetNewsWire) import as a
@@ -483,7 +484,42 @@ fn error_at(xml: &str, offset: u64, message: &str) -> OpmlError {
     OpmlError(format!("line {line}, column {column}: {message}"))
 }
 
-/// The configured sources as OPML (`feeds export`, `GET /opml.xml`). Each
+/// What a subscriber imports into a feed reader (`GET /subscriptions.opml`,
+/// the OPML the status page offers under "Cách theo dõi"): tinkhac's own
+/// feeds, never the portals' pages. The unified feed at the top level, then
+/// a folder "Chủ đề" with one feed per topic and a folder "Nguồn tin" with
+/// one per source, each `xmlUrl` absolute from `[server] base_url`, in RSS
+/// (the format every reader takes; Atom and JSON Feed stay one extension
+/// away). `htmlUrl` is the status page, or for a source the page it polls.
+pub fn export_subscriptions(config: &crate::config::Config) -> String {
+    let base = config.server.base_url.as_str().trim_end_matches('/');
+    let home = format!("{base}/");
+    let mut feeds = vec![OpmlSource {
+        title: config.server.title.clone(),
+        xml_url: format!("{base}/feed.xml"),
+        html_url: Some(home.clone()),
+        category: None,
+        tinkhac: None,
+    }];
+    feeds.extend(config.topics.iter().map(|t| OpmlSource {
+        title: format!("{} – {}", config.server.title, t.name),
+        xml_url: format!("{base}/topics/{}.xml", t.id),
+        html_url: Some(home.clone()),
+        category: Some("Chủ đề".to_string()),
+        tinkhac: None,
+    }));
+    feeds.extend(config.sources.iter().map(|s| OpmlSource {
+        title: format!("{} – {}", config.server.title, s.name),
+        xml_url: format!("{base}/sources/{}.xml", s.id),
+        html_url: Some(s.url.to_string()),
+        category: Some("Nguồn tin".to_string()),
+        tinkhac: None,
+    }));
+    export(&config.server.title, &feeds)
+}
+
+/// The configured sources as OPML (`feeds export`, `GET /sources.opml`): the
+/// admin's source list, to move it to another tinkhac. Each
 /// source's own address is the outline's `xmlUrl` (a page or a feed: what
 /// tinkhac polls), so another tinkhac can import it; `htmlUrl` is the same.
 /// The rest of the source (id, interval, topics, kind, scrape rules) rides

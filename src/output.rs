@@ -1,5 +1,6 @@
-//! Terminal output shared by the commands (`once`, `demo`): one line per
-//! poll. It prints; it never polls or decides.
+//! Terminal output shared by the commands (`once`, `demo`, `feeds list`,
+//! `telegram status`): one line per poll, and how times are written. It
+//! prints; it never polls or decides.
 
 use std::io::Write;
 
@@ -31,4 +32,32 @@ pub fn print_reports(reports: &[PollReport]) -> bool {
         let _ = writeln!(out, "{line}");
     }
     ok
+}
+
+/// How the terminal commands name the zone their times are in: the
+/// configured `[fetch] timezone`, e.g. `UTC+07:00`. Every command writes its
+/// times in that one zone and says so once.
+pub fn zone_label(tz: chrono::FixedOffset) -> String {
+    format!("UTC{tz}")
+}
+
+/// A time as the terminal commands write it, in the configured zone:
+/// `23/12/2025 08:30`.
+pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: chrono::FixedOffset) -> String {
+    t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_in_the_configured_zone_which_is_named() {
+        let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+        assert_eq!(zone_label(tz), "UTC+07:00");
+        let t = chrono::DateTime::parse_from_rfc3339("2025-12-23T01:30:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(local_time(t, tz), "23/12/2025 08:30");
+    }
 }

@@ -90,9 +90,15 @@ impl App {
         })
     }
 
-    /// Poll every source once (`once`, the demo's two days).
+    /// Poll every source once, in parallel (`once`).
     pub async fn poll_all(&self) -> Vec<PollReport> {
         daemon::poll_all(self.poller.clone()).await
+    }
+
+    /// Poll every source once, one after the other in configuration order
+    /// (the demo's two days: the same "new" counts every run).
+    pub async fn poll_in_order(&self) -> Vec<PollReport> {
+        daemon::poll_in_order(self.poller.clone()).await
     }
 
     /// Send what the channel's queue holds, within its limits; None without

@@ -10,8 +10,9 @@
 //! `last_success`, `last_error`, `consecutive_failures`, `items_last_poll`,
 //! `next_poll`), `telegram` (`chat_id`, `mode` one of `active` `paused`
 //! `dry-run` `stopped`, `paused_reason`, `paused_since`, `queue`,
-//! `set_aside`, `sent`, `last_sent_at`, `last_sent_title`), `clock` and
-//! `retention_paused`, and `instance` (see [`instance_of`]). The states are types ([`Health`], [`ChannelMode`])
+//! `set_aside`, `sent`, `would_send` (a dry run's, never in `sent`),
+//! `last_sent_at`, `last_sent_title`), `clock`, `retention_paused`, and
+//! `instance` (see [`instance_of`]). The states are types ([`Health`], [`ChannelMode`])
 //! with those names as their serde renames; the rule for "degraded" is
 //! [`StatusReport::degraded`]. Handlers only serialise or render them.
 
@@ -87,6 +88,10 @@ pub struct SourceStatus {
     pub last_attempt: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// `last_error` in Vietnamese, for the status page; not in
+    /// `/status.json`, which speaks English.
+    #[serde(skip)]
+    pub last_error_vi: Option<String>,
     pub consecutive_failures: u32,
     pub items_last_poll: usize,
     pub next_poll: Option<DateTime<Utc>>,
@@ -100,7 +105,12 @@ pub struct ChannelReport {
     pub paused_since: Option<DateTime<Utc>>,
     pub queue: usize,
     pub set_aside: usize,
+    /// Messages Telegram accepted.
     pub sent: u64,
+    /// Messages a dry run logged instead of sending: never counted in
+    /// `sent`.
+    #[serde(default)]
+    pub would_send: u64,
     pub last_sent_at: Option<DateTime<Utc>>,
     pub last_sent_title: Option<String>,
 }
@@ -252,6 +262,7 @@ pub fn report(
                 last_attempt: st.last_attempt,
                 last_success: st.last_success,
                 last_error: st.last_error,
+                last_error_vi: st.last_error_vi,
                 consecutive_failures: st.consecutive_failures,
                 items_last_poll: st.items_last_poll,
                 next_poll: next_poll.get(&s.id).copied(),
@@ -272,6 +283,7 @@ pub fn report(
             queue: store.map_or(0, Store::outbox_len),
             set_aside: store.map_or(0, Store::dead_len),
             sent: c.sent,
+            would_send: c.would_send,
             last_sent_at: c.last_sent_at,
             last_sent_title: c.last_sent_title,
         }
@@ -358,6 +370,7 @@ mod tests {
                 last_attempt: None,
                 last_success: None,
                 last_error: None,
+                last_error_vi: None,
                 consecutive_failures: 0,
                 items_last_poll: 0,
                 next_poll: None,
@@ -370,6 +383,7 @@ mod tests {
                 queue: 0,
                 set_aside: 0,
                 sent: 0,
+                would_send: 0,
                 last_sent_at: None,
                 last_sent_title: None,
             }),

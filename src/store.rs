@@ -92,6 +92,9 @@ pub struct SourceState {
     pub last_attempt: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// The same error in Vietnamese, for the status page.
+    #[serde(default)]
+    pub last_error_vi: Option<String>,
     pub consecutive_failures: u32,
     /// Items the last successful parse found (a 304 leaves it as it was).
     pub items_last_poll: usize,
@@ -326,31 +329,99 @@ fn abort<E: std::fmt::Display>(e: E) -> ConflictableTransactionError<String> {
     ConflictableTransactionError::Abort(e.to_string())
 }
 
-/// How much a date says: the first-seen time (0), a day with no time of
-/// day (1, what a page's `23/12/2025` gives: midnight in its zone), a time
-/// (2).
-fn precision(date: &DateTime<FixedOffset>, estimated: bool) -> u8 {
-    if estimated {
-        0
-    } else if date.time() == chrono::NaiveTime::MIN {
-        1
+/// How an item's date is chosen, whichever source stored it first: every
+/// sighting is ranked by [`date_rank`] and the smallest rank wins, so the
+/// stored date is the best of all the dates ever seen, the same in any
+/// order, and it only ever improves.
+///
+/// The rule, in order:
+/// 1. any source's date beats the first-seen time (an estimate);
+/// 2. the earlier calendar day wins, even when it is less precise (a page
+///    that says `22/12/2025` knew the article a day before a feed's
+///    `23/12/2025 08:30`: that one is a re-publication or an update);
+/// 3. on the same day, a date with a time beats a date alone (`23/12/2025`
+///    is midnight in its zone, not a time anyone gave);
+/// 4. then the earlier instant, then a date written in the configured zone,
+///    then the smaller offset: two sources giving the same instant in two
+///    zones still end with one answer.
+///
+/// The calendar day of a date with a time is its day in the configured zone
+/// `tz`; a date alone is the day it names.
+fn date_rank(
+    date: &DateTime<FixedOffset>,
+    estimated: bool,
+    tz: FixedOffset,
+) -> (bool, chrono::NaiveDate, bool, i64, u32, bool, i32) {
+    let day_only = !estimated && date.time() == chrono::NaiveTime::MIN;
+    let day = if day_only {
+        date.date_naive()
     } else {
-        2
-    }
+        date.with_timezone(&tz).date_naive()
+    };
+    (
+        estimated,
+        day,
+        day_only,
+        date.timestamp(),
+        date.timestamp_subsec_nanos(),
+        date.offset() != &tz,
+        date.offset().local_minus_utc(),
+    )
 }
 
 /// The date a known item should take from a new sighting, when that one
-/// says more: any source's date beats the first-seen time, and a time of
-/// day on the same day beats the day alone. So the date no longer depends
-/// on which listing stored the item first, and only ever improves.
-fn better_date(item: &Item, seen: Option<DateTime<FixedOffset>>) -> Option<DateTime<FixedOffset>> {
+/// ranks better (see [`date_rank`]).
+fn better_date(
+    item: &Item,
+    seen: Option<DateTime<FixedOffset>>,
+    tz: FixedOffset,
+) -> Option<DateTime<FixedOffset>> {
     let seen = seen?;
-    let (old, new) = (
-        precision(&item.published, item.date_estimated),
-        precision(&seen, false),
-    );
-    let same_day = seen.date_naive() == item.published.date_naive();
-    (new > old && (old == 0 || same_day)).then_some(seen)
+    (date_rank(&seen, false, tz) < date_rank(&item.published, item.date_estimated, tz))
+        .then_some(seen)
+}
+
+/// One poll's items with one entry per id, in the order given: an item
+/// listed twice on one page (or on a page and in its teaser block) keeps its
+/// first listing, with the best date of all its listings (see
+/// [`date_rank`]), so the date does not depend on the page's order either.
+fn one_per_id<'a>(
+    ordered: Vec<&'a Incoming>,
+    tz: FixedOffset,
+) -> Vec<std::borrow::Cow<'a, Incoming>> {
+    let mut best: std::collections::HashMap<&str, Option<DateTime<FixedOffset>>> =
+        std::collections::HashMap::with_capacity(ordered.len());
+    for &inc in &ordered {
+        let seen = inc.harvested.published;
+        best.entry(inc.id.as_str())
+            .and_modify(|b| {
+                let better = match (*b, seen) {
+                    (None, s) => s,
+                    (Some(old), Some(new))
+                        if date_rank(&new, false, tz) < date_rank(&old, false, tz) =>
+                    {
+                        Some(new)
+                    }
+                    (old, _) => old,
+                };
+                *b = better;
+            })
+            .or_insert(seen);
+    }
+    let mut out = Vec::with_capacity(best.len());
+    for inc in ordered {
+        let Some(date) = best.remove(inc.id.as_str()) else {
+            continue;
+        };
+        if date == inc.harvested.published {
+            out.push(std::borrow::Cow::Borrowed(inc));
+        } else {
+            let mut owned = inc.clone();
+            owned.harvested.published = date;
+            out.push(std::borrow::Cow::Owned(owned));
+        }
+    }
+    out
 }
 
 fn date_key(published: &DateTime<FixedOffset>, first_seen: &DateTime<Utc>, id: &str) -> Vec<u8> {
@@ -646,22 +717,21 @@ impl Store {
         // items in that order too.
         let mut ordered: Vec<&Incoming> = incoming.iter().rev().collect();
         // Undated items are dated now, so they come last.
-        ordered.sort_by_key(|i| {
+        let by_published = |i: &Incoming| {
             i.harvested
                 .published
                 .map_or(i64::MAX, |d| d.timestamp_millis())
-        });
+        };
+        ordered.sort_by_key(|i| by_published(i));
+        let mut ordered = one_per_id(ordered, tz);
+        ordered.sort_by_key(|i| by_published(i));
         let state_bytes = serde_json::to_vec(state).expect("state serialises");
 
         let result = (&h.items, &h.by_date, &h.sources, &h.outbox, &h.gone).transaction(
             |(items, by_date, sources, outbox, gone)| {
                 let mut w = PollWrite::default();
                 let mut new_ids = Vec::new();
-                let mut seen_now = std::collections::HashSet::new();
                 for inc in &ordered {
-                    if !seen_now.insert(inc.id.as_str()) {
-                        continue;
-                    }
                     if gone.get(inc.id.as_bytes())?.is_some() {
                         // Removed by retention: known, and stays gone.
                         w.already_known += 1;
@@ -676,7 +746,7 @@ impl Store {
                             item.sources.push(source_id.to_string());
                             changed = true;
                         }
-                        if let Some(better) = better_date(&item, inc.harvested.published) {
+                        if let Some(better) = better_date(&item, inc.harvested.published, tz) {
                             by_date.remove(date_key(
                                 &item.published,
                                 &item.first_seen,
@@ -787,6 +857,20 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// One page of [`Store::latest`]: `limit` items after the first `skip`,
+    /// and whether more follow.
+    pub fn latest_page(
+        &self,
+        filter: &Filter,
+        skip: usize,
+        limit: usize,
+    ) -> Result<(Vec<Item>, bool)> {
+        let mut items = self.latest(filter, skip.saturating_add(limit).saturating_add(1))?;
+        let more = items.len() > skip.saturating_add(limit);
+        items.truncate(skip.saturating_add(limit));
+        Ok((items.split_off(skip.min(items.len())), more))
     }
 
     /// Items in the store (a counter: never a walk of the tree).
@@ -1208,10 +1292,22 @@ mod tests {
             Some("2025-12-23T08:30:00+07:00"),
             &[],
         );
-        let other_day = inc(
+        let later_day = inc(
             "https://x.vn/a",
             "A",
-            Some("2025-12-20T09:00:00+07:00"),
+            Some("2025-12-24T07:00:00+07:00"),
+            &[],
+        );
+        let later_time = inc(
+            "https://x.vn/a",
+            "A",
+            Some("2025-12-23T09:00:00+07:00"),
+            &[],
+        );
+        let earlier_day = inc(
+            "https://x.vn/a",
+            "A",
+            Some("2025-12-20T00:00:00+07:00"),
             &[],
         );
         let date = |s: &Store| {
@@ -1235,8 +1331,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(date(&store).0, "2025-12-23T08:30:00+07:00");
-        // Less precise, or another day's time: kept as it is.
-        for worse in [day, other_day] {
+        // Less precise the same day, a later day, a later time: kept.
+        for worse in [day, later_day, later_time] {
             let w = store
                 .record_poll("s4", &[worse], &st, &[], now, tz())
                 .await
@@ -1244,10 +1340,69 @@ mod tests {
             assert_eq!(w.redated, 0);
             assert_eq!(date(&store).0, "2025-12-23T08:30:00+07:00");
         }
+        // An earlier day wins, even as a date alone.
+        let w = store
+            .record_poll("s5", &[earlier_day], &st, &[], now, tz())
+            .await
+            .unwrap();
+        assert_eq!(w.redated, 1);
+        assert_eq!(date(&store).0, "2025-12-20T00:00:00+07:00");
         // The feed order follows: one index entry, at the new date.
         let all = store.latest(&Filter::All, 10).unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!(store.check().unwrap().indexed, 1);
+    }
+
+    #[tokio::test]
+    async fn the_stored_date_is_the_same_whatever_order_the_sources_come_in() {
+        let dates = [
+            None,
+            Some("2025-12-23T00:00:00+07:00"),
+            Some("2025-12-23T08:30:00+07:00"),
+            Some("2025-12-23T01:30:00+00:00"),
+            Some("2025-12-23T10:00:00+07:00"),
+            Some("2025-12-24T06:00:00+07:00"),
+        ];
+        // Every rotation, forwards and backwards, one source per date; and
+        // all of them listed on one page.
+        let mut orders: Vec<Vec<usize>> = Vec::new();
+        for r in 0..dates.len() {
+            let fwd: Vec<usize> = (0..dates.len()).map(|i| (i + r) % dates.len()).collect();
+            orders.push(fwd.iter().rev().copied().collect());
+            orders.push(fwd);
+        }
+        let mut got = std::collections::HashSet::new();
+        for order in &orders {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+            let st = SourceState::default();
+            for (n, &i) in order.iter().enumerate() {
+                let one = inc("https://x.vn/a", "A", dates[i], &[]);
+                store
+                    .record_poll(&format!("s{n}"), &[one], &st, &[], Utc::now(), tz())
+                    .await
+                    .unwrap();
+            }
+            let i = store.item("https://x.vn/a").unwrap().unwrap();
+            got.insert((i.published.to_rfc3339(), i.date_estimated));
+            let page: Vec<Incoming> = order
+                .iter()
+                .map(|&i| inc("https://x.vn/b", "B", dates[i], &[]))
+                .collect();
+            store
+                .record_poll("page", &page, &st, &[], Utc::now(), tz())
+                .await
+                .unwrap();
+            let i = store.item("https://x.vn/b").unwrap().unwrap();
+            got.insert((i.published.to_rfc3339(), i.date_estimated));
+            assert_eq!(store.check().unwrap().indexed, 2);
+        }
+        // 08:30 +07:00 and 01:30 UTC are one instant: the configured zone's
+        // spelling wins.
+        assert_eq!(
+            got.into_iter().collect::<Vec<_>>(),
+            vec![("2025-12-23T08:30:00+07:00".to_string(), false)]
+        );
     }
 
     #[tokio::test]

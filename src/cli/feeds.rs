@@ -91,17 +91,22 @@ async fn list(config: &Config) -> anyhow::Result<()> {
         }
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{} sources, from {from}", report.sources.len())?;
+    let tz = config.fetch.timezone;
+    writeln!(
+        out,
+        "{} sources, from {from}; times in {}",
+        report.sources.len(),
+        crate::output::zone_label(tz)
+    )?;
     writeln!(
         out,
         "{:<22} {:<8} {:<15} {:<7} {:<17} {:>5} {:>5}  NAME / LAST ERROR",
         "ID", "HEALTH", "KIND", "EVERY", "LAST SUCCESS", "FAILS", "ITEMS"
     )?;
-    let tz = config.fetch.timezone;
     for s in &report.sources {
         let last = s
             .last_success
-            .map(|d| d.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string())
+            .map(|d| crate::output::local_time(d, tz))
             .unwrap_or_else(|| "-".into());
         writeln!(
             out,

@@ -166,6 +166,53 @@ pub fn plain(parts: &Parts) -> String {
     out
 }
 
+/// A message of [`html`] as a reader of the channel sees it, for a terminal
+/// (the demo's preview): the four entities decoded, `<b>` bold and `<i>`
+/// italic as ANSI styles when `styled` (plain text otherwise), and a link
+/// as its text followed by its address, `Xem chi tiết (https://…)`. Only
+/// the tags [`html`] writes are known; any other markup is kept as text.
+pub fn for_terminal(html: &str, styled: bool) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut href: Option<String> = None;
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&decode(&rest[..start]));
+        let after = &rest[start..];
+        let Some(end) = after.find('>') else {
+            rest = after;
+            break;
+        };
+        let tag = &after[1..end];
+        let style = |on: &'static str| if styled { on } else { "" };
+        match tag {
+            "b" => out.push_str(style("\x1b[1m")),
+            "/b" => out.push_str(style("\x1b[22m")),
+            "i" => out.push_str(style("\x1b[3m")),
+            "/i" => out.push_str(style("\x1b[23m")),
+            "/a" => {
+                if let Some(url) = href.take() {
+                    out.push_str(&format!(" ({url})"));
+                }
+            }
+            t if t.starts_with("a href=\"") && t.ends_with('"') => {
+                href = Some(decode(&t["a href=\"".len()..t.len() - 1]));
+            }
+            _ => out.push_str(&decode(&after[..=end])),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(&decode(rest));
+    out
+}
+
+/// The four entities [`escape`] writes, decoded (`&amp;` last).
+fn decode(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
 /// The visible text of an HTML message: tags dropped, the four entities
 /// decoded. Used to check the limit.
 pub fn visible_text(html: &str) -> String {
@@ -211,6 +258,28 @@ mod tests {
         assert!(m.contains("a &lt; b &amp;&amp; c &gt; d"));
         assert!(m.contains("href=\"https://haiphong.gov.vn/a?id=1&amp;b=2\""));
         assert_eq!(visible_text(&m).matches('<').count(), 2);
+    }
+
+    #[test]
+    fn the_terminal_shows_what_a_reader_sees() {
+        let m = html(&parts(
+            "Sở GD&ĐT: <Tên trường> \"mới\"",
+            Some("a < b && c &amp; d"),
+        ));
+        let plain = for_terminal(&m, false);
+        assert_eq!(
+            plain,
+            "Sở GD&ĐT: <Tên trường> \"mới\"\n\na < b && c &amp; d\n\n\
+             Cổng TTĐT Hải Phòng · 23/12/2025\n\
+             Xem chi tiết (https://haiphong.gov.vn/a?id=1&b=2)"
+        );
+        let styled = for_terminal(&m, true);
+        assert!(
+            styled.starts_with("\x1b[1mSở GD&ĐT: <Tên trường> \"mới\"\x1b[22m"),
+            "{styled:?}"
+        );
+        assert!(styled.contains("\x1b[3mCổng TTĐT Hải Phòng · 23/12/2025\x1b[23m"));
+        assert!(!styled.contains("<b>") && !styled.contains("&amp;&amp;"));
     }
 
     #[test]

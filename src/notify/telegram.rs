@@ -213,8 +213,17 @@ impl Telegram {
         s.replace(self.token.expose(), "***")
     }
 
+    /// What went wrong, sorted. The reason kept (logged, shown on the status
+    /// page and by `telegram status`) is Telegram's own description, or the
+    /// network error itself, without the client library's wrapping ("A
+    /// Telegram's error: …", "A network error: …"), and never the token.
     fn classify(&self, e: RequestError) -> SendError {
-        let text = self.scrub(e.to_string());
+        let text = self.scrub(match &e {
+            RequestError::Api(api) => api.to_string(),
+            RequestError::Network(n) => n.to_string(),
+            RequestError::Io(io) => io.to_string(),
+            other => other.to_string(),
+        });
         match e {
             RequestError::RetryAfter(s) => SendError::RetryAfter(s.duration()),
             RequestError::MigrateToChatId(id) => SendError::Blocked(format!(

@@ -72,7 +72,7 @@ pub fn render(
     let feed = Feed {
         title: Text::plain(xml_safe(meta.title)),
         id: xml_owned(meta.self_url),
-        updated: meta.updated.fixed_offset(),
+        updated: super::whole_seconds(meta.updated.fixed_offset()),
         subtitle: (!meta.subtitle.is_empty()).then(|| Text::plain(xml_safe(meta.subtitle))),
         links: links.into_iter().flatten().collect(),
         generator: Some(Generator {
@@ -118,8 +118,8 @@ fn entry(
     Entry {
         title: Text::plain(xml_safe(&item.title)),
         id: xml_owned(&entry_id(item)),
-        updated: item.published,
-        published: Some(item.published),
+        updated: super::whole_seconds(item.published),
+        published: Some(super::whole_seconds(item.published)),
         authors: vec![Person {
             name: xml_owned(&author_name(meta, item, source_name)),
             ..Person::default()
@@ -366,8 +366,9 @@ pub(crate) mod tests {
             assert_eq!(entry.title.as_ref().unwrap().content, item.title);
             let links: Vec<&str> = entry.links.iter().map(|l| l.href.as_str()).collect();
             assert_eq!(links, item.link.as_deref().into_iter().collect::<Vec<_>>());
-            assert_eq!(entry.published, Some(item.published.with_timezone(&Utc)));
-            assert_eq!(entry.updated, Some(item.published.with_timezone(&Utc)));
+            let whole = crate::publish::whole_seconds(item.published).with_timezone(&Utc);
+            assert_eq!(entry.published, Some(whole));
+            assert_eq!(entry.updated, Some(whole));
             assert_eq!(entry.id, entry_id(item));
         }
     }
@@ -377,10 +378,13 @@ pub(crate) mod tests {
         let items = items();
         let xml = render_items(&items);
         assert!(xml.contains("<published>2025-03-04T08:30:00+07:00</published>"));
+        // Whole seconds only: the sub-second estimated date loses its fraction.
+        assert!(xml.contains("<published>2025-03-04T06:59:59+07:00</published>"));
+        assert!(!xml.contains(".123"), "{xml}");
         let feed = parse_with_atom(&xml);
         for (entry, item) in feed.entries.iter().zip(&items) {
             let published = entry.published.unwrap();
-            assert_eq!(published, item.published);
+            assert_eq!(published, crate::publish::whole_seconds(item.published));
             assert_eq!(published.offset(), item.published.offset());
             assert_eq!(entry.updated.offset(), item.published.offset());
         }

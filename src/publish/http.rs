@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -135,7 +135,9 @@ pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .route("/", get(status_page))
         .route("/feed.xsl", get(feed_xsl))
-        .route("/opml.xml", get(opml_xml))
+        .route("/subscriptions.opml", get(subscriptions_opml))
+        .route("/sources.opml", get(sources_opml))
+        .route("/opml.xml", get(old_opml))
         .route("/feed.xml", get(unified_rss))
         .route("/feed.atom", get(unified_atom))
         .route("/feed.json", get(unified_json))
@@ -242,9 +244,23 @@ async fn source_feed(
     feed_response(&st, Filter::Source(id.to_string()), format, req.headers())
 }
 
-/// The status page: server-rendered, Vietnamese, no JavaScript.
-async fn status_page(State(st): State<AppState>) -> Result<Response, AppError> {
-    let html = status_page::render(&status_view(&st));
+/// The last page of latest items the status page shows: 10,000 items back,
+/// far past any feed's `max_items`, and a bound on the walk a request costs.
+const MAX_PAGE: usize = 500;
+
+/// The status page: server-rendered, Vietnamese, no JavaScript. `?page=N`
+/// picks a page of the latest items (1, the newest, when absent or not a
+/// number from 1 to [`MAX_PAGE`]: a bad query never fails the page).
+async fn status_page(
+    State(st): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let page = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .filter(|p| (1..=MAX_PAGE).contains(p))
+        .unwrap_or(1);
+    let html = status_page::render(&status_view(&st, page));
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -268,11 +284,42 @@ async fn feed_xsl() -> Response {
         .into_response()
 }
 
-/// The source list as OPML 2.0, as `tinkhac feeds export` prints it.
-async fn opml_xml(State(st): State<AppState>) -> Response {
+/// Every feed tinkhac serves, as OPML 2.0 for a feed reader to import in
+/// one go (see `opml::export_subscriptions`).
+async fn subscriptions_opml(State(st): State<AppState>) -> Response {
+    opml_response(crate::opml::export_subscriptions(&st.config()))
+}
+
+/// The admin's source list (the portals' pages and feeds) as OPML 2.0, as
+/// `tinkhac feeds export` prints it: not offered to subscribers.
+async fn sources_opml(State(st): State<AppState>) -> Response {
+    opml_response(crate::opml::export_config(&st.config()))
+}
+
+/// `/opml.xml` is where the status page used to offer "the OPML" to
+/// subscribers (it then held the source list). Readers and bookmarks that
+/// kept it are sent, permanently, to what a subscriber wants:
+/// `/subscriptions.opml`.
+async fn old_opml(State(st): State<AppState>) -> Response {
+    let base = st.config().server.base_url.to_string();
+    let to = format!("{}/subscriptions.opml", base.trim_end_matches('/'));
+    match HeaderValue::from_str(&to) {
+        Ok(location) => (
+            StatusCode::PERMANENT_REDIRECT,
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+        Err(_) => AppError::NotFound.into_response(),
+    }
+}
+
+fn opml_response(body: String) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")],
-        crate::opml::export_config(&st.config()),
+        [
+            (header::CONTENT_TYPE, "text/x-opml; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
     )
         .into_response()
 }
@@ -281,6 +328,7 @@ async fn opml_xml(State(st): State<AppState>) -> Response {
 pub fn feed_links(config: &Config) -> Vec<status_page::FeedLink> {
     let base = config.server.base_url.as_str().trim_end_matches('/');
     let link = |label: String, path: String, format: &str| status_page::FeedLink {
+        folded: path.starts_with("/topics/") || path.starts_with("/sources/"),
         label,
         url: format!("{base}{path}"),
         format: format.to_string(),
@@ -289,6 +337,11 @@ pub fn feed_links(config: &Config) -> Vec<status_page::FeedLink> {
         link("Tất cả tin".into(), "/feed.xml".into(), "RSS"),
         link("Tất cả tin".into(), "/feed.atom".into(), "Atom"),
         link("Tất cả tin".into(), "/feed.json".into(), "JSON Feed"),
+        link(
+            "Tất cả các nguồn tin dưới đây (nhập một lần vào ứng dụng đọc tin)".into(),
+            "/subscriptions.opml".into(),
+            "OPML",
+        ),
     ];
     for t in &config.topics {
         out.push(link(
@@ -304,7 +357,6 @@ pub fn feed_links(config: &Config) -> Vec<status_page::FeedLink> {
             "RSS",
         ));
     }
-    out.push(link("Danh sách nguồn".into(), "/opml.xml".into(), "OPML"));
     out
 }
 
@@ -330,7 +382,7 @@ fn item_row(config: &Config, i: &crate::item::Item) -> status_page::ItemRow {
     }
 }
 
-fn status_view(st: &AppState) -> status_page::StatusView {
+fn status_view(st: &AppState, page: usize) -> status_page::StatusView {
     let config = st.config();
     let r = st.report();
     let tz = config.fetch.timezone;
@@ -339,6 +391,11 @@ fn status_view(st: &AppState) -> status_page::StatusView {
         .sources
         .into_iter()
         .map(|s| status_page::SourceRow {
+            // In Vietnamese words, as the rest of the page ("15 phút").
+            interval: config.source(&s.id).map_or_else(
+                || s.interval.clone(),
+                |c| status_page::duration_vi(c.interval),
+            ),
             kind: s.kind.label().into(),
             health: s.health,
             last_success: s.last_success.map(local),
@@ -347,10 +404,12 @@ fn status_view(st: &AppState) -> status_page::StatusView {
             name: s.name,
             url: s.url,
             health_note: s.health_note,
-            last_error: s.last_error,
+            // The page is Vietnamese: the error's Vietnamese text, never the
+            // English one the log has (a state written before there was a
+            // Vietnamese text shows the health note alone).
+            last_error: s.last_error_vi,
             consecutive_failures: s.consecutive_failures,
             items_last_poll: s.items_last_poll,
-            interval: s.interval,
         })
         .collect();
     let channel = r.telegram.map(|c| status_page::ChannelRow {
@@ -360,18 +419,18 @@ fn status_view(st: &AppState) -> status_page::StatusView {
         queue: c.queue,
         set_aside: c.set_aside,
         sent: c.sent,
+        would_send: c.would_send,
         last_sent_at: c.last_sent_at.map(local),
         last_sent_title: c.last_sent_title,
     });
     // While the store cannot be read (it is being reopened after a fault)
     // the page still shows everything else.
-    let latest = st
+    let size = status_page::PAGE_SIZE;
+    let (latest, more) = st
         .store
-        .latest(&Filter::All, 30)
-        .unwrap_or_default()
-        .iter()
-        .map(|i| item_row(&config, i))
-        .collect();
+        .latest_page(&Filter::All, (page - 1) * size, size)
+        .unwrap_or_default();
+    let latest = latest.iter().map(|i| item_row(&config, i)).collect();
     status_page::StatusView {
         title: r.title,
         generated_at: local(r.generated_at),
@@ -390,6 +449,8 @@ fn status_view(st: &AppState) -> status_page::StatusView {
         sources,
         channel,
         latest,
+        page,
+        more,
         feeds: feed_links(&config),
     }
 }
@@ -517,6 +578,7 @@ pub fn render_feed(
             ]
             .into_iter()
             .map(|(f, name)| status_page::FeedLink {
+                folded: false,
                 label: meta.title.clone(),
                 url: format!("{stem}.{}", f.extension()),
                 format: name.to_string(),

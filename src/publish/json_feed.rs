@@ -40,7 +40,8 @@ struct JsonItem<'a> {
     content_text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<&'a str>,
-    /// RFC 3339 with the item's own offset (+07:00 for portal dates).
+    /// RFC 3339 with the item's own offset (+07:00 for portal dates), in
+    /// whole seconds.
     date_published: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<String>,
@@ -81,7 +82,7 @@ pub fn render(
                 title: &item.title,
                 content_text: atom::summary_of(item).unwrap_or(&item.title),
                 summary: atom::summary_of(item),
-                date_published: item.published.to_rfc3339(),
+                date_published: super::whole_seconds(item.published).to_rfc3339(),
                 tags: item
                     .topics
                     .iter()
@@ -137,7 +138,7 @@ mod tests {
             assert!(j["content_text"].is_string() || j["content_html"].is_string());
             assert_eq!(j.get("url").and_then(Value::as_str), item.link.as_deref());
             let published = DateTime::parse_from_rfc3339(string(j, "date_published")).unwrap();
-            assert_eq!(published, item.published);
+            assert_eq!(published, crate::publish::whole_seconds(item.published));
             assert_eq!(published.offset(), item.published.offset());
             let authors = j["authors"].as_array().expect("authors must be an array");
             assert!(authors.iter().all(|a| a["name"].is_string()));
@@ -148,6 +149,11 @@ mod tests {
         assert_eq!(
             string(&got[0], "date_published"),
             "2025-03-04T08:30:00+07:00"
+        );
+        assert_eq!(
+            string(&got[2], "date_published"),
+            "2025-03-04T06:59:59+07:00",
+            "whole seconds"
         );
         assert_eq!(
             got[0]["tags"],
@@ -185,7 +191,8 @@ mod tests {
             assert_eq!(entry.title.as_ref().unwrap().content, item.title);
             let links: Vec<&str> = entry.links.iter().map(|l| l.href.as_str()).collect();
             assert_eq!(links, item.link.as_deref().into_iter().collect::<Vec<_>>());
-            assert_eq!(entry.published, Some(item.published.with_timezone(&Utc)));
+            let whole = crate::publish::whole_seconds(item.published);
+            assert_eq!(entry.published, Some(whole.with_timezone(&Utc)));
         }
     }
 

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use rss::extension::atom::{AtomExtension, Link};
+use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Guid, Source};
 
 use crate::config::Config;
@@ -76,12 +77,12 @@ pub fn render(cfg: &Config, meta: &FeedMeta, items: &[Item], built: DateTime<Utc
         description: meta.description.clone(),
         language: Some("vi".into()),
         generator: Some(format!("tinkhac {}", env!("CARGO_PKG_VERSION"))),
-        last_build_date: Some(built.to_rfc2822()),
+        last_build_date: Some(super::whole_seconds(built).to_rfc2822()),
         ttl: Some((cfg.fetch.interval.as_secs() / 60).max(1).to_string()),
         atom_ext: Some(AtomExtension {
             links: vec![self_link],
         }),
-        items: items.iter().map(|i| rss_item(cfg, i)).collect(),
+        items: items.iter().map(|i| rss_item(cfg, meta, i)).collect(),
         ..Default::default()
     };
     let mut out = Vec::new();
@@ -91,19 +92,39 @@ pub fn render(cfg: &Config, meta: &FeedMeta, items: &[Item], built: DateTime<Utc
     String::from_utf8(out).expect("rss writes UTF-8")
 }
 
-fn rss_item(cfg: &Config, item: &Item) -> rss::Item {
+/// One item. Its author (`dc:creator`, which readers show as the byline;
+/// RSS's own `<author>` must be an e-mail address) is the name of the source
+/// that listed it first, as in the Atom and JSON feeds: no source gives a
+/// person's byline yet, and when one does it goes here instead. `<source
+/// url>` is that source's own tinkhac feed (`/sources/<id>.xml`): RSS wants
+/// a feed there, never the portal's HTML page.
+fn rss_item(cfg: &Config, meta: &FeedMeta, item: &Item) -> rss::Item {
     let (guid, permalink) = match &item.link {
         Some(link) => (link.clone(), true),
         None => (item.id.clone(), false),
     };
+    let base = cfg.server.base_url.as_str().trim_end_matches('/');
     let source = item
         .sources
         .first()
         .and_then(|id| cfg.source(id))
         .map(|s| Source {
-            url: s.url.to_string(),
+            url: format!("{base}/sources/{}.xml", s.id),
             title: Some(s.name.clone()),
         });
+    let creator = item
+        .sources
+        .first()
+        .map(|id| {
+            cfg.source(id)
+                .map_or_else(|| id.clone(), |s| s.name.clone())
+        })
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| meta.title.clone());
+    let dublin_core = DublinCoreExtension {
+        creators: vec![creator],
+        ..Default::default()
+    };
     rss::Item {
         title: Some(item.title.clone()),
         link: item.link.clone(),
@@ -115,8 +136,9 @@ fn rss_item(cfg: &Config, item: &Item) -> rss::Item {
             value: guid,
             permalink,
         }),
-        pub_date: Some(item.published.to_rfc2822()),
+        pub_date: Some(super::whole_seconds(item.published).to_rfc2822()),
         source,
+        dublin_core_ext: Some(dublin_core),
         categories: item
             .topics
             .iter()

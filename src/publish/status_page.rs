@@ -34,8 +34,12 @@ pub struct StatusView {
     pub sources: Vec<SourceRow>,
     /// The Telegram channel, None when none is configured.
     pub channel: Option<ChannelRow>,
-    /// The newest items, newest first (about 30).
+    /// One page of the newest items, newest first ([`PAGE_SIZE`] at most).
     pub latest: Vec<ItemRow>,
+    /// Which page of items `latest` is: 1 is the newest.
+    pub page: usize,
+    /// Whether older items follow this page.
+    pub more: bool,
     /// Every feed a reader can subscribe to.
     pub feeds: Vec<FeedLink>,
 }
@@ -129,6 +133,8 @@ pub struct ChannelRow {
     pub set_aside: usize,
     /// Messages sent.
     pub sent: u64,
+    /// Messages a dry run logged instead of sending.
+    pub would_send: u64,
     /// When the last message was sent.
     pub last_sent_at: Option<DateTime<FixedOffset>>,
     /// The title of the last message sent.
@@ -157,9 +163,21 @@ pub struct FeedLink {
     pub url: String,
     /// "RSS", "Atom", "JSON Feed" or "OPML".
     pub format: String,
+    /// Listed in a folded block ("Theo chủ đề, theo nguồn"), not in the
+    /// first screen: the per-topic and per-source feeds.
+    pub folded: bool,
 }
 
+/// Items per page of "Tin mới nhất" (`/?page=2` for the next ones): a phone
+/// reaches the end of the page without scrolling through a whole feed.
+pub const PAGE_SIZE: usize = 20;
+
 /// Render the whole page: a complete `<!DOCTYPE html>` document.
+///
+/// Order: what needs the admin's attention (the summary, any alert), then
+/// how to subscribe, then the latest items (paged), then the sources and
+/// the channel. Subscribers, the page's most frequent readers, find what
+/// they came for in the first screen.
 pub fn render(v: &StatusView) -> String {
     let mut sources: Vec<&SourceRow> = v.sources.iter().collect();
     // Stable: within one health, configuration order is kept.
@@ -177,10 +195,10 @@ pub fn render(v: &StatusView) -> String {
                         " (" (zone(&v.generated_at)) ")"
                     }
                     nav aria-label="Mục lục" {
+                        a href="#theo-doi" { "Cách theo dõi" }
+                        a href="#tin-moi" { "Tin mới" }
                         a href="#nguon" { "Nguồn tin" }
                         a href="#kenh" { "Kênh Telegram" }
-                        a href="#tin-moi" { "Tin mới" }
-                        a href="#theo-doi" { "Cách theo dõi" }
                     }
                 }
                 main {
@@ -227,10 +245,10 @@ pub fn render(v: &StatusView) -> String {
                             }
                         }
                     }
+                    (feeds_section(&v.feeds, v.channel.as_ref()))
+                    (latest_section(&v.latest, Some((v.page, v.more))))
                     (sources_section(&sources))
                     (channel_section(v.channel.as_ref()))
-                    (latest_section(&v.latest))
-                    (feeds_section(&v.feeds, v.channel.as_ref()))
                 }
                 footer {
                     p.sub { "tinkhac " (v.version) }
@@ -294,7 +312,7 @@ pub fn render_feed_page(v: &FeedPageView) -> String {
                         "Đây là một nguồn tin (feed): sao chép địa chỉ của trang này vào ứng "
                         "dụng đọc tin để nhận tin mới tự động."
                     }
-                    (latest_section(&v.items))
+                    (latest_section(&v.items, None))
                     (feeds_section(&v.formats, None))
                 }
                 footer {
@@ -514,6 +532,12 @@ fn channel_box(c: &ChannelRow) -> Markup {
                     }
                 }
                 div { dt { "Đã gửi" } dd { (count_vi(c.sent)) " tin" } }
+                @if c.mode == ChannelMode::DryRun || c.would_send > 0 {
+                    div {
+                        dt { "Chạy thử, lẽ ra gửi" }
+                        dd { (count_vi(c.would_send)) " tin" span.sub { " (chưa gửi)" } }
+                    }
+                }
                 div.wide {
                     dt { "Gửi gần nhất" }
                     dd {
@@ -532,12 +556,20 @@ fn channel_box(c: &ChannelRow) -> Markup {
     }
 }
 
-fn latest_section(items: &[ItemRow]) -> Markup {
+/// The latest items; with `paging` (this page, whether older ones follow)
+/// links to the newer and older pages, `?page=N`.
+fn latest_section(items: &[ItemRow], paging: Option<(usize, bool)>) -> Markup {
+    let (page, more) = paging.unwrap_or((1, false));
     html! {
         section #tin-moi {
-            h2 { "Tin mới nhất" }
+            h2 {
+                "Tin mới nhất"
+                @if page > 1 { " – trang " (page) }
+            }
             @if items.is_empty() {
-                p.empty { "Chưa có tin nào." }
+                p.empty {
+                    @if page > 1 { "Không còn tin cũ hơn." } @else { "Chưa có tin nào." }
+                }
             } @else {
                 ol.items {
                     @for it in items {
@@ -555,6 +587,16 @@ fn latest_section(items: &[ItemRow]) -> Markup {
                     }
                 }
             }
+            @if page > 1 || more {
+                nav.pages aria-label="Trang tin" {
+                    @if page > 1 {
+                        a rel="prev" href={ "?page=" (page - 1) "#tin-moi" } { "← Tin mới hơn" }
+                    }
+                    @if more {
+                        a rel="next" href={ "?page=" (page + 1) "#tin-moi" } { "Tin cũ hơn →" }
+                    }
+                }
+            }
         }
     }
 }
@@ -563,6 +605,7 @@ fn feeds_section(feeds: &[FeedLink], channel: Option<&ChannelRow>) -> Markup {
     let telegram = channel
         .filter(|c| c.mode != ChannelMode::DryRun)
         .and_then(|c| telegram_username(&c.chat_id));
+    let (folded, open): (Vec<&FeedLink>, Vec<&FeedLink>) = feeds.iter().partition(|f| f.folded);
     html! {
         section #theo-doi {
             h2 { "Cách theo dõi" }
@@ -570,16 +613,13 @@ fn feeds_section(feeds: &[FeedLink], channel: Option<&ChannelRow>) -> Markup {
                 "Sao chép một địa chỉ dưới đây vào ứng dụng đọc tin (Feedly, Inoreader, "
                 "NetNewsWire, Thunderbird…) để nhận tin mới tự động."
             }
-            @if !feeds.is_empty() {
-                ul.feeds {
-                    @for f in feeds {
-                        li {
-                            span.fmt { (f.format) }
-                            " "
-                            (link_or_text(http_url(&f.url), &f.label))
-                            code.url { (f.url) }
-                        }
-                    }
+            @if !open.is_empty() {
+                (feed_list(&open))
+            }
+            @if !folded.is_empty() {
+                details.more {
+                    summary { "Theo chủ đề, theo nguồn (" (folded.len()) " địa chỉ)" }
+                    (feed_list(&folded))
                 }
             }
             @if let Some(name) = telegram {
@@ -587,6 +627,21 @@ fn feeds_section(feeds: &[FeedLink], channel: Option<&ChannelRow>) -> Markup {
                     "Hoặc theo dõi kênh Telegram "
                     a href={ "https://t.me/" (name) } { "@" (name) }
                     "."
+                }
+            }
+        }
+    }
+}
+
+fn feed_list(feeds: &[&FeedLink]) -> Markup {
+    html! {
+        ul.feeds {
+            @for f in feeds {
+                li {
+                    span.fmt { (f.format) }
+                    " "
+                    (link_or_text(http_url(&f.url), &f.label))
+                    code.url { (f.url) }
                 }
             }
         }
@@ -636,7 +691,7 @@ fn mode_badge(mode: ChannelMode) -> Markup {
         ChannelMode::Active => ("h-ok", "Đang gửi"),
         ChannelMode::Paused => ("h-broken", "Tạm dừng"),
         ChannelMode::DryRun => ("h-new", "Chạy thử"),
-        ChannelMode::Stopped => ("h-new", "stopped"),
+        ChannelMode::Stopped => ("h-new", "Đã dừng"),
     };
     html! { span.badge.(class) { (label) } }
 }
@@ -645,8 +700,25 @@ fn mode_badge(mode: ChannelMode) -> Markup {
 /// a `<time>` element.
 fn time(t: &DateTime<FixedOffset>) -> Markup {
     html! {
-        time datetime=(t.to_rfc3339()) { (crate::item::shown_date(t)) }
+        time datetime=(crate::publish::whole_seconds(*t).to_rfc3339()) { (crate::item::shown_date(t)) }
     }
+}
+
+/// A duration in Vietnamese words: "15 phút", "1 giờ 30 phút", "45 giây".
+pub fn duration_vi(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h} giờ"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} phút"));
+    }
+    if s > 0 || parts.is_empty() {
+        parts.push(format!("{s} giây"));
+    }
+    parts.join(" ")
 }
 
 /// The zone of the page's times, e.g. "giờ UTC+7".
@@ -753,6 +825,9 @@ font-size:.875rem}
 border-radius:.25rem;background:var(--warn-bg);color:var(--warn)}
 .feeds code{display:block;margin-top:.25rem;color:var(--sub);overflow-wrap:anywhere;user-select:all;
 -webkit-user-select:all}
+.pages{justify-content:space-between;margin:.75rem 0 0}
+.more{margin:.75rem 0 0}
+.more>summary{cursor:pointer;padding:.25rem 0}
 footer{padding-top:1.5rem;padding-bottom:2rem}
 @media (max-width:50rem){
 table,thead,tbody{display:block}
@@ -817,6 +892,7 @@ mod tests {
                 queue: 3,
                 set_aside: 0,
                 sent: 1234,
+                would_send: 0,
                 last_sent_at: Some(at("2025-06-03T07:59:00+07:00")),
                 last_sent_title: Some("Lịch thi vào lớp 10".into()),
             }),
@@ -827,10 +903,13 @@ mod tests {
                 source_name: "Cổng thông tin Hải Phòng".into(),
                 topics: vec!["Giáo dục".into()],
             }],
+            page: 1,
+            more: false,
             feeds: vec![FeedLink {
                 label: "Tất cả tin".into(),
                 url: "https://tin.example.vn/feed.xml".into(),
                 format: "RSS".into(),
+                folded: false,
             }],
         }
     }
@@ -1006,6 +1085,11 @@ mod tests {
         assert_eq!(count_vi(999), "999");
         assert_eq!(count_vi(1000), "1.000");
         assert_eq!(count_vi(1234567), "1.234.567");
+        let d = std::time::Duration::from_secs;
+        assert_eq!(duration_vi(d(900)), "15 phút");
+        assert_eq!(duration_vi(d(5400)), "1 giờ 30 phút");
+        assert_eq!(duration_vi(d(45)), "45 giây");
+        assert_eq!(duration_vi(d(0)), "0 giây");
         assert_eq!(zone(&at("2025-01-01T00:00:00Z")), "giờ UTC");
         assert_eq!(zone(&at("2025-01-01T00:00:00+05:30")), "giờ UTC+5:30");
     }

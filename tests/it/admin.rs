@@ -406,7 +406,7 @@ async fn feeds_list_asks_the_running_daemon_and_the_status_page_shows_it() {
         "/feed.xml",
         "/feed.atom",
         "/feed.json",
-        "/opml.xml",
+        "/subscriptions.opml",
         "/sources/mat.xml",
     ] {
         assert!(html.contains(link), "how to subscribe lists {link}");

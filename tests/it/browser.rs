@@ -241,6 +241,7 @@ fn sample_view() -> StatusView {
             queue: 42,
             set_aside: 1,
             sent: 12_345,
+            would_send: 0,
             last_sent_at: Some(at("2025-06-02T21:10:00+07:00")),
             last_sent_title: Some("Lịch nghỉ hè năm 2025 của học sinh \"onmouseover=alert(7)".into()),
         }),
@@ -270,6 +271,8 @@ fn sample_view() -> StatusView {
                 },
             })
             .collect(),
+        page: 1,
+        more: true,
         feeds: vec![
             feed("Tất cả tin", "https://tin.haiphong.example/feed.xml", "RSS"),
             feed(
@@ -301,6 +304,7 @@ fn feed(label: &str, url: &str, format: &str) -> FeedLink {
         label: label.into(),
         url: url.into(),
         format: format.into(),
+        folded: label.starts_with("Chủ đề") || label.starts_with("Nguồn"),
     }
 }
 

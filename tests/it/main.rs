@@ -16,5 +16,6 @@ mod net_guard;
 mod pipeline;
 mod standin;
 mod store_faults;
+mod subscribers;
 mod support;
 mod telegram;
