@@ -435,6 +435,16 @@ fn date_key(published: &DateTime<FixedOffset>, first_seen: &DateTime<Utc>, id: &
     k
 }
 
+/// Whether another open store holds `path`: sled takes an exclusive
+/// `flock` on its data file for as long as the store is open.
+fn held_by_another(path: &Path) -> bool {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path.join("db"))
+        .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
+}
+
 impl Store {
     /// Open (or create) the store. `cache_bytes` bounds sled's page cache.
     pub fn open(path: &Path, cache_bytes: u64) -> Result<Store> {
@@ -457,6 +467,13 @@ impl Store {
             let _ = std::fs::create_dir_all(parent);
         }
         if lost_its_data(path) {
+            // A store another process just created may not have written its
+            // data file yet: held is held, not emptied.
+            if held_by_another(path) {
+                return Err(Error::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
             return Err(Error::Empty {
                 path: path.to_path_buf(),
             });
