@@ -27,6 +27,7 @@ use crate::store::{Filter, Store};
 
 pub mod feeds;
 pub mod preview;
+pub mod remote;
 pub mod store;
 
 #[derive(Debug, Parser)]
@@ -90,7 +91,8 @@ pub enum Command {
     /// Write every stored item as JSON lines (oldest first), for backups.
     Export,
     /// Add the items of a JSON-lines export (known and removed ones are
-    /// skipped; nothing is queued for Telegram). Stop the daemon first.
+    /// skipped; nothing is queued for Telegram). While the daemon runs, it
+    /// goes through its admin API (TINKHAC_ADMIN_TOKEN).
     Import { file: PathBuf },
     /// Print the topics each line of standard input matches.
     Classify {
@@ -164,7 +166,8 @@ pub enum TelegramCommand {
     /// Show the queue: waiting and set-aside messages.
     Status,
     /// Queue again every stored item of the pushed topics published since DATE
-    /// (e.g. 2025-12-20 or 20/12/2025). Stop the daemon first: it holds the store.
+    /// (e.g. 2025-12-20 or 20/12/2025). While the daemon runs, through its
+    /// admin API (TINKHAC_ADMIN_TOKEN).
     Resend {
         #[arg(long)]
         since: String,
@@ -255,7 +258,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
         Command::Store { action } => return store::run(&config, action),
         Command::Once => return cmd_once(config).await,
-        Command::Feed { topic, source } => cmd_feed(&config, topic, source),
+        Command::Feed { topic, source } => cmd_feed(&config, topic, source).await,
         Command::Check => cmd_check(&config),
         Command::Preview {
             target,
@@ -276,7 +279,7 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Classify { explain, .. } => cmd_classify(&config, explain),
         Command::Telegram { action } => cmd_telegram(&config, action).await,
         Command::Feeds { action } => feeds::run(&config, action).await,
-        Command::Export => cmd_export(&config),
+        Command::Export => cmd_export(&config).await,
         Command::Import { file } => cmd_import(&config, &file).await,
         Command::Demo { .. } => unreachable!("handled above"),
     };
@@ -377,7 +380,13 @@ async fn cmd_once(config: Arc<Config>) -> ExitCode {
     }
 }
 
-fn cmd_feed(config: &Config, topic: Option<String>, source: Option<String>) -> anyhow::Result<()> {
+/// `feed`: the feed as RSS; the daemon's own when it runs (it holds the
+/// store), else rendered from the store.
+async fn cmd_feed(
+    config: &Config,
+    topic: Option<String>,
+    source: Option<String>,
+) -> anyhow::Result<()> {
     let filter = match (topic, source) {
         (Some(t), _) => Filter::Topic(t),
         (_, Some(s)) => Filter::Source(s),
@@ -396,6 +405,15 @@ fn cmd_feed(config: &Config, topic: Option<String>, source: Option<String>) -> a
         ),
         Filter::All => unreachable!("the unified feed always exists"),
     })?;
+    if let Some(remote) = remote::find(config).await {
+        let path = match &filter {
+            Filter::All => "/feed.xml".to_string(),
+            Filter::Topic(t) => format!("/topics/{t}.xml"),
+            Filter::Source(s) => format!("/sources/{s}.xml"),
+        };
+        print!("{}", remote.get_public(&path).await?);
+        return Ok(());
+    }
     let store = open_store(config)?;
     let items = store.latest(&filter, config.server.max_items)?;
     print!("{}", rss::render(config, &meta, &items, Utc::now()));
@@ -578,64 +596,51 @@ pub fn print_harvest(
     Ok(())
 }
 
+/// `telegram status` and `telegram resend`: through the daemon's admin API
+/// while it holds the store, on the store itself otherwise.
 async fn cmd_telegram(config: &Config, action: TelegramCommand) -> anyhow::Result<()> {
-    let tg = config
+    config
         .telegram
         .as_ref()
         .context("no [telegram] section in the configuration")?;
-    let store = open_store(config)?;
-    match action {
-        TelegramCommand::Status => {
-            let tz = config.fetch.timezone;
-            println!(
-                "channel {}: {} queued, {} set aside; times in {}",
-                tg.chat_id,
-                store.outbox_len(),
-                store.dead_len(),
-                crate::output::zone_label(tz)
-            );
-            for (key, e) in store.outbox(20)? {
-                let title = store.item(&e.item_id)?.map(|i| i.title).unwrap_or_default();
-                println!(
-                    "  #{:<8} queued {}  {title}",
-                    key.seq(),
-                    crate::output::local_time(e.queued_at, tz)
-                );
-            }
+    let remote = remote::find(config).await;
+    let text = match (action, remote) {
+        (TelegramCommand::Status, Some(r)) => r.get_text("/admin/telegram").await?,
+        (TelegramCommand::Status, None) => {
+            crate::ops::telegram_status(config, &open_store(config)?)?
         }
-        TelegramCommand::Resend { since, dry_run } => {
-            let since = crate::source::date::parse_date(&since, config.fetch.timezone, None)
-                .with_context(|| format!("{since:?} is not a date"))?;
-            let mut items: Vec<_> = store
-                .latest(&Filter::All, usize::MAX)?
-                .into_iter()
-                .filter(|i| i.published >= since && i.topics.iter().any(|t| tg.topics.contains(t)))
-                .collect();
-            items.reverse(); // oldest first: the channel reads in publication order
-            for i in &items {
-                println!("  {}  {}", i.published.format("%d/%m/%Y"), i.title);
-            }
-            if dry_run {
-                println!("{} items would be queued (dry run)", items.len());
-            } else {
-                let n = store.outbox_push(&items, Utc::now()).await?;
-                println!("{n} items queued; the daemon sends them when it next runs");
-            }
+        (TelegramCommand::Resend { since, dry_run }, Some(r)) => {
+            r.post_text(
+                &format!(
+                    "/admin/telegram/resend?since={}&dry_run={dry_run}",
+                    url_component(&since)
+                ),
+                String::new(),
+            )
+            .await?
         }
-    }
+        (TelegramCommand::Resend { since, dry_run }, None) => {
+            let store = open_store(config)?;
+            let text = crate::ops::telegram_resend(config, &store, &since, dry_run).await?;
+            store.flush().await?;
+            text
+        }
+    };
+    print!("{text}");
     Ok(())
 }
 
-fn cmd_export(config: &Config) -> anyhow::Result<()> {
-    let store = open_store(config)?;
+/// `export`: every item as JSON lines; through the daemon when it holds
+/// the store, so a backup needs no stop.
+async fn cmd_export(config: &Config) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut n = 0;
-    for item in store.all_items() {
-        serde_json::to_writer(&mut out, &item?)?;
-        out.write_all(b"\n")?;
-        n += 1;
+    if let Some(remote) = remote::find(config).await {
+        remote.get_to("/admin/export", &mut out).await?;
+        eprintln!("exported through the running daemon");
+        return Ok(());
     }
-    out.flush()?;
+    let store = open_store(config)?;
+    let n = crate::ops::export_items(&store, &mut out)?;
     eprintln!("{n} items exported");
     Ok(())
 }
@@ -643,56 +648,56 @@ fn cmd_export(config: &Config) -> anyhow::Result<()> {
 /// Import a backup. A line that is not an exported item stores nothing at
 /// all: the whole file is read once to check every line, then once more to
 /// store, so a bad backup never leaves half of itself behind (and a large
-/// one is never held in memory).
+/// one is never held in memory). While the daemon holds the store, the
+/// checked file is handed to it (`/admin/import`), which checks it again.
 async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let name = file.display().to_string();
     let lines = |file: &std::path::Path| -> anyhow::Result<_> {
-        let f =
-            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let f = std::fs::File::open(file).with_context(|| format!("cannot read {name}"))?;
         Ok(std::io::BufReader::new(f).lines().enumerate())
     };
-    let parse = |n: usize, line: &str| {
-        serde_json::from_str::<crate::item::Item>(line).with_context(|| {
-            format!(
-                "{}:{}: not an exported item; nothing was imported (fix or remove that \
-                 line and run the import again)",
-                file.display(),
-                n + 1
-            )
-        })
-    };
     for (n, line) in lines(file)? {
-        let line = line.with_context(|| format!("{}:{}: cannot read", file.display(), n + 1))?;
+        let line = line.with_context(|| format!("{name}:{}: cannot read", n + 1))?;
         if !line.trim().is_empty() {
-            parse(n, &line)?;
+            crate::ops::backup_line(&name, n, &line)?;
         }
     }
+    if let Some(remote) = remote::find(config).await {
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {name}"))?;
+        let file_name = file
+            .file_name()
+            .map_or_else(|| "backup".into(), |f| f.to_string_lossy().into_owned());
+        let answer = remote
+            .post_text(
+                &format!("/admin/import?name={}", url_component(&file_name)),
+                text,
+            )
+            .await?;
+        print!("{answer}");
+        return Ok(());
+    }
     let store = open_store(config)?;
-    let (mut added, mut skipped, mut refused) = (0, 0, 0);
+    let mut done = crate::ops::Imported::default();
     for (n, line) in lines(file)? {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        let item = parse(n, &line)?;
-        // A backup is input like any page: held to the same rules.
-        let Some(item) = item.admitted(&config.limits) else {
-            eprintln!(
-                "{}:{}: refused: no http(s) link or no text left once cleaned",
-                file.display(),
-                n + 1
-            );
-            refused += 1;
-            continue;
-        };
-        if store.import_item(&item)? {
-            added += 1;
-        } else {
-            skipped += 1;
-        }
+        let item = crate::ops::backup_line(&name, n, &line)?;
+        done.add(config, &store, &name, n, item)?;
     }
     store.flush().await?;
-    println!("{added} items added, {skipped} already known or removed, {refused} refused");
+    for note in &done.notes {
+        eprintln!("{note}");
+    }
+    done.notes.clear();
+    print!("{done}");
     Ok(())
+}
+
+/// Percent-encode a query value (a file name).
+fn url_component(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn cmd_classify_eval(

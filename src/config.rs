@@ -341,7 +341,7 @@ impl Config {
         for s in &self.sources {
             if s.interval < Duration::from_secs(60) {
                 out.push(format!(
-                    "source {:?} is polled every {}: under a minute is more than a city \
+                    "source {:?} has interval {}: under a minute is more than a city \
                      portal should be asked (and it publishes a few times a day); 10m or more \
                      is polite",
                     s.id,

@@ -46,6 +46,7 @@ pub mod malloc;
 pub mod metrics;
 pub mod notify;
 pub mod opml;
+pub mod ops;
 pub mod output;
 pub mod pipeline;
 pub mod publish;

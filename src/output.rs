@@ -34,18 +34,7 @@ pub fn print_reports(reports: &[PollReport]) -> bool {
     ok
 }
 
-/// How the terminal commands name the zone their times are in: the
-/// configured `[fetch] timezone`, e.g. `UTC+07:00`. Every command writes its
-/// times in that one zone and says so once.
-pub fn zone_label(tz: chrono::FixedOffset) -> String {
-    format!("UTC{tz}")
-}
-
-/// A time as the terminal commands write it, in the configured zone:
-/// `23/12/2025 08:30`.
-pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: chrono::FixedOffset) -> String {
-    t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
-}
+pub use crate::ops::{local_time, zone_label};
 
 #[cfg(test)]
 mod tests {

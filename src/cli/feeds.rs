@@ -17,7 +17,7 @@ use anyhow::Context;
 use super::{adhoc_source, print_harvest, FeedsCommand};
 use crate::config::Config;
 use crate::feeds_edit::{self, NewSource};
-use crate::status::{self, StatusReport};
+use crate::status;
 use crate::store::Store;
 
 pub async fn run(config: &Config, action: FeedsCommand) -> anyhow::Result<()> {
@@ -41,41 +41,8 @@ pub async fn run(config: &Config, action: FeedsCommand) -> anyhow::Result<()> {
     }
 }
 
-/// The daemon's own report, if one answers on the configured address.
-async fn ask_daemon(config: &Config) -> Option<StatusReport> {
-    if config.server.listen.port() == 0 {
-        return None;
-    }
-    let mut addr = config.server.listen;
-    if addr.ip().is_unspecified() {
-        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-    }
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(3))
-        .build()
-        .ok()?;
-    let resp = client
-        .get(format!("http://{addr}/status.json"))
-        .send()
-        .await
-        .ok()?;
-    resp.json::<StatusReport>().await.ok()
-}
-
 async fn list(config: &Config) -> anyhow::Result<()> {
-    let daemon = match ask_daemon(config).await {
-        // Only the daemon of this configuration and this store: another
-        // tinkhac on the same port would show its own sources.
-        Some(r) if r.instance == status::instance_of(config) => Some(r),
-        Some(_) => {
-            eprintln!(
-                "note: the tinkhac answering on {} serves another configuration or store;                  reading this one's store instead",
-                config.server.listen
-            );
-            None
-        }
-        None => None,
-    };
+    let daemon = super::remote::find(config).await.map(|r| r.report);
     let (report, from) = match daemon {
         Some(r) => (r, "the running daemon"),
         // Listing never creates a store: a folder that does not exist yet

@@ -148,6 +148,17 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics));
     let r = if admin {
         r.route("/admin/reload", axum::routing::post(admin_reload))
+            .route("/admin/export", get(admin_export))
+            .route(
+                "/admin/import",
+                axum::routing::post(admin_import)
+                    .layer(axum::extract::DefaultBodyLimit::max(ADMIN_IMPORT_BYTES)),
+            )
+            .route("/admin/telegram", get(admin_telegram))
+            .route(
+                "/admin/telegram/resend",
+                axum::routing::post(admin_telegram_resend),
+            )
     } else {
         r
     };
@@ -177,12 +188,7 @@ fn authorised(st: &AppState, headers: &HeaderMap) -> bool {
 /// `POST /admin/reload`: read `feeds.toml` again, as SIGHUP does.
 async fn admin_reload(State(st): State<AppState>, headers: HeaderMap) -> Response {
     if !authorised(&st, &headers) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            "unauthorised\n",
-        )
-            .into_response();
+        return unauthorised();
     }
     match &st.reload {
         Some(tx) => {
@@ -190,6 +196,137 @@ async fn admin_reload(State(st): State<AppState>, headers: HeaderMap) -> Respons
             (StatusCode::ACCEPTED, "reload requested\n").into_response()
         }
         None => (StatusCode::SERVICE_UNAVAILABLE, "no daemon to reload\n").into_response(),
+    }
+}
+
+/// The largest backup `/admin/import` takes in one request (a year of a
+/// busy portal's items is a few tens of MB).
+const ADMIN_IMPORT_BYTES: usize = 256 << 20;
+
+fn unauthorised() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Bearer")],
+        "unauthorised\n",
+    )
+        .into_response()
+}
+
+fn admin_failed(e: anyhow::Error) -> Response {
+    (StatusCode::BAD_REQUEST, format!("{e:#}\n")).into_response()
+}
+
+fn query_value(query: &Option<String>, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// `GET /admin/export`: every item as JSON lines (`tinkhac export` while the
+/// daemon holds the store), streamed as it is read.
+async fn admin_export(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if !authorised(&st, &headers) {
+        return unauthorised();
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let store = st.store.clone();
+    tokio::task::spawn_blocking(move || {
+        struct Chunks(
+            tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+            Vec<u8>,
+        );
+        impl Write for Chunks {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.1.extend_from_slice(b);
+                if self.1.len() >= 64 * 1024 {
+                    self.flush()?;
+                }
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                if !self.1.is_empty() {
+                    self.0
+                        .blocking_send(Ok(std::mem::take(&mut self.1)))
+                        .map_err(|_| std::io::Error::other("the reader went away"))?;
+                }
+                Ok(())
+            }
+        }
+        let mut out = Chunks(tx.clone(), Vec::new());
+        match crate::ops::export_items(&store, &mut out) {
+            Ok(n) => tracing::info!(items = n, "backup exported through the admin API"),
+            Err(e) => {
+                tracing::warn!("backup export failed: {e:#}");
+                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// `POST /admin/import?name=FILE`: a backup, all or nothing.
+async fn admin_import(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: String,
+) -> Response {
+    if !authorised(&st, &headers) {
+        return unauthorised();
+    }
+    let name = query_value(&query, "name").unwrap_or_else(|| "backup".into());
+    match crate::ops::import_text(&st.config(), &st.store, &name, &body).await {
+        Ok(summary) => {
+            tracing::info!(
+                "backup {name} imported through the admin API: {}",
+                summary.trim()
+            );
+            summary.into_response()
+        }
+        Err(e) => admin_failed(e),
+    }
+}
+
+/// `GET /admin/telegram`: `tinkhac telegram status`.
+async fn admin_telegram(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if !authorised(&st, &headers) {
+        return unauthorised();
+    }
+    match crate::ops::telegram_status(&st.config(), &st.store) {
+        Ok(text) => text.into_response(),
+        Err(e) => admin_failed(e),
+    }
+}
+
+/// `POST /admin/telegram/resend?since=DATE&dry_run=BOOL`: `tinkhac telegram
+/// resend`.
+async fn admin_telegram_resend(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if !authorised(&st, &headers) {
+        return unauthorised();
+    }
+    let Some(since) = query_value(&query, "since") else {
+        return admin_failed(anyhow::anyhow!("since=DATE is required"));
+    };
+    let dry_run = query_value(&query, "dry_run").is_some_and(|v| v == "true");
+    match crate::ops::telegram_resend(&st.config(), &st.store, &since, dry_run).await {
+        Ok(text) => {
+            if !dry_run {
+                tracing::info!("telegram resend since {since} through the admin API");
+            }
+            text.into_response()
+        }
+        Err(e) => admin_failed(e),
     }
 }
 

@@ -579,3 +579,110 @@ async fn an_opml_round_trip_keeps_ids_intervals_topics_and_scrape_rules() {
     }
     assert!(b.source("so-gddt").unwrap().scrape.is_some());
 }
+
+/// `export`, `import`, `feed`, `telegram status` and `telegram resend`
+/// stopped while `run` held the store: a backup needed downtime. Now they go
+/// through the running daemon's admin API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_commands_work_while_the_daemon_runs() {
+    let portal = TestPortal::start().await;
+    // A fixed port, so the commands find the daemon where the file says.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feeds.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\n\n[storage]\npath = \"store\"\n\n\
+             [[source]]\nid = \"hp-giao-duc\"\nurl = \"{}\"\ntopics = [\"giao-duc\"]\n\n\
+             [[topic]]\nid = \"giao-duc\"\nname = \"Giáo dục\"\nkeywords = [\"học sinh\"]\n\n\
+             [telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\n",
+            portal.url(&portal.path_of("hp-danh-muc-giao-duc.html"))
+        ),
+    )
+    .unwrap();
+    let token = "an-admin-token";
+    let mut d = Daemon::start(&path, &[("TINKHAC_ADMIN_TOKEN", token)]);
+    d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
+
+    let cli = |args: Vec<String>, with_token: bool| {
+        let path = path.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"));
+                cmd.arg("--config").arg(&path).args(&args);
+                cmd.env_remove("TINKHAC_ADMIN_TOKEN");
+                if with_token {
+                    cmd.env("TINKHAC_ADMIN_TOKEN", token);
+                }
+                cmd.output().unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
+
+    // Without the token: a clear refusal, not "the store is in use".
+    let out = cli(words("export"), false).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TINKHAC_ADMIN_TOKEN"), "{err}");
+
+    // A backup while it runs.
+    let out = cli(words("export"), true).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let backup = text(&out);
+    let items: Vec<serde_json::Value> = backup
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(items.len(), 12, "{backup}");
+
+    // A restore of one more item, then the daemon's own feed shows it.
+    let mut extra = items[0].clone();
+    extra["id"] = "https://so.example.vn/bai-moi".into();
+    extra["link"] = "https://so.example.vn/bai-moi".into();
+    extra["title"] = "Bài khôi phục từ bản sao lưu".into();
+    let file = dir.path().join("sao-luu.jsonl");
+    std::fs::write(&file, format!("{extra}\n")).unwrap();
+    let out = cli(
+        vec!["import".into(), file.to_string_lossy().into_owned()],
+        true,
+    )
+    .await;
+    assert!(
+        text(&out).contains("1 items added"),
+        "{}{}",
+        text(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(words("feed"), false).await;
+    assert!(text(&out).contains("Bài khôi phục từ bản sao lưu"));
+
+    // The queue, and a resend, through the daemon.
+    let out = cli(words("telegram status"), true).await;
+    assert!(
+        text(&out).contains("channel @kenh_thu:"),
+        "{}{}",
+        text(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(words("telegram resend --since 01/12/2025 --dry-run"), true).await;
+    assert!(
+        text(&out).contains("would be queued (dry run)"),
+        "{}{}",
+        text(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(d);
+}

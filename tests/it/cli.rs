@@ -417,7 +417,7 @@ fn admin_mistakes_are_answered_with_what_to_do() {
     let (code, _, err) = check("i.toml", format!("{source}interval = \"20s\"\n").as_bytes());
     assert_eq!(code, Some(0), "{err}");
     assert!(
-        err.contains("warning: source \"a\" is polled every 20s"),
+        err.contains("warning: source \"a\" has interval 20s"),
         "{err}"
     );
 

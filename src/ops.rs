@@ -1,0 +1,183 @@
+//! Admin operations on the store, written once and used two ways: by the
+//! command line on a store no daemon holds, and by the running daemon's
+//! admin API (`/admin/export`, `/admin/import`, `/admin/telegram`,
+//! `/admin/telegram/resend`) when the same command is run while it holds
+//! the store (sled lets one process open it). So a backup, a restore, a
+//! look at the Telegram queue or a deliberate resend never needs a stop.
+
+use std::io::Write;
+
+use anyhow::Context;
+use chrono::Utc;
+
+use crate::config::Config;
+use crate::item::Item;
+use crate::store::{Filter, Store};
+
+/// Write every stored item as one JSON line; returns how many.
+pub fn export_items(store: &Store, out: &mut dyn Write) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for item in store.all_items() {
+        serde_json::to_writer(&mut *out, &item?)?;
+        out.write_all(b"\n")?;
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
+}
+
+/// One line of a backup; `name` names the file in the error.
+pub fn backup_line(name: &str, n: usize, line: &str) -> anyhow::Result<Item> {
+    serde_json::from_str::<Item>(line).with_context(|| {
+        format!(
+            "{name}:{}: not an exported item; nothing was imported (fix or remove that \
+             line and run the import again)",
+            n + 1
+        )
+    })
+}
+
+/// Import a backup held in memory (what the admin API receives). Every line
+/// is checked before any is stored: a bad backup stores nothing.
+pub async fn import_text(
+    config: &Config,
+    store: &Store,
+    name: &str,
+    text: &str,
+) -> anyhow::Result<String> {
+    let lines = || {
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+    };
+    for (n, line) in lines() {
+        backup_line(name, n, line)?;
+    }
+    let mut summary = Imported::default();
+    for (n, line) in lines() {
+        summary.add(config, store, name, n, backup_line(name, n, line)?)?;
+    }
+    store.flush().await?;
+    Ok(summary.to_string())
+}
+
+/// What an import did, line by line.
+#[derive(Default)]
+pub struct Imported {
+    pub added: usize,
+    pub skipped: usize,
+    pub refused: usize,
+    /// One line per refused item.
+    pub notes: Vec<String>,
+}
+
+impl Imported {
+    /// Store one item of a backup, held to the same rules as any page.
+    pub fn add(
+        &mut self,
+        config: &Config,
+        store: &Store,
+        name: &str,
+        n: usize,
+        item: Item,
+    ) -> anyhow::Result<()> {
+        let Some(item) = item.admitted(&config.limits) else {
+            self.notes.push(format!(
+                "{name}:{}: refused: no http(s) link or no text left once cleaned",
+                n + 1
+            ));
+            self.refused += 1;
+            return Ok(());
+        };
+        if store.import_item(&item)? {
+            self.added += 1;
+        } else {
+            self.skipped += 1;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Imported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for n in &self.notes {
+            writeln!(f, "{n}")?;
+        }
+        writeln!(
+            f,
+            "{} items added, {} already known or removed, {} refused",
+            self.added, self.skipped, self.refused
+        )
+    }
+}
+
+/// `telegram status`: the queue, newest twenty, in the configured zone.
+pub fn telegram_status(config: &Config, store: &Store) -> anyhow::Result<String> {
+    let tg = config
+        .telegram
+        .as_ref()
+        .context("no [telegram] section in the configuration")?;
+    let tz = config.fetch.timezone;
+    let mut out = format!(
+        "channel {}: {} queued, {} set aside; times in {}\n",
+        tg.chat_id,
+        store.outbox_len(),
+        store.dead_len(),
+        zone_label(tz)
+    );
+    for (key, e) in store.outbox(20)? {
+        let title = store.item(&e.item_id)?.map(|i| i.title).unwrap_or_default();
+        out += &format!(
+            "  #{:<8} queued {}  {title}\n",
+            key.seq(),
+            local_time(e.queued_at, tz)
+        );
+    }
+    Ok(out)
+}
+
+/// `telegram resend`: queue again every stored item of the pushed topics
+/// published since `since` (oldest first), or say what would be.
+pub async fn telegram_resend(
+    config: &Config,
+    store: &Store,
+    since: &str,
+    dry_run: bool,
+) -> anyhow::Result<String> {
+    let tg = config
+        .telegram
+        .as_ref()
+        .context("no [telegram] section in the configuration")?;
+    let since_at = crate::source::date::parse_date(since, config.fetch.timezone, None)
+        .with_context(|| format!("{since:?} is not a date"))?;
+    let mut items: Vec<_> = store
+        .latest(&Filter::All, usize::MAX)?
+        .into_iter()
+        .filter(|i| i.published >= since_at && i.topics.iter().any(|t| tg.topics.contains(t)))
+        .collect();
+    items.reverse(); // oldest first: the channel reads in publication order
+    let mut out = String::new();
+    for i in &items {
+        out += &format!("  {}  {}\n", i.published.format("%d/%m/%Y"), i.title);
+    }
+    if dry_run {
+        out += &format!("{} items would be queued (dry run)\n", items.len());
+    } else {
+        let n = store.outbox_push(&items, Utc::now()).await?;
+        out += &format!("{n} items queued; the channel sends them in order\n");
+    }
+    Ok(out)
+}
+
+/// How the admin commands (and their API) name the zone their times are in: the
+/// configured `[fetch] timezone`, e.g. `UTC+07:00`. Every command writes its
+/// times in that one zone and says so once.
+pub fn zone_label(tz: chrono::FixedOffset) -> String {
+    format!("UTC{tz}")
+}
+
+/// A time as the terminal commands write it, in the configured zone:
+/// `23/12/2025 08:30`.
+pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: chrono::FixedOffset) -> String {
+    t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
+}
