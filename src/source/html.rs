@@ -444,7 +444,7 @@ pub fn suggest(
 }
 
 /// A `<base href>` overrides the page URL for relative links.
-fn document_base(doc: &Html, page: &Url) -> Url {
+pub fn document_base(doc: &Html, page: &Url) -> Url {
     static BASE: LazyLock<Selector> =
         LazyLock::new(|| Selector::parse("base[href]").expect("valid selector"));
     doc.select(&BASE)
