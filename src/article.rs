@@ -168,7 +168,7 @@ pub fn extract_html(
         let s = clean(&s);
         (!s.is_empty()).then(|| crate::text::truncate_chars(&s, max).into_owned())
     };
-    let h1 = first(&doc, &H1).map(|h| clean(&h.text().collect::<String>()));
+    let h1 = headline(&doc).map(|h| clean(&h.text().collect::<String>()));
     let title = meta
         .get("og:title")
         .map(str::to_string)
@@ -189,8 +189,10 @@ pub fn extract_html(
         .or_else(|| text.as_ref().and_then(|t| first_image(&t.html)));
     let published = published(&doc, &meta, &json_ld, tz, now);
     let site_name = meta.get("og:site_name").map(clean);
-    // Readability's byline is often the `author` meta, which portals fill
-    // with their own name: that is no byline.
+    // Readability's byline is often the `author` meta, which portals and
+    // papers fill with their own name or their publisher's: a byline is
+    // taken only when the page shows it, and never a site or domain name.
+    let shown = visible_texts(&doc, None).0.join(" ");
     let byline = [
         readable.as_ref().and_then(|r| r.byline.clone()),
         json_ld.author.clone(),
@@ -198,7 +200,13 @@ pub fn extract_html(
     .into_iter()
     .flatten()
     .map(|b| clean(&b))
-    .find(|b| !b.is_empty() && Some(b) != site_name.as_ref() && Some(b) != title.as_ref())
+    .find(|b| {
+        !b.is_empty()
+            && Some(b) != site_name.as_ref()
+            && Some(b) != title.as_ref()
+            && !DOMAIN.is_match(b)
+            && shown.contains(b.as_str())
+    })
     .and_then(|b| cap(b, limits.title_chars));
     let attachments = attachments(&doc, &base, limits);
 
@@ -234,6 +242,9 @@ pub fn extract_html(
     }
 }
 
+/// `VCCorp.vn`, `xinhxinh.com.vn`: a publisher, not a byline.
+static DOMAIN: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"(?i)[a-z0-9-]\.(vn|com|net|org)\b").expect("valid regex"));
 static H1: LazyLock<Selector> = LazyLock::new(|| sel("h1"));
 static TITLE: LazyLock<Selector> = LazyLock::new(|| sel("title"));
 static META: LazyLock<Selector> = LazyLock::new(|| sel("meta[content]"));
@@ -455,7 +466,7 @@ fn published(
 }
 
 /// The date line: the first date among the few short texts right after
-/// the headline (`h1`); on a page without one, the first short text with a
+/// the headline (`h1`), else right before it; on a page without one, the first short text with a
 /// date set with a weekday or a label such as "Cập nhật", "Ngày đăng". A
 /// date in the page's header (today's date in the top bar) comes before the
 /// headline and is never taken for the article's, nor is a date inside a
@@ -464,14 +475,15 @@ fn date_line(doc: &Html, tz: FixedOffset) -> Option<DateTime<FixedOffset>> {
     const AFTER_HEADLINE: usize = 12;
     const LINE_CHARS: usize = 100;
     const LINE_REST_CHARS: usize = 40;
+    const BEFORE_HEADLINE: usize = 3;
     static LABELLED: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(
             r"(?i)(thứ\s+(hai|ba|tư|năm|sáu|bảy)|chủ\s+nhật|cập\s+nhật|ngày\s+đăng|đăng\s+(ngày|lúc)|xuất\s+bản)",
         )
         .expect("valid regex")
     });
-    let h1 = first(doc, &H1).map(|h| h.id());
-    let (texts, after_h1) = visible_texts(doc, h1);
+    let h1 = headline(doc).map(|h| h.id());
+    let (texts, around_h1) = visible_texts(doc, h1);
     // A line is short, and is mostly its date: what is left once the date
     // (with its time, weekday and label) is cut out is a view count or a
     // section name, not a sentence.
@@ -483,11 +495,21 @@ fn date_line(doc: &Html, tz: FixedOffset) -> Option<DateTime<FixedOffset>> {
         let rest = t[..r.start].chars().count() + t[r.end..].chars().count();
         (rest <= LINE_REST_CHARS).then_some(d)
     };
-    match after_h1 {
-        Some(from) => texts[from..]
+    match around_h1 {
+        // Under the headline, else just above it (some templates print
+        // the date line over the headline), there only with a time: the
+        // top bar's "today" has none.
+        Some((before, after)) => texts[after..]
             .iter()
             .take(AFTER_HEADLINE)
-            .find_map(line_date),
+            .find_map(line_date)
+            .or_else(|| {
+                texts[before.saturating_sub(BEFORE_HEADLINE)..before]
+                    .iter()
+                    .rev()
+                    .filter_map(line_date)
+                    .find(|d| d.num_seconds_from_midnight() != 0)
+            }),
         None => texts
             .iter()
             .filter(|t| LABELLED.is_match(t))
@@ -495,16 +517,31 @@ fn date_line(doc: &Html, tz: FixedOffset) -> Option<DateTime<FixedOffset>> {
     }
 }
 
-/// The page's visible texts in order, and the index of the first one after
-/// the element `mark` (when given and present).
-fn visible_texts(doc: &Html, mark: Option<ego_tree::NodeId>) -> (Vec<String>, Option<usize>) {
+/// The article's headline: of the page's `h1`s (a logo is often one too),
+/// the one with the most text.
+fn headline(doc: &Html) -> Option<ElementRef<'_>> {
+    doc.select(&H1)
+        .map(|h| (h, clean(&h.text().collect::<String>()).chars().count()))
+        .filter(|(_, n)| *n > 0)
+        .max_by_key(|(_, n)| *n)
+        .map(|(h, _)| h)
+}
+
+/// The page's visible texts in order, and where the element `mark` (when
+/// given and present) opens and closes among them.
+fn visible_texts(
+    doc: &Html,
+    mark: Option<ego_tree::NodeId>,
+) -> (Vec<String>, Option<(usize, usize)>) {
     let mut out = Vec::new();
+    let mut before = 0;
     let mut after = None;
     let mut hidden = 0usize;
     for edge in doc.root_element().traverse() {
         match edge {
             ego_tree::iter::Edge::Open(node) => match node.value() {
                 Node::Element(e) if is_hidden(e.name()) => hidden += 1,
+                Node::Element(_) if Some(node.id()) == mark => before = out.len(),
                 Node::Text(t) if hidden == 0 => {
                     let t = clean(t);
                     if !t.is_empty() {
@@ -515,7 +552,7 @@ fn visible_texts(doc: &Html, mark: Option<ego_tree::NodeId>) -> (Vec<String>, Op
             },
             ego_tree::iter::Edge::Close(node) => {
                 if Some(node.id()) == mark {
-                    after = Some(out.len());
+                    after = Some((before, out.len()));
                 }
                 if let Node::Element(e) = node.value() {
                     if is_hidden(e.name()) {
@@ -537,8 +574,8 @@ fn is_hidden(name: &str) -> bool {
 
 /// Links to documents: by their file ending, or by a label in their text,
 /// their `title`, or the text just before them ("Tài liệu đính kèm tải tại
-/// đây: <a>211-KH-UBND</a>"). Links inside `nav`, `header` or `footer`
-/// (the site's own forms and guides) are never attachments.
+/// đây: <a>211-KH-UBND</a>"). Links in the page's frame ([`is_page_frame`]:
+/// the site's own forms, guides and profile) are never attachments.
 fn attachments(doc: &Html, base: &Url, limits: &Limits) -> Vec<Attachment> {
     let mut out: Vec<Attachment> = Vec::new();
     for a in doc.select(&LINKS) {
@@ -547,7 +584,7 @@ fn attachments(doc: &Html, base: &Url, limits: &Limits) -> Vec<Attachment> {
         }
         if a.ancestors()
             .filter_map(ElementRef::wrap)
-            .any(|e| matches!(e.value().name(), "nav" | "header" | "footer"))
+            .any(is_page_frame)
         {
             continue;
         }
@@ -593,6 +630,18 @@ fn attachments(doc: &Html, base: &Url, limits: &Limits) -> Vec<Attachment> {
         });
     }
     out
+}
+
+/// The site's frame around every page: `nav`, `header`, `footer`, and the
+/// older templates' `div class="footer…"` / `id="footer"` (the convention
+/// Readability also reads).
+fn is_page_frame(e: ElementRef) -> bool {
+    let v = e.value();
+    matches!(v.name(), "nav" | "header" | "footer")
+        || v.id()
+            .is_some_and(|id| id.to_ascii_lowercase().starts_with("footer"))
+        || v.classes()
+            .any(|c| c.to_ascii_lowercase().starts_with("footer"))
 }
 
 fn has_label(text: &str) -> bool {

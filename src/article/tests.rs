@@ -252,6 +252,49 @@ fn date_lines_without_metadata() {
 }
 
 #[test]
+fn a_date_line_over_the_headline_and_a_logo_h1() {
+    let a = read(
+        "<html><body><h1><a href=\"/\">Báo</a></h1><div>Thứ Tư, 24/12/2025</div>\
+         <ul><li>Giáo dục</li></ul><div>Thứ Ba, 23/12/2025, 10:18 GMT+7</div>\
+         <h1>Tiêu đề bài viết về giáo dục</h1><p>Nội dung.</p></body></html>",
+        "https://example.vn/a",
+    );
+    assert_eq!(
+        a.published,
+        Some(Published {
+            at: at("2025-12-23T10:18:00+07:00"),
+            from: TimeSource::DateLine
+        })
+    );
+    assert_eq!(a.title.as_deref(), Some("Tiêu đề bài viết về giáo dục"));
+}
+
+#[test]
+fn a_byline_only_when_the_page_shows_it() {
+    let page = |author: &str, shown: &str| {
+        format!(
+            r#"<html><head><meta name="author" content="{author}"></head><body><h1>Tiêu đề</h1>
+            <article><p>{}</p><p>{shown}</p></article></body></html>"#,
+            "Nội dung bài viết dài về giáo dục và đào tạo của thành phố. ".repeat(10)
+        )
+    };
+    assert_eq!(
+        read(&page("Thu Hà", "Thu Hà"), "https://example.vn/a")
+            .byline
+            .as_deref(),
+        Some("Thu Hà")
+    );
+    assert_eq!(
+        read(&page("Thu Hà", ""), "https://example.vn/a").byline,
+        None
+    );
+    assert_eq!(
+        read(&page("baomoi.vn", "baomoi.vn"), "https://example.vn/a").byline,
+        None
+    );
+}
+
+#[test]
 fn time_elements_and_json_ld() {
     let a = read(
         r#"<html><body><h1>Tiêu đề</h1><time datetime="2025-12-20T09:15:00+07:00">20/12</time></body></html>"#,
@@ -339,6 +382,18 @@ fn caps_hold() {
     );
     assert!(a.title.unwrap().chars().count() <= 50);
     assert!(a.attachments[0].name.chars().count() <= 50);
+}
+
+#[test]
+fn no_attachments_from_an_old_template_footer() {
+    let a = read(
+        r#"<html><body><h1>Tiêu đề</h1><div id="content"><a href="/van-ban/211.pdf">Kế hoạch</a></div>
+        <div class="footer-part2"><a href="/gioi-thieu.pdf">Giới thiệu</a></div>
+        <div id="footer"><a href="/bao-gia.pdf">Báo giá</a></div></body></html>"#,
+        "https://example.vn/a",
+    );
+    let names: Vec<&str> = a.attachments.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["Kế hoạch"]);
 }
 
 #[test]
