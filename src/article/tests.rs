@@ -402,3 +402,62 @@ fn file_names_are_percent_decoded() {
     assert_eq!(file_name(&u), "Kế hoạch 211.pdf");
     assert_eq!(percent_decode("a%zzb%4"), "a%zzb%4");
 }
+
+/// Every field an article page gives, as the golden files hold it.
+fn golden(a: &Article) -> serde_json::Value {
+    serde_json::json!({
+        "title": a.title,
+        "teaser": a.teaser,
+        "text_chars": a.text.as_ref().map(|t| t.chars),
+        "text_opening": a.text.as_ref().map(|t| crate::text::truncate_chars(&t.plain, 120).into_owned()),
+        "image": a.image.as_ref().map(Url::as_str),
+        "published": a.published.map(|p| p.at.to_rfc3339()),
+        "published_from": a.published.map(|p| p.from.as_str()),
+        "byline": a.byline,
+        "attachments": a.attachments.iter().map(|x| serde_json::json!({
+            "name": x.name, "file_name": x.file_name, "url": x.url.as_str(),
+        })).collect::<Vec<_>>(),
+        "documents": a.documents.iter().map(|d| serde_json::json!({
+            "kind": d.kind, "number": d.number, "key": d.key,
+        })).collect::<Vec<_>>(),
+        "other_news": a.other_news.iter().map(|h| serde_json::json!({
+            "title": h.title,
+            "link": h.link.as_ref().map(Url::as_str),
+            "date": h.published.map(|d| d.to_rfc3339()),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The seed article pages against `seeds/expected/<file>.article.json`.
+/// `TINKHAC_BLESS=1` writes the files instead (then read the diff).
+#[test]
+fn seed_articles_match_their_golden_files() {
+    let pages = [
+        ("article-day-them-hoc-them.html", DAY_THEM),
+        (
+            "article-khong-noi-dung.html",
+            "https://haiphong.gov.vn/giao-duc-dao-tao-76770/hinh-anh-le-khai-giang-680120",
+        ),
+        (
+            "hp-chinh-sach-khuyen-hoc.html",
+            "https://haiphong.gov.vn/chinh-sach-76759/ke-hoach-ve-thuc-hien-tang-cuong-su-lanh-dao-cua-dang-doi-voi-cong-tac-khuyen-hoc-khuyen-tai-xay-dung-xa-hoi-hoc-tap-421536",
+        ),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/expected");
+    for (file, url) in pages {
+        let got = golden(&read(&seed(file), url));
+        let path = dir.join(format!("{file}.article.json"));
+        if std::env::var_os("TINKHAC_BLESS").is_some() {
+            std::fs::write(&path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
+            continue;
+        }
+        let want: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            got,
+            want,
+            "{file}: {}",
+            serde_json::to_string_pretty(&got).unwrap()
+        );
+    }
+}
