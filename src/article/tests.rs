@@ -346,6 +346,62 @@ fn windows_1258_pages_decode_through_the_poll_path() {
     assert_eq!(a.other_news.len(), 5);
 }
 
+/// An article in windows-1258 (tone marks as combining characters, the
+/// charset only in `http-equiv`): decoded, NFC, and every field read.
+#[test]
+fn a_windows_1258_article_gives_every_field() {
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/article-1258.html"),
+    )
+    .unwrap();
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the seed is not UTF-8"
+    );
+    let body = Body {
+        bytes,
+        content_type: Some("text/html".into()),
+        final_url: Url::parse(
+            "https://lechan.haiphong.gov.vn/legacy/News/tuyen-sinh-dau-cap-57310.html",
+        )
+        .unwrap(),
+        validators: Default::default(),
+        wire_bytes: None,
+    };
+    let a = extract(&body, fetched(), tz(), &Limits::default()).unwrap();
+    assert_eq!(
+        a.title.as_deref(),
+        Some("Quận Lê Chân triển khai công tác tuyển sinh đầu cấp năm học 2026-2027")
+    );
+    assert_eq!(
+        a.published,
+        Some(Published {
+            at: at("2025-12-22T15:40:00+07:00"),
+            from: TimeSource::DateLine
+        })
+    );
+    let text = a.text.expect("a main text");
+    assert!(
+        text.plain.contains("Phòng Giáo dục và Đào tạo"),
+        "{}",
+        text.plain
+    );
+    assert_eq!(text.plain, crate::text::nfc(&text.plain));
+    let docs: Vec<String> = a.documents.iter().map(DocNumber::label).collect();
+    assert_eq!(docs, ["Quyết định 1520/QĐ-UBND"]);
+    assert_eq!(a.attachments.len(), 1);
+    assert_eq!(a.attachments[0].name, "Văn bản");
+    assert_eq!(
+        a.attachments[0].url.as_str(),
+        "https://lechan.haiphong.gov.vn/legacy/Upload/QD1520-tuyen-sinh.doc"
+    );
+    assert_eq!(a.other_news.len(), 3);
+    assert_eq!(
+        a.other_news[0].published,
+        Some(at("2025-08-02T00:00:00+07:00"))
+    );
+}
+
 #[test]
 fn caps_hold() {
     // Too many elements: refused before any parser sees it.
