@@ -8,7 +8,8 @@
 //! `ammonia`: nothing from a portal leaves this module as HTML without
 //! passing the sanitiser, and every other field is plain, cleaned text that
 //! renderers escape. The "Tin khác" list is the harvest every poll does
-//! ([`crate::source::html::extract_at`]), capped by [`Limits`] like a poll.
+//! ([`crate::source::html::extract_doc`], on the same parse), capped by
+//! [`Limits`] like a poll.
 //!
 //! Pure: bytes, URL and fetch time in, [`Article`] out; no IO, no clock.
 //! The page passes [`crate::source::page_text`] first, so the body cap of
@@ -26,7 +27,7 @@ use url::Url;
 use crate::fetch::Body;
 use crate::item::{admit, canonical_link, Harvested, Limits};
 use crate::source::date::{find_date, parse_date};
-use crate::source::html::{clean, document_base, extract_at};
+use crate::source::html::{clean, document_base, extract_doc};
 pub use docnum::DocNumber;
 
 /// A main text shorter than this (in characters, whitespace collapsed) is
@@ -224,7 +225,7 @@ pub fn extract_html(
     documents.truncate(MAX_DOCUMENTS);
 
     let own = canonical_link(url);
-    let mut other = extract_at(html, url, None, tz, now).items;
+    let mut other = extract_doc(&doc, url, None, tz, now).items;
     other.retain(|h| h.link.as_ref().is_none_or(|l| canonical_link(l) != own));
     let (other_news, _) = admit(other, limits);
 
