@@ -1,6 +1,11 @@
 //! Issue #5, item 3: extraction from the seed pages versus html5ever parsing
 //! alone (the floor). Goal: extraction within 1.5× of the parse.
 //!
+//! Issue #14: the cost of following an item to its article page
+//! (`tinkhac::article::extract_html`: readability, sanitising, metadata,
+//! attachments, document numbers and the page's own "Tin khác") against
+//! the same html5ever parse.
+//!
 //! `cargo bench --bench parse` runs criterion, then prints the ratios from an
 //! interleaved timing loop run in the same process, so both sides see the
 //! same machine load.
@@ -47,6 +52,13 @@ fn pages() -> Vec<Page> {
             scrape: scrape(".box-news-other li", "h3 a", "span", "p"),
         },
         Page {
+            name: "article2",
+            html: read("article-day-them-hoc-them.html"),
+            url: Url::parse("https://haiphong.gov.vn/giao-duc-dao-tao-76770/trien-khai-680899")
+                .unwrap(),
+            scrape: scrape(".box-news-other li", "h3 a", "span", "p"),
+        },
+        Page {
             name: "listing",
             html: read("hp-danh-muc-giao-duc.html"),
             url: Url::parse("https://haiphong.gov.vn/giao-duc-dao-tao-76770").unwrap(),
@@ -78,6 +90,17 @@ fn selectors(p: &Page) -> usize {
         .len()
 }
 
+fn follow(p: &Page) -> usize {
+    let a = tinkhac::article::extract_html(
+        black_box(&p.html),
+        &p.url,
+        chrono::Utc::now(),
+        tz(),
+        &tinkhac::item::Limits::default(),
+    );
+    a.text.map_or(0, |t| t.chars) + a.other_news.len()
+}
+
 fn bench(c: &mut Criterion, pages: &[Page]) {
     for p in pages {
         assert!(auto(p) > 0 && selectors(p) > 0, "{}: no items", p.name);
@@ -86,6 +109,9 @@ fn bench(c: &mut Criterion, pages: &[Page]) {
         g.bench_function("html5ever parse only", |b| b.iter(|| parse_only(p)));
         g.bench_function("extract auto", |b| b.iter(|| auto(p)));
         g.bench_function("extract selectors", |b| b.iter(|| selectors(p)));
+        if p.name.starts_with("article") {
+            g.bench_function("article follow-up", |b| b.iter(|| follow(p)));
+        }
         g.finish();
     }
 }
@@ -133,6 +159,24 @@ fn main() {
             t[1] / t[0],
             1.0 / t[2],
             t[2] / t[0],
+        );
+    }
+
+    println!(
+        "\nArticle follow-up (median of 30 interleaved rounds): extract_html against the parse"
+    );
+    for p in pages.iter().filter(|p| p.name.starts_with("article")) {
+        let t = interleaved(p, &[parse_only, auto, follow], 30, 20);
+        println!(
+            "{:8} {:6} KiB  parse {:7.0}/s  poll's auto {:7.0}/s ({:.2}× parse)  follow-up {:7.0}/s ({:.2}× parse, {:.0} µs)",
+            p.name,
+            p.html.len() / 1024,
+            1.0 / t[0],
+            1.0 / t[1],
+            t[1] / t[0],
+            1.0 / t[2],
+            t[2] / t[0],
+            t[2] * 1e6,
         );
     }
 }

@@ -77,6 +77,10 @@ pub enum Command {
         /// Print a [source.scrape] block whose selectors pick the items found.
         #[arg(long, conflicts_with = "explain")]
         suggest: bool,
+        /// Read TARGET as an article page: its text, lead image, exact time,
+        /// byline, attachments, document numbers and own "Tin khác" list.
+        #[arg(long, conflicts_with_all = ["explain", "suggest"])]
+        follow: bool,
     },
     /// The feed list: show, add, remove, import and export sources.
     Feeds {
@@ -262,13 +266,20 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Check => cmd_check(&config),
         Command::Preview {
             target,
+            follow: true,
+            ..
+        } => preview::follow(&config, &target).await,
+        Command::Preview {
+            target,
             explain: false,
             suggest: false,
+            ..
         } => cmd_preview(&config, &target).await,
         Command::Preview {
             target,
             explain,
             suggest,
+            ..
         } => preview::run(&config, &target, explain, suggest).await,
         Command::Classify {
             eval: Some(file),

@@ -27,10 +27,12 @@
 //! - [`daemon`]: the poller, the per-source schedule, reload, retention;
 //! - [`pipeline`], [`publish`], [`notify`], [`status`], [`metrics`];
 //! - [`live`]: the configuration in force and what the tasks share;
-//! - the stages and the model: [`source`], [`fetch`], [`clock`],
+//! - the stages and the model: [`source`], [`article`] (what an article
+//!   page gives: its text, attachments, document numbers), [`fetch`], [`clock`],
 //!   [`classify`], [`item`], [`store`], [`health`], [`config`],
 //!   [`feeds_edit`], [`opml`], [`text`], [`malloc`].
 
+pub mod article;
 pub mod classify;
 pub mod cli;
 pub mod clock;

@@ -285,3 +285,57 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Article pages: document numbers and the sanitised text
+
+fn issuer() -> impl Strategy<Value = String> {
+    prop::sample::select(&["UBND", "TTg", "BGDĐT", "SGDĐT", "HĐND", "CP", "VP"][..])
+        .prop_map(str::to_string)
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    /// Prose and a file name spell one document with one key.
+    #[test]
+    fn a_document_has_one_key_in_prose_and_in_file_names(
+        n in 1u32..99_999,
+        abbr in prop::sample::select(&["KH", "QĐ", "TB", "HD", "NQ"][..]),
+        issuer in issuer(),
+        spaced in any::<bool>(),
+    ) {
+        use tinkhac::article::docnum;
+        let sep = if spaced { " / " } else { "/" };
+        let prose = docnum::find(&format!("ban hành văn bản số {n}{sep}{abbr}-{issuer} ngày 2/3/2025"));
+        let mut file = Vec::new();
+        docnum::find_in_file_name(&format!("{n}-{abbr}-{issuer}_{}.pdf", "van-ban"), &mut file);
+        prop_assert_eq!(prose.len(), 1, "{:?}", prose);
+        prop_assert_eq!(file.len(), 1, "{:?}", file);
+        prop_assert_eq!(&prose[0].key, &file[0].key);
+        prop_assert_eq!(&prose[0].number, &format!("{n}/{abbr}-{issuer}"));
+    }
+
+    /// Any text: no panic, and the main text never carries markup that runs.
+    #[test]
+    fn any_page_reads_without_panic_and_its_text_is_clean(body in text(400), title in text(60)) {
+        let page = format!(
+            "<html><head><title>{title}</title></head><body><h1>{title}</h1>\
+             <p>{body}</p><p>{body}<script>alert(1)</script><a href=\"javascript:x()\" onclick=\"y()\">a</a></p>\
+             <p>{}</p></body></html>",
+            "Nội dung bài viết về giáo dục của thành phố. ".repeat(4)
+        );
+        let _ = tinkhac::article::docnum::find(&body);
+        let a = tinkhac::article::extract_html(
+            &page,
+            &Url::parse("https://example.vn/a").unwrap(),
+            chrono::Utc::now(),
+            chrono::FixedOffset::east_opt(7 * 3600).unwrap(),
+            &tinkhac::item::Limits::default(),
+        );
+        if let Some(t) = a.text {
+            let lower = t.html.to_lowercase();
+            prop_assert!(!lower.contains("<script") && !lower.contains("javascript:") && !lower.contains("onclick"), "{}", t.html);
+        }
+    }
+}

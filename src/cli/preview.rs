@@ -1,6 +1,7 @@
 //! `tinkhac preview --explain` and `--suggest`: why auto-detection took the
 //! blocks it took (and refused the others), and a `[source.scrape]` block
-//! whose selectors pick the same items, for an admin to pin a page.
+//! whose selectors pick the same items, for an admin to pin a page; and
+//! `--follow`: what an article page gives ([`crate::article`]).
 
 use std::io::Write;
 
@@ -66,6 +67,80 @@ pub async fn run(
     }
     writeln!(out)?;
     for (n, h) in e.items.iter().enumerate() {
+        writeln!(out, "{:>3}. {}", n + 1, h.title)?;
+        if let Some(l) = &h.link {
+            writeln!(out, "     link:    {l}")?;
+        }
+        if let Some(d) = &h.published {
+            writeln!(out, "     date:    {}", d.to_rfc3339())?;
+        }
+    }
+    Ok(())
+}
+
+/// `preview --follow`: fetch one article page as a poll fetches (reach,
+/// caps, timeout) and print what [`crate::article::extract`] takes from it.
+/// Every text printed is the cleaned text of the page (no control
+/// characters), the main text only by its length and opening words.
+pub async fn follow(config: &Config, target: &str) -> anyhow::Result<()> {
+    let source = super::preview_source(config, target)?;
+    let body = super::fetch_body(config, &source).await?;
+    let fetched_at = chrono::Utc::now();
+    let a = crate::article::extract(&body, fetched_at, config.fetch.timezone, &config.limits)?;
+    print_article(&mut std::io::stdout().lock(), &a)?;
+    Ok(())
+}
+
+/// How `preview --follow` shows an article, in the style of `preview`.
+pub fn print_article(out: &mut impl Write, a: &crate::article::Article) -> std::io::Result<()> {
+    let none = "(none)";
+    writeln!(out, "article {}", a.url)?;
+    writeln!(out, "     title:    {}", a.title.as_deref().unwrap_or(none))?;
+    match &a.published {
+        Some(p) => writeln!(
+            out,
+            "     time:     {} (from the {})",
+            p.at.to_rfc3339(),
+            p.from.as_str()
+        )?,
+        None => writeln!(out, "     time:     {none}")?,
+    }
+    writeln!(
+        out,
+        "     byline:   {}",
+        a.byline.as_deref().unwrap_or(none)
+    )?;
+    match &a.image {
+        Some(i) => writeln!(out, "     image:    {i}")?,
+        None => writeln!(out, "     image:    {none}")?,
+    }
+    match &a.text {
+        Some(t) => {
+            writeln!(out, "     text:     {} characters", t.chars)?;
+            writeln!(
+                out,
+                "     opening:  {}",
+                crate::text::truncate_chars(&t.plain, 160)
+            )?;
+        }
+        None => writeln!(out, "     text:     {none} (no main text found)")?,
+    }
+    if let Some(t) = &a.teaser {
+        writeln!(out, "     teaser:   {t}")?;
+    }
+    writeln!(out, "\nattachments ({}):", a.attachments.len())?;
+    for at in &a.attachments {
+        writeln!(out, "  📎 {} — {}", at.name, at.url)?;
+        if at.file_name != at.name {
+            writeln!(out, "     file:     {}", at.file_name)?;
+        }
+    }
+    writeln!(out, "\ndocument numbers ({}):", a.documents.len())?;
+    for d in &a.documents {
+        writeln!(out, "  {}  (key {})", d.label(), d.key)?;
+    }
+    writeln!(out, "\nits own other news ({} items):", a.other_news.len())?;
+    for (n, h) in a.other_news.iter().enumerate() {
         writeln!(out, "{:>3}. {}", n + 1, h.title)?;
         if let Some(l) = &h.link {
             writeln!(out, "     link:    {l}")?;

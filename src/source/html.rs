@@ -337,11 +337,22 @@ pub fn extract_at(
     tz: FixedOffset,
     now: DateTime<FixedOffset>,
 ) -> Extraction {
-    let doc = Html::parse_document(html);
-    let base = document_base(&doc, base);
+    extract_doc(&Html::parse_document(html), base, scrape, tz, now)
+}
+
+/// [`extract_at`] on a page already parsed, for a caller that reads more
+/// from the same parse (the article follow-up).
+pub fn extract_doc(
+    doc: &Html,
+    base: &Url,
+    scrape: Option<&ScrapeConfig>,
+    tz: FixedOffset,
+    now: DateTime<FixedOffset>,
+) -> Extraction {
+    let base = document_base(doc, base);
     match scrape {
-        Some(cfg) => extract_with_selectors(&doc, &base, cfg, tz, now),
-        None => Auto::new(&doc, &base, tz, now).run(),
+        Some(cfg) => extract_with_selectors(doc, &base, cfg, tz, now),
+        None => Auto::new(doc, &base, tz, now).run(),
     }
 }
 
@@ -444,7 +455,7 @@ pub fn suggest(
 }
 
 /// A `<base href>` overrides the page URL for relative links.
-fn document_base(doc: &Html, page: &Url) -> Url {
+pub fn document_base(doc: &Html, page: &Url) -> Url {
     static BASE: LazyLock<Selector> =
         LazyLock::new(|| Selector::parse("base[href]").expect("valid selector"));
     doc.select(&BASE)
