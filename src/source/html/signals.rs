@@ -369,6 +369,46 @@ pub fn short_text(el: ElementRef, max: usize) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The headings of "other news" blocks first known, lower-case NFC:
+    /// every one must still be read as a news-list heading.
+    const HEADINGS: &[&str] = &[
+        "tin khác",
+        "các tin khác",
+        "tin bài khác",
+        "các tin bài khác",
+        "bài viết khác",
+        "các bài viết khác",
+        "tin liên quan",
+        "các tin liên quan",
+        "tin bài liên quan",
+        "bài viết liên quan",
+        "tin cùng chuyên mục",
+        "các tin cùng chuyên mục",
+        "tin cùng loại",
+        "tin đã đưa",
+        "các tin đã đưa",
+        "tin tức khác",
+        "các tin tức khác",
+    ];
+
+    fn is_heading_text(s: &str) -> bool {
+        may_open_heading(s) && heading_kind(s) == Some(Heading::News)
+    }
+
+    #[test]
+    fn every_heading_passes_the_cheap_prefilter() {
+        // is_heading_text skips text that does not start with t, c or b and
+        // hold "tin" or "vi": a new heading must pass, in any case and form.
+        for h in HEADINGS {
+            assert!(is_heading_text(h), "{h}");
+            assert!(is_heading_text(&h.to_uppercase()), "{h}");
+            let nfd: String = unicode_normalization::UnicodeNormalization::nfd(*h).collect();
+            assert!(is_heading_text(&nfd), "{h} (NFD)");
+        }
+        assert!(!is_heading_text("Tin"));
+        assert!(!is_heading_text("Giáo dục"));
+    }
+
     #[test]
     fn folding_latin_letters_one_by_one_is_folding_their_nfd() {
         let slow = |s: &str| {
