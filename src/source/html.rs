@@ -21,10 +21,8 @@
 //! `signals` (heading words, address shapes, the page's date) and
 //! `suggest` (`preview --suggest`).
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, FixedOffset};
-use scraper::{Html, Selector};
+use scraper::Html;
 use url::Url;
 
 mod auto;
@@ -117,11 +115,12 @@ pub fn explain(
 
 /// A `<base href>` overrides the page URL for relative links.
 fn document_base(doc: &Html, page: &Url) -> Url {
-    static BASE: LazyLock<Selector> =
-        LazyLock::new(|| Selector::parse("base[href]").expect("valid selector"));
-    doc.select(&BASE)
-        .next()
-        .and_then(|b| b.value().attr("href"))
+    // The first `base` with an `href`, in document order, as `base[href]`
+    // selects it, without matching a selector against every element.
+    doc.root_element()
+        .descendent_elements()
+        .filter(|e| e.value().name() == "base")
+        .find_map(|b| b.value().attr("href"))
         .and_then(|h| page.join(h.trim()).ok())
         .unwrap_or_else(|| page.clone())
 }
