@@ -9,6 +9,11 @@
 //! `cargo bench --bench parse` runs criterion, then prints the ratios from an
 //! interleaved timing loop run in the same process, so both sides see the
 //! same machine load.
+//!
+//! `TINKHAC_PARSE_ONLY=auto:listing:200` (or `parse` / `selectors`,
+//! `article` / `listing`, a count) skips both and only runs that function
+//! that many times: a steady workload for counting instructions
+//! (`valgrind --tool=callgrind`), which a shared machine does not disturb.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -138,8 +143,35 @@ fn interleaved(p: &Page, fs: &[fn(&Page) -> usize], rounds: usize, per: usize) -
         .collect()
 }
 
+/// `TINKHAC_PARSE_ONLY=what:page:count`: run one function, nothing else.
+fn run_only(spec: &str, pages: &[Page]) {
+    let mut parts = spec.split(':');
+    let (what, page, count) = (parts.next(), parts.next(), parts.next());
+    let what = what.unwrap_or("");
+    let f: fn(&Page) -> usize = match what {
+        "parse" => parse_only,
+        "auto" => auto,
+        "selectors" => selectors,
+        _ => panic!("TINKHAC_PARSE_ONLY: parse, auto or selectors, not {spec}"),
+    };
+    let p = pages
+        .iter()
+        .find(|p| Some(p.name) == page)
+        .unwrap_or_else(|| panic!("TINKHAC_PARSE_ONLY: article or listing, not {spec}"));
+    let n: usize = count.and_then(|c| c.parse().ok()).unwrap_or(100);
+    let mut total = 0;
+    for _ in 0..n {
+        total += f(p);
+    }
+    println!("{what} {} × {n}: {total} items", p.name);
+}
+
 fn main() {
     let pages = pages();
+    if let Ok(spec) = std::env::var("TINKHAC_PARSE_ONLY") {
+        run_only(&spec, &pages);
+        return;
+    }
     let mut c = Criterion::default()
         .configure_from_args()
         .warm_up_time(Duration::from_secs(1))

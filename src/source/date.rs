@@ -321,6 +321,11 @@ const SEPARATORS: &[char] = &['-', '–', '—', '|', '•', '·'];
 
 /// The date core that starts earliest in `text` (the longest on a tie).
 fn first_core(text: &str) -> Option<Core> {
+    // Every form below writes the year as four digits: a text without four
+    // digits in a row (most headlines and teasers) is not searched at all.
+    if !has_digit_run(text, 4) {
+        return None;
+    }
     [
         first_valid(&DMY, text, Kind::Other, dmy),
         first_valid(&YMD, text, Kind::Iso, ymd),
@@ -331,6 +336,15 @@ fn first_core(text: &str) -> Option<Core> {
     .into_iter()
     .flatten()
     .min_by_key(|c| (c.start, std::cmp::Reverse(c.end)))
+}
+
+/// Whether `text` holds `n` ASCII digits in a row.
+fn has_digit_run(text: &str, n: usize) -> bool {
+    let mut run = 0;
+    text.bytes().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run >= n
+    })
 }
 
 /// The first match of `re` in `text` that `validate` accepts. A rejected

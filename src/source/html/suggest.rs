@@ -2,9 +2,100 @@
 //! paths of tags, positions and ids (never class names, which a redesign
 //! renames first), written as a TOML block.
 
+use chrono::{DateTime, FixedOffset};
 use scraper::{ElementRef, Html, Selector};
+use url::Url;
 
+use super::auto::Auto;
+use super::document_base;
+use super::selectors::extract_with_selectors;
 use crate::config::ScrapeConfig;
+use crate::source::date::find_date_in;
+
+/// A `[source.scrape]` block whose selectors pick the items auto-detection
+/// finds on this page, or None when it finds none. The selectors use tags,
+/// positions and ids only, and are checked: read with them, the page gives
+/// the same links and titles.
+pub fn suggest(
+    html: &str,
+    base: &Url,
+    tz: FixedOffset,
+    now: DateTime<FixedOffset>,
+) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let base = document_base(&doc, base);
+    let auto = Auto::new(&doc, &base, tz, now);
+    let (e, _, elements) = auto.run_full();
+    if e.items.is_empty() {
+        return None;
+    }
+    // An item that is its bare link is read from the element around it.
+    let elements: Vec<ElementRef> = elements
+        .iter()
+        .map(|el| match el.parent().and_then(ElementRef::wrap) {
+            Some(p) if el.value().name() == "a" => p,
+            _ => *el,
+        })
+        .collect();
+    let items = items_selector(&doc, &elements);
+    let mut title_paths = Vec::new();
+    let mut date_paths = Vec::new();
+    for (el, item) in elements.iter().zip(&e.items) {
+        let link = auto
+            .links
+            .iter()
+            .position(|l| Some(&l.url) == item.link.as_ref())?;
+        let (_, anchor) = auto.harvest_at(link, &[*el]);
+        let anchor = anchor?;
+        title_paths.push(relative_path(*el, anchor)?);
+        if item.published.is_some() {
+            let anchor_dated = auto
+                .anchors
+                .get(&anchor.id())
+                .is_some_and(|a| a.date.is_some());
+            let date_el = if anchor_dated {
+                Some(anchor)
+            } else {
+                date_element(*el, |t| find_date_in(t, tz, Some(&auto.ctx)).is_some())
+            };
+            if let Some(d) = date_el.and_then(|d| relative_path(*el, d)) {
+                date_paths.push(d);
+            }
+        }
+    }
+    let title = most_common(&title_paths)?;
+    let date = (date_paths.len() * 2 >= e.items.len())
+        .then(|| most_common(&date_paths))
+        .flatten();
+    // Items whose headlines sit in different tags (`h3`, `h4`) share the
+    // last step of their paths.
+    let last = title.rsplit(" > ").next().unwrap_or(&title).to_string();
+    let date_last = date
+        .as_ref()
+        .map(|d| d.rsplit(" > ").next().unwrap_or(d).to_string());
+    let mut tries = vec![(title.clone(), date.clone(), true)];
+    tries.push((last.clone(), date.clone(), true));
+    tries.push((last.clone(), date_last, true));
+    tries.push((title, None, false));
+    tries.push((last, None, false));
+    for (title, date, with_dates) in tries {
+        let Some(cfg) = config(&items, &title, date.as_deref()) else {
+            continue;
+        };
+        // The check: the same links and titles (and dates), in order.
+        let pinned = extract_with_selectors(&doc, &base, &cfg, tz, now);
+        let same = pinned.items.len() == e.items.len()
+            && pinned.items.iter().zip(&e.items).all(|(a, b)| {
+                a.link == b.link
+                    && a.title == b.title
+                    && (!with_dates || a.published == b.published)
+            });
+        if same {
+            return Some(toml_block(&items, &title, date.as_deref()));
+        }
+    }
+    None
+}
 
 /// An `id` that CSS can name without escaping.
 fn plain_id(id: &str) -> bool {
@@ -169,4 +260,56 @@ pub fn toml_block(items: &str, title: &str, date: Option<&str>) -> String {
         out.push_str(&format!("date = {}\n", quoted(d)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::item::Harvested;
+    use crate::source::html::extract_at;
+
+    fn tz() -> FixedOffset {
+        FixedOffset::east_opt(7 * 3600).unwrap()
+    }
+
+    fn now() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-01-03T10:00:00+07:00").unwrap()
+    }
+
+    const ARTICLE_HEAD: &str = r#"<html><head><meta property="article:published_time" content="2024-12-20T08:00:00+07:00"></head><body><h1>Bài viết chính của trang</h1>"#;
+
+    #[test]
+    fn a_suggested_scrape_block_picks_the_same_items() {
+        let html = format!(
+            r#"{ARTICLE_HEAD}<div id="noi-dung"><div><h3>Các bài mới</h3><ul>
+              <li><h3><a href="/xa-hoi/bai-moi-130001.html">Sinh viên tình nguyện mùa đông ấm <span>(26/12)</span></a></h3></li>
+              <li><h3><a href="/xa-hoi/bai-moi-130002.html">Cầu mới nối hai bờ sông đã thông xe (25/12)</a></h3></li>
+            </ul></div><div><h3>Các bài đã đăng</h3><ul>
+              <li><h4><a href="/xa-hoi/bai-cu-130003.html">Lễ hội hoa xuân chuẩn bị khai mạc (20/12)</a></h4></li>
+              <li><h4><a href="/xa-hoi/bai-cu-130004.html">Người dân góp sách cho thư viện xã (19/12)</a></h4></li>
+            </ul></div></div></body></html>"#
+        );
+        let base =
+            Url::parse("https://tintuc.example.vn/giao-duc/bai-viet-mot-100001.html").unwrap();
+        let block = suggest(&html, &base, tz(), now()).expect("a block");
+        assert!(block.starts_with("[source.scrape]\nitems = "), "{block}");
+        assert!(!block.contains('.') || !block.contains("class"), "{block}");
+        let toml = format!("[[source]]\nid = \"x\"\nurl = \"{base}\"\n{block}");
+        let cfg = crate::config::Config::parse(&toml, std::path::Path::new("feeds.toml"))
+            .unwrap_or_else(|e| panic!("{e}\n{toml}"));
+        let scrape = cfg.sources[0].scrape.as_ref().expect("scrape");
+        let pinned = extract_at(&html, &base, Some(scrape), tz(), now());
+        let auto = extract_at(&html, &base, None, tz(), now());
+        assert_eq!(auto.items.len(), 4);
+        assert_eq!(
+            pinned.items,
+            auto.items
+                .iter()
+                .map(|i| Harvested {
+                    summary: None,
+                    ..i.clone()
+                })
+                .collect::<Vec<_>>()
+        );
+    }
 }
