@@ -23,7 +23,7 @@ use crate::output::print_reports;
 use crate::publish::rss::{self, FeedMeta};
 use crate::runtime::{shutdown_on_signals, App, Secrets};
 use crate::source;
-use crate::store::{Filter, Store};
+use crate::store::{Filter, OutboxStore, Store};
 
 pub mod feeds;
 pub mod preview;

@@ -27,7 +27,7 @@ use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::pipeline::{Admitted, HarvestError, Harvester};
 use crate::source::{self, Kind};
-use crate::store::{FailureKind, Incoming, SourceState, Store};
+use crate::store::{FailureKind, Incoming, PollStore, SourceState, Store};
 
 /// What one poll did.
 #[derive(Debug, Clone)]
@@ -69,10 +69,11 @@ impl PollError {
     }
 }
 
-/// Everything a poll needs, shared by every source's task.
-pub struct Poller {
+/// Everything a poll needs, shared by every source's task. It reaches the
+/// store only through [`PollStore`].
+pub struct Poller<S = Store> {
     pub config: Arc<Config>,
-    pub store: Store,
+    pub store: S,
     /// Fetch and harvest, as `preview` does them too.
     harvester: Harvester,
     /// `[fetch] concurrency` permits, one held through each poll (fetch,
@@ -101,8 +102,8 @@ pub fn classifier_for(config: &Config) -> anyhow::Result<Classifier> {
     Classifier::new(&rules).context("bad topic rules")
 }
 
-impl Poller {
-    pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<Poller> {
+impl<S: PollStore + Clone> Poller<S> {
+    pub fn new(config: Arc<Config>, store: S) -> anyhow::Result<Poller<S>> {
         let harvester = Harvester::new(&config.fetch)?;
         let classifier = classifier_for(&config)?;
         Ok(Poller {
@@ -118,7 +119,7 @@ impl Poller {
 
     /// The same poller for a new configuration: same store, same per-host
     /// limits (unless `[fetch]` changed), same admin channel and metrics.
-    pub fn reconfigured(&self, config: Arc<Config>) -> anyhow::Result<Poller> {
+    pub fn reconfigured(&self, config: Arc<Config>) -> anyhow::Result<Poller<S>> {
         let harvester = self
             .harvester
             .reconfigured(&self.config.fetch, &config.fetch)?;
@@ -144,13 +145,13 @@ impl Poller {
     }
 
     /// Count polls, items, latency and bytes here.
-    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Poller {
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Poller<S> {
         self.metrics = Some(metrics);
         self
     }
 
     /// Send health notes to this channel (the outbox forwards them).
-    pub fn with_admin(mut self, tx: tokio::sync::mpsc::UnboundedSender<String>) -> Poller {
+    pub fn with_admin(mut self, tx: tokio::sync::mpsc::UnboundedSender<String>) -> Poller<S> {
         self.admin = Some(tx);
         self
     }
@@ -163,14 +164,6 @@ impl Poller {
         summary: Option<&str>,
     ) -> Vec<String> {
         crate::pipeline::item_topics(&self.classifier, source, title, summary)
-    }
-
-    fn push_topics(&self) -> Vec<String> {
-        self.config
-            .telegram
-            .as_ref()
-            .map(|t| t.topics.clone())
-            .unwrap_or_default()
     }
 
     /// Fetch, harvest and store one source, and record how it went.
@@ -274,7 +267,6 @@ impl Poller {
                 mark_success(state, now);
                 self.store
                     .put_source_state(&source.id, state)
-                    .await
                     .map_err(store_err)?;
                 return Ok(PollSummary {
                     not_modified: true,
@@ -324,21 +316,19 @@ impl Poller {
                 m.admission(&admission);
             }
         }
+        let push = crate::pipeline::PushPolicy::new(self.config.telegram.as_ref(), state.primed);
         let incoming: Vec<Incoming> = items
             .into_iter()
-            .map(|h| Incoming {
-                id: item_id(&source.id, &h),
-                topics: self.topics_of(source, &h.title, h.summary.as_deref()),
-                harvested: h,
+            .map(|h| {
+                let topics = self.topics_of(source, &h.title, h.summary.as_deref());
+                Incoming {
+                    id: item_id(&source.id, &h),
+                    push: push.wants(&topics),
+                    topics,
+                    harvested: h,
+                }
             })
             .collect();
-        // A source's first harvest is its backlog: stored and shown in the
-        // feeds, never pushed, so adding a source never floods the channel.
-        let push = if state.primed {
-            self.push_topics()
-        } else {
-            Vec::new()
-        };
         state.etag = new_validators.etag;
         state.last_modified = new_validators.last_modified;
         state.items_last_poll = incoming.len();
@@ -347,7 +337,7 @@ impl Poller {
         mark_success(state, now);
         let w = self
             .store
-            .record_poll(&source.id, &incoming, state, &push, now, tz)
+            .record_poll(&source.id, &incoming, state, now, tz)
             .await
             .map_err(store_err)?;
         Ok(PollSummary {
@@ -411,7 +401,7 @@ impl Poller {
             state.etag = None;
             state.last_modified = None;
         }
-        if let Err(se) = self.store.put_source_state(&source.id, state).await {
+        if let Err(se) = self.store.put_source_state(&source.id, state) {
             tracing::error!(source = %source.id, error = %se, "cannot save source state");
         }
         e
@@ -648,6 +638,31 @@ pub(crate) async fn retention_loop(
             _ = shutdown.cancelled() => return,
             Ok(()) = observed.changed(), if wait_for_clock => {}
             _ = tokio::time::sleep(Duration::from_secs(6 * 3600)) => {}
+        }
+    }
+}
+
+/// Write the source states that polls changed in memory only, at most
+/// every `every` ([`crate::store::STATE_BATCH`] in the daemon). It sleeps
+/// until a state changes, so an idle daemon never wakes for it; the last
+/// batch is written at shutdown, by [`Store::flush`].
+pub(crate) async fn state_writer<S: PollStore>(
+    store: S,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = store.states_changed() => {}
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        match store.persist_states().await {
+            Ok(n) => tracing::debug!(states = n, "source states written"),
+            Err(e) => tracing::warn!(error = %e, "cannot write the source states yet"),
         }
     }
 }
