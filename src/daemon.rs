@@ -470,7 +470,7 @@ async fn source_loop(
             .insert(source.id.clone(), at);
         tokio::select! {
             _ = stop.cancelled() => break,
-            _ = tokio::time::sleep(delay) => {}
+            _ = tokio::time::sleep_until(coalesced(delay, source.interval)) => {}
         }
         let p = current(&poller);
         let report = tokio::select! {
@@ -491,6 +491,21 @@ async fn source_loop(
         tracing::debug!(source = %source.id, next_in = ?delay, "scheduled");
     }
     live.next_poll.lock().expect("poisoned").remove(&source.id);
+}
+
+/// When a poll due in `delay` starts: rounded up to the next tick of a
+/// process-wide grid, so that the polls of many sources that fall due
+/// close together wake the runtime once, not once each (an idle runtime
+/// wakes its threads for every timer; BENCHMARKS.md, steady). The tick is
+/// a tenth of the interval, at most one second: a poll starts at most that
+/// much later than planned, well within the interval's ±10% jitter.
+fn coalesced(delay: Duration, interval: Duration) -> tokio::time::Instant {
+    static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
+    let tick = (interval / 10).clamp(Duration::from_millis(1), Duration::from_secs(1));
+    let due = (tokio::time::Instant::now() + delay).duration_since(epoch);
+    let at = due.as_nanos().div_ceil(tick.as_nanos()) * tick.as_nanos();
+    epoch + Duration::from_nanos(u64::try_from(at).unwrap_or(u64::MAX))
 }
 
 /// A running source task, and what it was started with.
@@ -768,4 +783,38 @@ pub(crate) fn watch_config(
         }
     });
     Some(watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_due_within_one_tick_wake_together_and_never_early() {
+        let minute = Duration::from_secs(60);
+        let now = tokio::time::Instant::now();
+        let a = coalesced(Duration::from_millis(10_000), minute);
+        let b = coalesced(Duration::from_millis(10_001), minute);
+        assert!(a >= now + Duration::from_millis(10_000), "never early");
+        assert!(
+            a < now + Duration::from_millis(11_100),
+            "at most a tick late"
+        );
+        assert!(
+            b == a || b == a + Duration::from_secs(1),
+            "the same tick, or the next when the first fell on its edge"
+        );
+        let c: Vec<_> = (0..20)
+            .map(|ms| coalesced(Duration::from_millis(30_000 + ms * 10), minute))
+            .collect();
+        let distinct: std::collections::HashSet<_> = c.iter().collect();
+        assert!(
+            distinct.len() <= 2,
+            "20 polls within 200 ms: {} wake-ups",
+            distinct.len()
+        );
+        // A short interval keeps a fine tick.
+        let fast = coalesced(Duration::from_millis(500), Duration::from_secs(1));
+        assert!(fast < tokio::time::Instant::now() + Duration::from_millis(650));
+    }
 }
