@@ -27,7 +27,7 @@ WINDOW=${3:-120}
 IDLE=${4:-120}
 WARM=${WARM:-75}
 IDLE_WARM=${IDLE_WARM:-5}
-PORT=18301
+PORT=18401
 build
 make_work steady
 python3 "$ROOT/bench/gen-portal.py" "$WORK" "$PORT" "$N" "$INTERVAL" >/dev/null
