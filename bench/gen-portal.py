@@ -15,8 +15,10 @@ Deterministic (seeded), so every run serves the same bytes.
 """
 import os
 import random
+import json
 import re
 import sys
+import tomllib
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
 
@@ -93,8 +95,26 @@ for i in range(n):
     sources.append(f'[[source]]\nid = "s{i:04d}"\nname = "Nguồn {i}"\n'
                    f'url = "http://127.0.0.1:{port}/{rel}"\n')
 
-shipped = open(os.path.join(root, "feeds.toml"), encoding="utf-8").read()
-topics = shipped[shipped.index("[[topic]]"):shipped.index("[telegram]")]
+# The shipped [[topic]] rules, read as TOML (a text slice between headers
+# would be fooled by a header named in a comment) and written back: strings
+# and lists of strings as JSON strings, which TOML basic strings accept.
+def toml_value(v):
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    return json.dumps(v, ensure_ascii=False)
+
+with open(os.path.join(root, "feeds.toml"), "rb") as f:
+    shipped_topics = tomllib.load(f).get("topic", [])
+if not shipped_topics:
+    sys.exit("the shipped feeds.toml has no [[topic]]: nothing to classify with")
+topics = "\n".join(
+    "[[topic]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in t.items())
+    for t in shipped_topics
+)
 with open(os.path.join(out, "feeds.toml"), "w", encoding="utf-8") as f:
     f.write(f"""[server]
 listen = "127.0.0.1:{base_port - 1}"
@@ -112,4 +132,4 @@ per_host = 2
 """)
     f.write("\n".join(sources))
     f.write("\n" + topics)
-print(f"{n} sources in {out}")
+print(f"{n} sources and {len(shipped_topics)} topics in {out}")

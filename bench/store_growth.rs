@@ -11,7 +11,7 @@ use std::path::Path;
 
 use chrono::{Duration, FixedOffset, TimeZone, Utc};
 use tinkhac::item::{item_id, Harvested};
-use tinkhac::store::{Incoming, SourceState, Store};
+use tinkhac::store::{Incoming, PollStore, SourceState, Store};
 use url::Url;
 
 fn dir_size(p: &Path) -> u64 {
@@ -84,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
                 Incoming {
                     id: item_id("bench", &h),
                     topics: vec!["giao-duc".to_string()],
+                    push: false,
                     harvested: h,
                 }
             })
@@ -92,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
         incoming.append(&mut prev);
         let state = SourceState::default();
         store
-            .record_poll("bench", &incoming, &state, &[], now, tz)
+            .record_poll("bench", &incoming, &state, now, tz)
             .await?;
         prev = fresh;
         pruned += store.prune(now - Duration::days(retention)).await?;

@@ -17,7 +17,7 @@
 
 use chrono::{Duration, FixedOffset, TimeZone, Utc};
 use tinkhac::item::{item_id, Harvested};
-use tinkhac::store::{Filter, Incoming, SourceState, Store};
+use tinkhac::store::{Filter, Incoming, PollStore, SourceState, Store};
 use url::Url;
 
 fn heap_mib() -> f64 {
@@ -42,6 +42,7 @@ fn incoming(source: usize, n: usize, at: chrono::DateTime<FixedOffset>) -> Incom
     Incoming {
         id: item_id(&format!("s{source}"), &h),
         topics: vec!["giao-duc".to_string()],
+        push: false,
         harvested: h,
     }
 }
@@ -87,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
                 .collect()
         };
         store
-            .record_poll(&format!("s{source}"), &listed, &state, &[], now, tz)
+            .record_poll(&format!("s{source}"), &listed, &state, now, tz)
             .await?;
         if i % 50 == 0 {
             store.latest(&Filter::All, 200)?;

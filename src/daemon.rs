@@ -27,7 +27,7 @@ use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::pipeline::{Admitted, HarvestError, Harvester};
 use crate::source::{self, Kind};
-use crate::store::{FailureKind, Incoming, SourceState, Store};
+use crate::store::{FailureKind, Incoming, PollStore, SourceState, Store};
 
 /// What one poll did.
 #[derive(Debug, Clone)]
@@ -118,10 +118,11 @@ impl PollError {
     }
 }
 
-/// Everything a poll needs, shared by every source's task.
-pub struct Poller {
+/// Everything a poll needs, shared by every source's task. It reaches the
+/// store only through [`PollStore`].
+pub struct Poller<S = Store> {
     pub config: Arc<Config>,
-    pub store: Store,
+    pub store: S,
     /// Fetch and harvest, as `preview` does them too.
     harvester: Harvester,
     /// `[fetch] concurrency` permits, one held through each poll (fetch,
@@ -150,8 +151,8 @@ pub fn classifier_for(config: &Config) -> anyhow::Result<Classifier> {
     Classifier::new(&rules).context("bad topic rules")
 }
 
-impl Poller {
-    pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<Poller> {
+impl<S: PollStore + Clone> Poller<S> {
+    pub fn new(config: Arc<Config>, store: S) -> anyhow::Result<Poller<S>> {
         let harvester = Harvester::new(&config.fetch)?;
         let classifier = classifier_for(&config)?;
         Ok(Poller {
@@ -167,7 +168,7 @@ impl Poller {
 
     /// The same poller for a new configuration: same store, same per-host
     /// limits (unless `[fetch]` changed), same admin channel and metrics.
-    pub fn reconfigured(&self, config: Arc<Config>) -> anyhow::Result<Poller> {
+    pub fn reconfigured(&self, config: Arc<Config>) -> anyhow::Result<Poller<S>> {
         let harvester = self
             .harvester
             .reconfigured(&self.config.fetch, &config.fetch)?;
@@ -193,13 +194,13 @@ impl Poller {
     }
 
     /// Count polls, items, latency and bytes here.
-    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Poller {
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Poller<S> {
         self.metrics = Some(metrics);
         self
     }
 
     /// Send health notes to this channel (the outbox forwards them).
-    pub fn with_admin(mut self, tx: tokio::sync::mpsc::UnboundedSender<String>) -> Poller {
+    pub fn with_admin(mut self, tx: tokio::sync::mpsc::UnboundedSender<String>) -> Poller<S> {
         self.admin = Some(tx);
         self
     }
@@ -212,14 +213,6 @@ impl Poller {
         summary: Option<&str>,
     ) -> Vec<String> {
         crate::pipeline::item_topics(&self.classifier, source, title, summary)
-    }
-
-    fn push_topics(&self) -> Vec<String> {
-        self.config
-            .telegram
-            .as_ref()
-            .map(|t| t.topics.clone())
-            .unwrap_or_default()
     }
 
     /// Fetch, harvest and store one source, and record how it went.
@@ -323,7 +316,6 @@ impl Poller {
                 mark_success(state, now);
                 self.store
                     .put_source_state(&source.id, state)
-                    .await
                     .map_err(store_err)?;
                 return Ok(PollSummary {
                     not_modified: true,
@@ -373,21 +365,19 @@ impl Poller {
                 m.admission(&admission);
             }
         }
+        let push = crate::pipeline::PushPolicy::new(self.config.telegram.as_ref(), state.primed);
         let incoming: Vec<Incoming> = items
             .into_iter()
-            .map(|h| Incoming {
-                id: item_id(&source.id, &h),
-                topics: self.topics_of(source, &h.title, h.summary.as_deref()),
-                harvested: h,
+            .map(|h| {
+                let topics = self.topics_of(source, &h.title, h.summary.as_deref());
+                Incoming {
+                    id: item_id(&source.id, &h),
+                    push: push.wants(&topics),
+                    topics,
+                    harvested: h,
+                }
             })
             .collect();
-        // A source's first harvest is its backlog: stored and shown in the
-        // feeds, never pushed, so adding a source never floods the channel.
-        let push = if state.primed {
-            self.push_topics()
-        } else {
-            Vec::new()
-        };
         state.etag = new_validators.etag;
         state.last_modified = new_validators.last_modified;
         state.items_last_poll = incoming.len();
@@ -396,7 +386,7 @@ impl Poller {
         mark_success(state, now);
         let w = self
             .store
-            .record_poll(&source.id, &incoming, state, &push, now, tz)
+            .record_poll(&source.id, &incoming, state, now, tz)
             .await
             .map_err(store_err)?;
         Ok(PollSummary {
@@ -461,7 +451,7 @@ impl Poller {
             state.etag = None;
             state.last_modified = None;
         }
-        if let Err(se) = self.store.put_source_state(&source.id, state).await {
+        if let Err(se) = self.store.put_source_state(&source.id, state) {
             tracing::error!(source = %source.id, error = %se, "cannot save source state");
         }
         e
@@ -543,7 +533,7 @@ async fn source_loop(
             .insert(source.id.clone(), at);
         tokio::select! {
             _ = stop.cancelled() => break,
-            _ = tokio::time::sleep(delay) => {}
+            _ = tokio::time::sleep_until(coalesced(delay, source.interval)) => {}
         }
         let p = current(&poller);
         let report = tokio::select! {
@@ -564,6 +554,21 @@ async fn source_loop(
         tracing::debug!(source = %source.id, next_in = ?delay, "scheduled");
     }
     live.next_poll.lock().expect("poisoned").remove(&source.id);
+}
+
+/// When a poll due in `delay` starts: rounded up to the next tick of a
+/// process-wide grid, so that the polls of many sources that fall due
+/// close together wake the runtime once, not once each (an idle runtime
+/// wakes its threads for every timer; BENCHMARKS.md, steady). The tick is
+/// a tenth of the interval, at most one second: a poll starts at most that
+/// much later than planned, well within the interval's ±10% jitter.
+fn coalesced(delay: Duration, interval: Duration) -> tokio::time::Instant {
+    static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
+    let tick = (interval / 10).clamp(Duration::from_millis(1), Duration::from_secs(1));
+    let due = (tokio::time::Instant::now() + delay).duration_since(epoch);
+    let at = due.as_nanos().div_ceil(tick.as_nanos()) * tick.as_nanos();
+    epoch + Duration::from_nanos(u64::try_from(at).unwrap_or(u64::MAX))
 }
 
 /// A running source task, and what it was started with.
@@ -718,6 +723,31 @@ pub(crate) async fn retention_loop(
     }
 }
 
+/// Write the source states that polls changed in memory only, at most
+/// every `every` ([`crate::store::STATE_BATCH`] in the daemon). It sleeps
+/// until a state changes, so an idle daemon never wakes for it; the last
+/// batch is written at shutdown, by [`Store::flush`].
+pub(crate) async fn state_writer<S: PollStore>(
+    store: S,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = store.states_changed() => {}
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        match store.persist_states().await {
+            Ok(n) => tracing::debug!(states = n, "source states written"),
+            Err(e) => tracing::warn!(error = %e, "cannot write the source states yet"),
+        }
+    }
+}
+
 /// While the store cannot write, try every few seconds to reopen it; tell
 /// the admin chat once when it stops writing and once when it writes again.
 pub(crate) async fn store_watch(
@@ -819,4 +849,38 @@ pub(crate) fn watch_config(
         }
     });
     Some(watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_due_within_one_tick_wake_together_and_never_early() {
+        let minute = Duration::from_secs(60);
+        let now = tokio::time::Instant::now();
+        let a = coalesced(Duration::from_millis(10_000), minute);
+        let b = coalesced(Duration::from_millis(10_001), minute);
+        assert!(a >= now + Duration::from_millis(10_000), "never early");
+        assert!(
+            a < now + Duration::from_millis(11_100),
+            "at most a tick late"
+        );
+        assert!(
+            b == a || b == a + Duration::from_secs(1),
+            "the same tick, or the next when the first fell on its edge"
+        );
+        let c: Vec<_> = (0..20)
+            .map(|ms| coalesced(Duration::from_millis(30_000 + ms * 10), minute))
+            .collect();
+        let distinct: std::collections::HashSet<_> = c.iter().collect();
+        assert!(
+            distinct.len() <= 2,
+            "20 polls within 200 ms: {} wake-ups",
+            distinct.len()
+        );
+        // A short interval keeps a fine tick.
+        let fast = coalesced(Duration::from_millis(500), Duration::from_secs(1));
+        assert!(fast < tokio::time::Instant::now() + Duration::from_millis(650));
+    }
 }

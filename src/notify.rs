@@ -36,7 +36,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, TelegramConfig};
-use crate::store::Store;
+use crate::store::{OutboxStore, Store};
 use message::Parts;
 use telegram::{Patience, SendError, Telegram};
 
@@ -138,9 +138,10 @@ enum Step {
     Paused(Duration),
 }
 
-/// The worker. `sender` None means a dry run.
-pub struct Outbox {
-    store: Store,
+/// The worker. `sender` None means a dry run. It reaches the store only
+/// through [`OutboxStore`].
+pub struct Outbox<S = Store> {
+    store: S,
     /// The configuration in force, for the sources' names: a reload that
     /// adds or renames a source reaches the next message.
     config: tokio::sync::watch::Receiver<Arc<Config>>,
@@ -169,15 +170,15 @@ pub struct Outbox {
     unanswered_probes: Option<u32>,
 }
 
-impl Outbox {
+impl<S: OutboxStore> Outbox<S> {
     /// A worker for the configured channel, or None when no `[telegram]`.
     /// `config` follows the configuration in force (a `watch` of it; one
     /// that never changes is `watch::channel(config).1`).
     pub fn new(
         config: tokio::sync::watch::Receiver<Arc<Config>>,
-        store: Store,
+        store: S,
         token: Option<telegram::Secret>,
-    ) -> anyhow::Result<Option<Outbox>> {
+    ) -> anyhow::Result<Option<Outbox<S>>> {
         let Some(tg) = config.borrow().telegram.clone() else {
             return Ok(None);
         };
@@ -225,12 +226,15 @@ impl Outbox {
 
     /// Forward these notes to `[telegram] admin_chat_id` (logged when unset
     /// or dry).
-    pub fn with_admin_notes(mut self, rx: tokio::sync::mpsc::UnboundedReceiver<String>) -> Outbox {
+    pub fn with_admin_notes(
+        mut self,
+        rx: tokio::sync::mpsc::UnboundedReceiver<String>,
+    ) -> Outbox<S> {
         self.admin_notes = Some(rx);
         self
     }
 
-    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Outbox {
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Outbox<S> {
         self.metrics = Some(metrics);
         self
     }

@@ -12,6 +12,7 @@ use chrono::Utc;
 
 use crate::config::Config;
 use crate::item::Item;
+use crate::store::contract::OutboxStore;
 use crate::store::{Filter, Store};
 
 /// Write every stored item as one JSON line; returns how many.

@@ -5,7 +5,8 @@
 //! out; `preview` and `feeds add` print it. A change to how a page
 //! becomes items is made here, once, for both.
 //!
-//! It never writes anything and never decides what is pushed.
+//! It never writes anything. It decides what is pushed ([`PushPolicy`]);
+//! the store only queues what it is told to.
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use crate::classify::Classifier;
 use crate::clock::Clock;
-use crate::config::{Config, FetchConfig, SourceConfig};
+use crate::config::{Config, FetchConfig, SourceConfig, TelegramConfig};
 use crate::fetch::{self, Body, Fetched, Fetcher, HostSlot, Validators};
 use crate::item::Admission;
 use crate::source::{self, Harvest};
@@ -145,14 +146,43 @@ impl Harvester {
     }
 }
 
+/// Which of a poll's items go to the channel: those with a topic of
+/// `[telegram] topics`, and only once the source is primed (its first
+/// harvest is its backlog: stored and shown in the feeds, never pushed, so
+/// adding a source never floods the channel). The store queues the new
+/// items among them.
+#[derive(Debug, Clone, Copy)]
+pub struct PushPolicy<'a> {
+    topics: &'a [String],
+}
+
+impl<'a> PushPolicy<'a> {
+    pub fn new(telegram: Option<&'a TelegramConfig>, primed: bool) -> PushPolicy<'a> {
+        let topics = match telegram {
+            Some(t) if primed => t.topics.as_slice(),
+            _ => &[],
+        };
+        PushPolicy { topics }
+    }
+
+    /// True when an item with these topics is to be pushed.
+    pub fn wants(&self, item_topics: &[String]) -> bool {
+        !self.topics.is_empty() && item_topics.iter().any(|t| self.topics.contains(t))
+    }
+}
+
 /// An item's topics: its source's, then those its text matches, each once
-/// (what a poll stores and what `preview` shows).
+/// (what a poll stores and what `preview` shows). Free when no topic is
+/// configured.
 pub fn item_topics(
     classifier: &Classifier,
     source: &SourceConfig,
     title: &str,
     summary: Option<&str>,
 ) -> Vec<String> {
+    if classifier.is_empty() {
+        return source.topics.clone();
+    }
     let mut topics = source.topics.clone();
     for t in classifier.classify(title, summary) {
         if !topics.contains(&t) {

@@ -113,9 +113,10 @@ impl App {
         }
     }
 
-    /// The daemon: the scheduler, the Telegram worker, retention, the store
-    /// watch and the HTTP server, until `shutdown`; then the store is
-    /// flushed.
+    /// The daemon: the scheduler, the Telegram worker, retention, the
+    /// source-state batches, the store watch and the HTTP server, until
+    /// `shutdown`; then the store is flushed (the last batch of source
+    /// states with it).
     pub async fn run(
         self,
         listener: tokio::net::TcpListener,
@@ -161,6 +162,13 @@ impl App {
             async move {
                 daemon::retention_loop(live, store, clock, shutdown).await;
                 ("retention", Ok(()))
+            }
+        });
+        tasks.spawn({
+            let (store, shutdown) = (store.clone(), shutdown.clone());
+            async move {
+                daemon::state_writer(store, crate::store::STATE_BATCH, shutdown).await;
+                ("source states", Ok(()))
             }
         });
         tasks.spawn({

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Config, SourceConfig, SourceKind};
 use crate::health::{self, Health};
 use crate::notify::{ChannelMode, ChannelStatus};
-use crate::store::Store;
+use crate::store::{PollStore, Store};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatusReport {

@@ -1,9 +1,13 @@
-//! The embedded store: the only module that knows sled.
+//! The embedded store: the only module that knows sled. What the poller
+//! and the outbox may ask of it is the narrow interface in [`contract`]
+//! ([`PollStore`], [`OutboxStore`]); everything else here (feeds, retention,
+//! export, import, check, recovery after a full disk) serves the HTTP
+//! server and the admin commands.
 //!
 //! Trees (few, with compact keys, as sled prefers):
 //! - `items`: item id → JSON [`Item`];
 //! - `by_date`: published millis ‖ first-seen millis ‖ id → (), the feed order;
-//! - `sources`: source id → JSON [`SourceState`];
+//! - `sources`: source id → JSON [`SourceState`], written in batches (below);
 //! - `outbox`: [`OutboxKey`] (publication time ‖ sequence) → JSON
 //!   [`OutboxEntry`], notifications not yet accepted by Telegram, so the
 //!   queue drains in publication order;
@@ -13,9 +17,39 @@
 //! - `outbox_dead`: the same, for messages Telegram refused for good (kept,
 //!   counted in the status, never silently dropped).
 //!
-//! A poll's writes land in one transaction over all trees and are flushed
-//! before the poll counts as done, so an item is never stored without its
-//! notification, nor half of a poll kept after a crash.
+//! # Durability
+//!
+//! The contract any implementation of [`PollStore`] and [`OutboxStore`]
+//! keeps (the conformance suite in [`contract`] checks what a test can):
+//! - **One transaction per poll.** A poll that stores or changes an item
+//!   writes its items, their date index, the notifications it queues and
+//!   the source's state in one transaction, flushed to disk before
+//!   [`PollStore::record_poll`] returns. A crash keeps all of a poll or
+//!   none of it: an item is never stored without its notification.
+//! - **Flushed before an outbox entry counts as sent.** [`OutboxStore::outbox_done`],
+//!   `outbox_update` and `outbox_dead` return only once the change is on
+//!   disk, so a restart never sends an accepted message again; a kill
+//!   between Telegram's answer and that flush repeats at most that one
+//!   message.
+//! - **Monotonic ids.** Outbox sequence numbers come from sled's
+//!   `generate_id`, which never goes back, across restarts and crashes
+//!   too, so entries queued later sort after earlier ones of the same
+//!   publication time.
+//! - **Quiet polls write nothing that must be synced.** A poll that
+//!   changes no item (a 304, a 200 listing only known items, a failure)
+//!   changes the source's fetch state (validators, last success, failures,
+//!   counters) in memory only. Changed states are written together at most
+//!   every [`STATE_BATCH`], at shutdown ([`Store::flush`]) and with the next
+//!   poll of that source that stores an item. A crash may lose those
+//!   batched states: at worst each source's `ETag`/`Last-Modified` goes back
+//!   to an older value (one extra full fetch per source, whose items are
+//!   all known, so nothing is stored twice), and its counters and last
+//!   success time go back a little. It never loses an item or a queued
+//!   message: those are written only by flushed transactions, and a
+//!   source's first harvest (which marks it primed) is always one.
+//! - sled's own background flusher is slowed to [`SLED_FLUSH_EVERY_MS`]:
+//!   everything that must be durable is flushed explicitly, so the flusher
+//!   only tidies sled's log segments.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,7 +63,19 @@ use tokio::sync::watch;
 
 use crate::item::{canonical_link, Harvested, Item};
 
+pub mod contract;
 pub mod salvage;
+
+pub use contract::{OutboxStore, PollStore};
+
+/// How often sled's own flusher wakes (it also fsyncs every time, even
+/// with nothing written); sled's default is 500 ms. What must be durable
+/// is flushed explicitly.
+pub const SLED_FLUSH_EVERY_MS: u64 = 10_000;
+
+/// At most how often changed source states are written (see the
+/// module's durability section).
+pub const STATE_BATCH: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -167,6 +213,9 @@ pub struct Incoming {
     pub id: String,
     pub harvested: Harvested,
     pub topics: Vec<String>,
+    /// Queue a notification if the item is new (the pipeline's push
+    /// policy decides; the store only knows which items are new).
+    pub push: bool,
 }
 
 /// What a poll changed.
@@ -230,6 +279,21 @@ pub struct Store {
     /// (spacejam/sled#1308, fixed only on its unreleased main branch): a
     /// `tinkhac once` over 1,000 sources hung for good in bench/harvest.sh.
     writes: Arc<tokio::sync::Mutex<()>>,
+    /// Source states as the last polls left them (see the module's
+    /// durability section).
+    states: Arc<Mutex<std::collections::HashMap<String, CachedState>>>,
+    /// Woken when a state changed in memory only.
+    states_dirty: Arc<tokio::sync::Notify>,
+}
+
+/// A source's state in memory, and what its stored copy says.
+#[derive(Debug, Clone)]
+struct CachedState {
+    state: SourceState,
+    /// Changed since it was last written.
+    dirty: bool,
+    /// The stored copy says the source is primed.
+    primed_on_disk: bool,
 }
 
 /// What [`Store::check`] found.
@@ -370,15 +434,16 @@ fn date_rank(
 }
 
 /// The date a known item should take from a new sighting, when that one
-/// ranks better (see [`date_rank`]).
+/// ranks better (see [`date_rank`]), so the date no longer depends on
+/// which listing stored the item first, and only ever improves.
 fn better_date(
-    item: &Item,
+    published: &DateTime<FixedOffset>,
+    estimated: bool,
     seen: Option<DateTime<FixedOffset>>,
     tz: FixedOffset,
 ) -> Option<DateTime<FixedOffset>> {
     let seen = seen?;
-    (date_rank(&seen, false, tz) < date_rank(&item.published, item.date_estimated, tz))
-        .then_some(seen)
+    (date_rank(&seen, false, tz) < date_rank(published, estimated, tz)).then_some(seen)
 }
 
 /// One poll's items with one entry per id, in the order given: an item
@@ -459,6 +524,8 @@ impl Store {
             unflushed: Default::default(),
             changes: watch::channel(0).0,
             writes: Default::default(),
+            states: Default::default(),
+            states_dirty: Default::default(),
         })
     }
 
@@ -492,6 +559,7 @@ impl Store {
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(cache_bytes)
+            .flush_every_ms(Some(SLED_FLUSH_EVERY_MS))
             .open()
             .map_err(|source| match &source {
                 sled::Error::Io(e) if e.to_string().contains("could not acquire lock") => {
@@ -596,11 +664,6 @@ impl Store {
         }
     }
 
-    /// Ok while the store writes; the fault as an error once it does not.
-    pub fn writable(&self) -> Result<()> {
-        self.w().map(drop)
-    }
-
     /// Why the store stopped writing, if it has.
     pub fn fault(&self) -> Option<Fault> {
         self.fault.lock().expect("fault lock poisoned").clone()
@@ -689,175 +752,6 @@ impl Store {
         *self.changes.borrow()
     }
 
-    pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.changes.subscribe()
-    }
-
-    pub fn source_state(&self, id: &str) -> Result<SourceState> {
-        match self.h()?.sources.get(id)? {
-            Some(v) => serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string())),
-            None => Ok(SourceState::default()),
-        }
-    }
-
-    /// Save a source's state alone (a failed poll, a 304).
-    ///
-    /// Not flushed here: sled writes to disk every 500 ms, and losing this
-    /// state in a crash costs at most one unconditional fetch or one failure
-    /// counted again. A 304 cycle over many sources thus costs no disk syncs
-    /// (BENCHMARKS.md, harvest). Items are always flushed (`record_poll`).
-    pub async fn put_source_state(&self, id: &str, state: &SourceState) -> Result<()> {
-        let _one_writer = self.writes.lock().await;
-        let h = self.w()?;
-        let v = serde_json::to_vec(state).expect("state serialises");
-        self.wrote(h.sources.insert(id, v).map_err(Error::from))?;
-        Ok(())
-    }
-
-    /// Store one poll's items and the source's new state in one transaction,
-    /// then flush. New items whose topics meet `push_topics` are queued for
-    /// the channel in the same transaction, in publication order; pass an
-    /// empty slice to queue nothing (a source's first harvest).
-    pub async fn record_poll(
-        &self,
-        source_id: &str,
-        incoming: &[Incoming],
-        state: &SourceState,
-        push_topics: &[String],
-        now: DateTime<Utc>,
-        tz: FixedOffset,
-    ) -> Result<PollWrite> {
-        let _one_writer = self.writes.lock().await;
-        let h = self.w()?;
-        // Oldest first, so the outbox sequence follows publication order.
-        // Pages list newest first: reversing before a stable sort keeps undated
-        // items in that order too.
-        let mut ordered: Vec<&Incoming> = incoming.iter().rev().collect();
-        // Undated items are dated now, so they come last.
-        let by_published = |i: &Incoming| {
-            i.harvested
-                .published
-                .map_or(i64::MAX, |d| d.timestamp_millis())
-        };
-        ordered.sort_by_key(|i| by_published(i));
-        let mut ordered = one_per_id(ordered, tz);
-        ordered.sort_by_key(|i| by_published(i));
-        let state_bytes = serde_json::to_vec(state).expect("state serialises");
-
-        let result = (&h.items, &h.by_date, &h.sources, &h.outbox, &h.gone).transaction(
-            |(items, by_date, sources, outbox, gone)| {
-                let mut w = PollWrite::default();
-                let mut new_ids = Vec::new();
-                for inc in &ordered {
-                    if gone.get(inc.id.as_bytes())?.is_some() {
-                        // Removed by retention: known, and stays gone.
-                        w.already_known += 1;
-                        continue;
-                    }
-                    if let Some(bytes) = items.get(inc.id.as_bytes())? {
-                        w.already_known += 1;
-                        let mut item: Item = serde_json::from_slice(&bytes).map_err(abort)?;
-                        let mut changed = false;
-                        if !item.sources.iter().any(|s| s == source_id) {
-                            w.merged += 1;
-                            item.sources.push(source_id.to_string());
-                            changed = true;
-                        }
-                        if let Some(better) = better_date(&item, inc.harvested.published, tz) {
-                            by_date.remove(date_key(
-                                &item.published,
-                                &item.first_seen,
-                                &item.id,
-                            ))?;
-                            item.published = better;
-                            item.date_estimated = false;
-                            by_date.insert(
-                                date_key(&item.published, &item.first_seen, &item.id),
-                                &[],
-                            )?;
-                            w.redated += 1;
-                            changed = true;
-                        }
-                        if changed {
-                            items.insert(
-                                inc.id.as_bytes(),
-                                serde_json::to_vec(&item).map_err(abort)?,
-                            )?;
-                        }
-                        continue;
-                    }
-                    let h = &inc.harvested;
-                    let item = Item {
-                        id: inc.id.clone(),
-                        title: h.title.clone(),
-                        link: h.link.as_ref().map(|u| canonical_link(u).to_string()),
-                        guid: h.guid.clone(),
-                        summary: h.summary.clone(),
-                        published: h.published.unwrap_or_else(|| now.with_timezone(&tz)),
-                        date_estimated: h.published.is_none(),
-                        first_seen: now,
-                        sources: vec![source_id.to_string()],
-                        topics: inc.topics.clone(),
-                    };
-                    items.insert(inc.id.as_bytes(), serde_json::to_vec(&item).map_err(abort)?)?;
-                    by_date.insert(date_key(&item.published, &item.first_seen, &item.id), &[])?;
-                    w.new += 1;
-                    new_ids.push(item.id.clone());
-                    if item.topics.iter().any(|t| push_topics.contains(t)) {
-                        let key = OutboxKey::new(&item.published, outbox.generate_id()?);
-                        let entry = OutboxEntry {
-                            item_id: item.id.clone(),
-                            queued_at: now,
-                            attempts: 0,
-                        };
-                        outbox.insert(&key.0, serde_json::to_vec(&entry).map_err(abort)?)?;
-                        w.queued += 1;
-                    }
-                }
-                sources.insert(source_id.as_bytes(), state_bytes.as_slice())?;
-                Ok((w, new_ids))
-            },
-        );
-        let (w, new_ids) = self.wrote(result.map_err(Error::from))?;
-        if let Err(e) = self.wrote(h.db.flush_async().await.map_err(Error::from)) {
-            // sled applied the transaction in memory but could not make it
-            // durable: these items are not stored, and no reader may see
-            // them (they are gone once the store reopens).
-            self.unflushed
-                .lock()
-                .expect("unflushed lock poisoned")
-                .extend(new_ids);
-            return Err(e);
-        }
-        self.counts.items.fetch_add(w.new, Ordering::Relaxed);
-        self.counts.outbox.fetch_add(w.queued, Ordering::Relaxed);
-        // Only a change of the items moves the generation (and makes the
-        // feeds render again).
-        if w.new > 0 || w.merged > 0 || w.redated > 0 {
-            self.changes.send_modify(|g| *g += 1);
-        }
-        Ok(w)
-    }
-
-    pub fn item(&self, id: &str) -> Result<Option<Item>> {
-        let h = self.h()?;
-        if self.fault().is_some()
-            && self
-                .unflushed
-                .lock()
-                .expect("unflushed lock poisoned")
-                .contains(id)
-        {
-            return Ok(None);
-        }
-        match h.items.get(id)? {
-            Some(v) => Ok(Some(
-                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
-            )),
-            None => Ok(None),
-        }
-    }
-
     /// Newest first (by publication date, then first seen), at most `limit`.
     pub fn latest(&self, filter: &Filter, limit: usize) -> Result<Vec<Item>> {
         let mut out = Vec::with_capacity(limit.min(1024));
@@ -890,79 +784,88 @@ impl Store {
         Ok((items.split_off(skip.min(items.len())), more))
     }
 
+    /// A source's state from memory, read from the store the first time.
+    fn cached_state(&self, h: &Handles, id: &str) -> Result<CachedState> {
+        if let Some(c) = self.states.lock().expect("states lock poisoned").get(id) {
+            return Ok(c.clone());
+        }
+        let state: SourceState = match h.sources.get(id)? {
+            Some(v) => serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
+            None => SourceState::default(),
+        };
+        let c = CachedState {
+            primed_on_disk: state.primed,
+            state,
+            dirty: false,
+        };
+        let mut states = self.states.lock().expect("states lock poisoned");
+        Ok(states.entry(id.to_string()).or_insert(c).clone())
+    }
+
+    /// Keep a source's new state in memory; `stored`: it was just written
+    /// and flushed, else it waits for the next batch.
+    fn set_state(&self, id: &str, state: &SourceState, stored: bool) {
+        let mut states = self.states.lock().expect("states lock poisoned");
+        let c = states.entry(id.to_string()).or_insert_with(|| CachedState {
+            state: SourceState::default(),
+            dirty: false,
+            primed_on_disk: false,
+        });
+        c.state = state.clone();
+        if stored {
+            c.dirty = false;
+            c.primed_on_disk = state.primed;
+        } else {
+            c.dirty = true;
+            drop(states);
+            self.states_dirty.notify_one();
+        }
+    }
+
+    /// When storing `ordered` would change no item (each is gone, or known,
+    /// listed by this source already and dated no worse): how many items
+    /// it names. Reads only the fields it compares.
+    fn changes_nothing(
+        h: &Handles,
+        source_id: &str,
+        ordered: &[&Incoming],
+        tz: FixedOffset,
+    ) -> Result<Option<usize>> {
+        #[derive(Deserialize)]
+        struct Known {
+            published: DateTime<FixedOffset>,
+            #[serde(default)]
+            date_estimated: bool,
+            sources: Vec<String>,
+        }
+        let mut seen = std::collections::HashSet::new();
+        for inc in ordered {
+            if !seen.insert(inc.id.as_str()) || h.gone.contains_key(inc.id.as_bytes())? {
+                continue;
+            }
+            let Some(bytes) = h.items.get(inc.id.as_bytes())? else {
+                return Ok(None);
+            };
+            let k: Known =
+                serde_json::from_slice(&bytes).map_err(|e| Error::Corrupt(e.to_string()))?;
+            let listed = k.sources.iter().any(|s| s == source_id);
+            if !listed
+                || better_date(&k.published, k.date_estimated, inc.harvested.published, tz)
+                    .is_some()
+            {
+                return Ok(None);
+            }
+        }
+        Ok(Some(seen.len()))
+    }
+
     /// Items in the store (a counter: never a walk of the tree).
     pub fn item_count(&self) -> usize {
         self.counts.items.load(Ordering::Relaxed)
     }
 
-    /// Notifications waiting, oldest publication first.
-    /// Refused while the store is faulted: a message whose removal cannot
-    /// be written must not be sent.
-    pub fn outbox(&self, limit: usize) -> Result<Vec<(OutboxKey, OutboxEntry)>> {
-        let mut out = Vec::new();
-        for entry in self.w()?.outbox.iter().take(limit) {
-            let (k, v) = entry?;
-            let e: OutboxEntry =
-                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
-            out.push((OutboxKey::from_bytes(&k)?, e));
-        }
-        Ok(out)
-    }
-
     pub fn outbox_len(&self) -> usize {
         self.counts.outbox.load(Ordering::Relaxed)
-    }
-
-    /// Remove a notification once Telegram has accepted it, and flush, so a
-    /// restart never sends it again.
-    pub async fn outbox_done(&self, key: OutboxKey) -> Result<()> {
-        let _one_writer = self.writes.lock().await;
-        let h = self.w()?;
-        let removed = self.wrote(h.outbox.remove(key.0).map_err(Error::from))?;
-        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
-        if removed.is_some() {
-            self.counts.outbox.fetch_sub(1, Ordering::Relaxed);
-        }
-        Ok(())
-    }
-
-    /// Record what the outbox learnt about a queued notification (its
-    /// timed-out sends), and flush, so a restart knows it too.
-    pub async fn outbox_update(&self, key: OutboxKey, entry: &OutboxEntry) -> Result<()> {
-        let _one_writer = self.writes.lock().await;
-        let h = self.w()?;
-        let bytes = serde_json::to_vec(entry).expect("serialises");
-        self.wrote(h.outbox.insert(key.0, bytes).map_err(Error::from))?;
-        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
-        Ok(())
-    }
-
-    /// Move a notification Telegram refused for good out of the queue, with
-    /// the reason, so the ones behind it can go.
-    pub async fn outbox_dead(
-        &self,
-        key: OutboxKey,
-        entry: &OutboxEntry,
-        reason: &str,
-    ) -> Result<()> {
-        let _one_writer = self.writes.lock().await;
-        let h = self.w()?;
-        let mut v = serde_json::to_value(entry).expect("serialises");
-        v["reason"] = serde_json::Value::String(reason.to_string());
-        let bytes = serde_json::to_vec(&v).expect("serialises");
-        let key = key.0;
-        let moved = (&h.outbox, &h.dead).transaction(|(outbox, dead)| {
-            let was = outbox.remove(&key)?;
-            dead.insert(&key, bytes.as_slice())?;
-            Ok::<_, ConflictableTransactionError<String>>(was.is_some())
-        });
-        let moved = self.wrote(moved.map_err(Error::from))?;
-        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
-        if moved {
-            self.counts.outbox.fetch_sub(1, Ordering::Relaxed);
-        }
-        self.counts.dead.fetch_add(1, Ordering::Relaxed);
-        Ok(())
     }
 
     pub fn dead_len(&self) -> usize {
@@ -1143,10 +1046,309 @@ impl Store {
         Ok(c)
     }
 
+    /// Write the batched source states and flush everything (at shutdown,
+    /// at the end of `once`).
     pub async fn flush(&self) -> Result<()> {
+        self.persist_states().await?;
         let _one_writer = self.writes.lock().await;
         let h = self.w()?;
         self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        Ok(())
+    }
+}
+
+impl PollStore for Store {
+    fn writable(&self) -> Result<()> {
+        self.w().map(drop)
+    }
+
+    fn source_state(&self, id: &str) -> Result<SourceState> {
+        if let Some(c) = self.states.lock().expect("states lock poisoned").get(id) {
+            return Ok(c.state.clone());
+        }
+        let h = self.h()?;
+        Ok(self.cached_state(&h, id)?.state)
+    }
+
+    fn put_source_state(&self, id: &str, state: &SourceState) -> Result<()> {
+        self.w()?;
+        self.set_state(id, state, false);
+        Ok(())
+    }
+
+    async fn record_poll(
+        &self,
+        source_id: &str,
+        incoming: &[Incoming],
+        state: &SourceState,
+        now: DateTime<Utc>,
+        tz: FixedOffset,
+    ) -> Result<PollWrite> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        // Oldest first, so the outbox sequence follows publication order.
+        // Pages list newest first: reversing before a stable sort keeps undated
+        // items in that order too.
+        let mut ordered: Vec<&Incoming> = incoming.iter().rev().collect();
+        // Undated items are dated now, so they come last.
+        let by_published = |i: &Incoming| {
+            i.harvested
+                .published
+                .map_or(i64::MAX, |d| d.timestamp_millis())
+        };
+        ordered.sort_by_key(|i| by_published(i));
+        // One entry per id, with the best date of its listings.
+        let mut ordered = one_per_id(ordered, tz);
+        ordered.sort_by_key(|i| by_published(i));
+        let ordered: Vec<&Incoming> = ordered.iter().map(|c| c.as_ref()).collect();
+        let cached = self.cached_state(&h, source_id)?;
+        // A poll that changes no item writes nothing durable (the module's
+        // durability section), unless it is the source's first harvest.
+        if cached.primed_on_disk || !state.primed {
+            if let Some(known) = Self::changes_nothing(&h, source_id, &ordered, tz)? {
+                self.set_state(source_id, state, false);
+                return Ok(PollWrite {
+                    already_known: known,
+                    ..PollWrite::default()
+                });
+            }
+        }
+        let state_bytes = serde_json::to_vec(state).expect("state serialises");
+
+        let result = (&h.items, &h.by_date, &h.sources, &h.outbox, &h.gone).transaction(
+            |(items, by_date, sources, outbox, gone)| {
+                let mut w = PollWrite::default();
+                let mut new_ids = Vec::new();
+                let mut seen_now = std::collections::HashSet::new();
+                for inc in &ordered {
+                    if !seen_now.insert(inc.id.as_str()) {
+                        continue;
+                    }
+                    if gone.get(inc.id.as_bytes())?.is_some() {
+                        // Removed by retention: known, and stays gone.
+                        w.already_known += 1;
+                        continue;
+                    }
+                    if let Some(bytes) = items.get(inc.id.as_bytes())? {
+                        w.already_known += 1;
+                        let mut item: Item = serde_json::from_slice(&bytes).map_err(abort)?;
+                        let mut changed = false;
+                        if !item.sources.iter().any(|s| s == source_id) {
+                            w.merged += 1;
+                            item.sources.push(source_id.to_string());
+                            changed = true;
+                        }
+                        if let Some(better) = better_date(
+                            &item.published,
+                            item.date_estimated,
+                            inc.harvested.published,
+                            tz,
+                        ) {
+                            by_date.remove(date_key(
+                                &item.published,
+                                &item.first_seen,
+                                &item.id,
+                            ))?;
+                            item.published = better;
+                            item.date_estimated = false;
+                            by_date.insert(
+                                date_key(&item.published, &item.first_seen, &item.id),
+                                &[],
+                            )?;
+                            w.redated += 1;
+                            changed = true;
+                        }
+                        if changed {
+                            items.insert(
+                                inc.id.as_bytes(),
+                                serde_json::to_vec(&item).map_err(abort)?,
+                            )?;
+                        }
+                        continue;
+                    }
+                    let h = &inc.harvested;
+                    let item = Item {
+                        id: inc.id.clone(),
+                        title: h.title.clone(),
+                        link: h.link.as_ref().map(|u| canonical_link(u).to_string()),
+                        guid: h.guid.clone(),
+                        summary: h.summary.clone(),
+                        published: h.published.unwrap_or_else(|| now.with_timezone(&tz)),
+                        date_estimated: h.published.is_none(),
+                        first_seen: now,
+                        sources: vec![source_id.to_string()],
+                        topics: inc.topics.clone(),
+                    };
+                    items.insert(inc.id.as_bytes(), serde_json::to_vec(&item).map_err(abort)?)?;
+                    by_date.insert(date_key(&item.published, &item.first_seen, &item.id), &[])?;
+                    w.new += 1;
+                    new_ids.push(item.id.clone());
+                    if inc.push {
+                        let key = OutboxKey::new(&item.published, outbox.generate_id()?);
+                        let entry = OutboxEntry {
+                            item_id: item.id.clone(),
+                            queued_at: now,
+                            attempts: 0,
+                        };
+                        outbox.insert(&key.0, serde_json::to_vec(&entry).map_err(abort)?)?;
+                        w.queued += 1;
+                    }
+                }
+                sources.insert(source_id.as_bytes(), state_bytes.as_slice())?;
+                Ok((w, new_ids))
+            },
+        );
+        let (w, new_ids) = self.wrote(result.map_err(Error::from))?;
+        if let Err(e) = self.wrote(h.db.flush_async().await.map_err(Error::from)) {
+            // sled applied the transaction in memory but could not make it
+            // durable: these items are not stored, and no reader may see
+            // them (they are gone once the store reopens).
+            self.unflushed
+                .lock()
+                .expect("unflushed lock poisoned")
+                .extend(new_ids);
+            return Err(e);
+        }
+        self.set_state(source_id, state, true);
+        self.counts.items.fetch_add(w.new, Ordering::Relaxed);
+        self.counts.outbox.fetch_add(w.queued, Ordering::Relaxed);
+        // Only a change of the items moves the generation (and makes the
+        // feeds render again).
+        if w.new > 0 || w.merged > 0 || w.redated > 0 {
+            self.changes.send_modify(|g| *g += 1);
+        }
+        Ok(w)
+    }
+
+    async fn persist_states(&self) -> Result<usize> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let dirty: Vec<(String, SourceState)> = {
+            let mut states = self.states.lock().expect("states lock poisoned");
+            states
+                .iter_mut()
+                .filter(|(_, c)| c.dirty)
+                .map(|(id, c)| {
+                    c.dirty = false;
+                    (id.clone(), c.state.clone())
+                })
+                .collect()
+        };
+        if dirty.is_empty() {
+            return Ok(0);
+        }
+        let mut batch = sled::Batch::default();
+        for (id, state) in &dirty {
+            batch.insert(
+                id.as_bytes(),
+                serde_json::to_vec(state).expect("state serialises"),
+            );
+        }
+        let written = self
+            .wrote(h.sources.apply_batch(batch).map_err(Error::from))
+            .and(self.wrote(h.db.flush_async().await.map_err(Error::from)));
+        let mut states = self.states.lock().expect("states lock poisoned");
+        for (id, state) in &dirty {
+            if let Some(c) = states.get_mut(id) {
+                match &written {
+                    // Written: the stored copy is this one (a newer change
+                    // since keeps its own dirty mark).
+                    Ok(_) => c.primed_on_disk = state.primed,
+                    // Not written: still to do.
+                    Err(_) => c.dirty = true,
+                }
+            }
+        }
+        written.map(|_| dirty.len())
+    }
+
+    async fn states_changed(&self) {
+        self.states_dirty.notified().await
+    }
+}
+
+impl OutboxStore for Store {
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn item(&self, id: &str) -> Result<Option<Item>> {
+        let h = self.h()?;
+        if self.fault().is_some()
+            && self
+                .unflushed
+                .lock()
+                .expect("unflushed lock poisoned")
+                .contains(id)
+        {
+            return Ok(None);
+        }
+        match h.items.get(id)? {
+            Some(v) => Ok(Some(
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Notifications waiting, oldest publication first.
+    /// Refused while the store is faulted: a message whose removal cannot
+    /// be written must not be sent.
+    fn outbox(&self, limit: usize) -> Result<Vec<(OutboxKey, OutboxEntry)>> {
+        let mut out = Vec::new();
+        for entry in self.w()?.outbox.iter().take(limit) {
+            let (k, v) = entry?;
+            let e: OutboxEntry =
+                serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?;
+            out.push((OutboxKey::from_bytes(&k)?, e));
+        }
+        Ok(out)
+    }
+
+    /// Remove a notification once Telegram has accepted it, and flush, so a
+    /// restart never sends it again.
+    async fn outbox_done(&self, key: OutboxKey) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let removed = self.wrote(h.outbox.remove(key.0).map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        if removed.is_some() {
+            self.counts.outbox.fetch_sub(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Record what the outbox learnt about a queued notification (its
+    /// timed-out sends), and flush, so a restart knows it too.
+    async fn outbox_update(&self, key: OutboxKey, entry: &OutboxEntry) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let bytes = serde_json::to_vec(entry).expect("serialises");
+        self.wrote(h.outbox.insert(key.0, bytes).map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        Ok(())
+    }
+
+    /// Move a notification Telegram refused for good out of the queue, with
+    /// the reason, so the ones behind it can go.
+    async fn outbox_dead(&self, key: OutboxKey, entry: &OutboxEntry, reason: &str) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let mut v = serde_json::to_value(entry).expect("serialises");
+        v["reason"] = serde_json::Value::String(reason.to_string());
+        let bytes = serde_json::to_vec(&v).expect("serialises");
+        let key = key.0;
+        let moved = (&h.outbox, &h.dead).transaction(|(outbox, dead)| {
+            let was = outbox.remove(&key)?;
+            dead.insert(&key, bytes.as_slice())?;
+            Ok::<_, ConflictableTransactionError<String>>(was.is_some())
+        });
+        let moved = self.wrote(moved.map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        if moved {
+            self.counts.outbox.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.counts.dead.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 }
@@ -1155,6 +1357,53 @@ impl Store {
 mod tests {
     use super::*;
     use url::Url;
+
+    contract::conformance::conformance!(|p: &Path| Store::open(&p.join("db"), 1 << 20).unwrap());
+
+    /// A quiet poll and a failed poll's state change the sled files not at
+    /// all (no write for its flusher to sync); the batch writes them.
+    #[tokio::test]
+    async fn a_quiet_poll_leaves_sled_untouched_until_the_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        let page = [inc(
+            "https://x.vn/a",
+            "A",
+            Some("2025-12-23T00:00:00+07:00"),
+            &["gd"],
+        )];
+        let st = SourceState {
+            primed: true,
+            ..SourceState::default()
+        };
+        store
+            .record_poll("s", &page, &st, Utc::now(), tz())
+            .await
+            .unwrap();
+        let h = store.h().unwrap();
+        let before = h.db.checksum().unwrap();
+        let quiet = SourceState {
+            etag: Some("\"2\"".into()),
+            ..st.clone()
+        };
+        let w = store
+            .record_poll("s", &page, &quiet, Utc::now(), tz())
+            .await
+            .unwrap();
+        assert_eq!((w.new, w.already_known), (0, 1));
+        let failed = SourceState {
+            consecutive_failures: 1,
+            ..quiet.clone()
+        };
+        store.put_source_state("s", &failed).unwrap();
+        assert_eq!(h.db.checksum().unwrap(), before, "nothing written");
+        assert_eq!(store.source_state("s").unwrap(), failed);
+        assert_eq!(store.persist_states().await.unwrap(), 1);
+        assert_ne!(h.db.checksum().unwrap(), before);
+        let stored: SourceState =
+            serde_json::from_slice(&h.sources.get("s").unwrap().unwrap()).unwrap();
+        assert_eq!(stored, failed);
+    }
 
     fn inc(id: &str, title: &str, date: Option<&str>, topics: &[&str]) -> Incoming {
         Incoming {
@@ -1167,6 +1416,7 @@ mod tests {
                 published: date.map(|d| DateTime::parse_from_rfc3339(d).unwrap()),
             },
             topics: topics.iter().map(|s| s.to_string()).collect(),
+            push: !topics.is_empty(),
         }
     }
 
@@ -1174,202 +1424,8 @@ mod tests {
         FixedOffset::east_opt(7 * 3600).unwrap()
     }
 
-    #[tokio::test]
-    async fn items_dedupe_across_sources_and_order_newest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
-        let now = Utc::now();
-        let a = inc(
-            "https://x.vn/a",
-            "A",
-            Some("2025-12-22T00:00:00+07:00"),
-            &[],
-        );
-        let b = inc(
-            "https://x.vn/b",
-            "B",
-            Some("2025-12-23T00:00:00+07:00"),
-            &["giao-duc"],
-        );
-        let st = SourceState::default();
-        let w = store
-            .record_poll("s1", &[a.clone(), b.clone()], &st, &[], now, tz())
-            .await
-            .unwrap();
-        assert_eq!((w.new, w.already_known, w.queued), (2, 0, 0));
-        let w = store
-            .record_poll(
-                "s2",
-                std::slice::from_ref(&b),
-                &st,
-                &["giao-duc".into()],
-                now,
-                tz(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            (w.new, w.already_known, w.queued),
-            (0, 1, 0),
-            "known items are not queued again"
-        );
-        let items = store.latest(&Filter::All, 10).unwrap();
-        let titles: Vec<_> = items.iter().map(|i| i.title.as_str()).collect();
-        assert_eq!(titles, ["B", "A"]);
-        assert_eq!(items[0].sources, ["s1", "s2"]);
-        let only = store.latest(&Filter::Topic("giao-duc".into()), 10).unwrap();
-        assert_eq!(only.len(), 1);
-        let by_source = store.latest(&Filter::Source("s2".into()), 10).unwrap();
-        assert_eq!(by_source.len(), 1);
-    }
-
-    #[tokio::test]
-    async fn new_items_of_pushed_topics_are_queued_in_publication_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
-        let page = [
-            inc(
-                "https://x.vn/new",
-                "new",
-                Some("2025-12-23T09:00:00+07:00"),
-                &["gd"],
-            ),
-            inc(
-                "https://x.vn/other",
-                "other",
-                Some("2025-12-23T08:00:00+07:00"),
-                &[],
-            ),
-            inc(
-                "https://x.vn/old",
-                "old",
-                Some("2025-12-22T09:00:00+07:00"),
-                &["gd"],
-            ),
-        ];
-        let w = store
-            .record_poll(
-                "s",
-                &page,
-                &SourceState::default(),
-                &["gd".into()],
-                Utc::now(),
-                tz(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(w.queued, 2);
-        let queued: Vec<_> = store
-            .outbox(10)
-            .unwrap()
-            .into_iter()
-            .map(|(_, e)| e.item_id)
-            .collect();
-        assert_eq!(queued, ["https://x.vn/old", "https://x.vn/new"]);
-    }
-
-    #[tokio::test]
-    async fn undated_items_keep_their_first_seen_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
-        let first = DateTime::parse_from_rfc3339("2025-12-23T01:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let later = first + chrono::Duration::hours(5);
-        let x = inc("https://x.vn/x", "X", None, &[]);
-        let st = SourceState::default();
-        store
-            .record_poll("s", std::slice::from_ref(&x), &st, &[], first, tz())
-            .await
-            .unwrap();
-        store
-            .record_poll("s", &[x], &st, &[], later, tz())
-            .await
-            .unwrap();
-        let item = store.item("https://x.vn/x").unwrap().unwrap();
-        assert_eq!(item.published.to_rfc3339(), "2025-12-23T08:00:00+07:00");
-        assert!(item.date_estimated);
-    }
-
-    #[tokio::test]
-    async fn a_more_precise_date_seen_later_improves_the_stored_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
-        let st = SourceState::default();
-        let undated = inc("https://x.vn/a", "A", None, &[]);
-        let day = inc(
-            "https://x.vn/a",
-            "A",
-            Some("2025-12-23T00:00:00+07:00"),
-            &[],
-        );
-        let timed = inc(
-            "https://x.vn/a",
-            "A",
-            Some("2025-12-23T08:30:00+07:00"),
-            &[],
-        );
-        let later_day = inc(
-            "https://x.vn/a",
-            "A",
-            Some("2025-12-24T07:00:00+07:00"),
-            &[],
-        );
-        let later_time = inc(
-            "https://x.vn/a",
-            "A",
-            Some("2025-12-23T09:00:00+07:00"),
-            &[],
-        );
-        let earlier_day = inc(
-            "https://x.vn/a",
-            "A",
-            Some("2025-12-20T00:00:00+07:00"),
-            &[],
-        );
-        let date = |s: &Store| {
-            let i = s.item("https://x.vn/a").unwrap().unwrap();
-            (i.published.to_rfc3339(), i.date_estimated)
-        };
-        let now = Utc::now();
-        store
-            .record_poll("s1", &[undated], &st, &[], now, tz())
-            .await
-            .unwrap();
-        assert!(date(&store).1, "first seen: estimated");
-        let w = store
-            .record_poll("s2", std::slice::from_ref(&day), &st, &[], now, tz())
-            .await
-            .unwrap();
-        assert_eq!((w.new, w.redated), (0, 1));
-        assert_eq!(date(&store), ("2025-12-23T00:00:00+07:00".into(), false));
-        store
-            .record_poll("s3", &[timed], &st, &[], now, tz())
-            .await
-            .unwrap();
-        assert_eq!(date(&store).0, "2025-12-23T08:30:00+07:00");
-        // Less precise the same day, a later day, a later time: kept.
-        for worse in [day, later_day, later_time] {
-            let w = store
-                .record_poll("s4", &[worse], &st, &[], now, tz())
-                .await
-                .unwrap();
-            assert_eq!(w.redated, 0);
-            assert_eq!(date(&store).0, "2025-12-23T08:30:00+07:00");
-        }
-        // An earlier day wins, even as a date alone.
-        let w = store
-            .record_poll("s5", &[earlier_day], &st, &[], now, tz())
-            .await
-            .unwrap();
-        assert_eq!(w.redated, 1);
-        assert_eq!(date(&store).0, "2025-12-20T00:00:00+07:00");
-        // The feed order follows: one index entry, at the new date.
-        let all = store.latest(&Filter::All, 10).unwrap();
-        assert_eq!(all.len(), 1);
-        assert_eq!(store.check().unwrap().indexed, 1);
-    }
-
+    /// The stored date is the same whichever source (or listing on one
+    /// page) comes first: the rule of [`date_rank`].
     #[tokio::test]
     async fn the_stored_date_is_the_same_whatever_order_the_sources_come_in() {
         let dates = [
@@ -1396,7 +1452,7 @@ mod tests {
             for (n, &i) in order.iter().enumerate() {
                 let one = inc("https://x.vn/a", "A", dates[i], &[]);
                 store
-                    .record_poll(&format!("s{n}"), &[one], &st, &[], Utc::now(), tz())
+                    .record_poll(&format!("s{n}"), &[one], &st, Utc::now(), tz())
                     .await
                     .unwrap();
             }
@@ -1407,7 +1463,7 @@ mod tests {
                 .map(|&i| inc("https://x.vn/b", "B", dates[i], &[]))
                 .collect();
             store
-                .record_poll("page", &page, &st, &[], Utc::now(), tz())
+                .record_poll("page", &page, &st, Utc::now(), tz())
                 .await
                 .unwrap();
             let i = store.item("https://x.vn/b").unwrap().unwrap();
@@ -1447,7 +1503,7 @@ mod tests {
         let all = [old.clone(), queued, fresh];
         let st = SourceState::default();
         store
-            .record_poll("s", &all, &st, &["gd".into()], Utc::now(), tz())
+            .record_poll("s", &all, &st, Utc::now(), tz())
             .await
             .unwrap();
         let cutoff = DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
@@ -1464,7 +1520,7 @@ mod tests {
         assert_eq!(store.tombstones(), 1);
         // The page still lists the old item: it is not resurrected.
         let w = store
-            .record_poll("s", &[old], &st, &["gd".into()], Utc::now(), tz())
+            .record_poll("s", &[old], &st, Utc::now(), tz())
             .await
             .unwrap();
         assert_eq!((w.new, w.queued), (0, 0));
@@ -1495,7 +1551,7 @@ mod tests {
         let all: Vec<_> = old.iter().cloned().chain([fresh]).collect();
         let st = SourceState::default();
         store
-            .record_poll("s", &all, &st, &[], Utc::now(), tz())
+            .record_poll("s", &all, &st, Utc::now(), tz())
             .await
             .unwrap();
         let cutoff = DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")

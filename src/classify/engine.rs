@@ -442,6 +442,9 @@ impl Classifier {
     /// Never panics, whatever the text.
     #[must_use]
     pub fn classify(&self, title: &str, summary: Option<&str>) -> Vec<String> {
+        if self.is_empty() {
+            return Vec::new();
+        }
         self.with_scan(title, summary, |_, scores| {
             self.topics
                 .iter()
@@ -450,6 +453,12 @@ impl Classifier {
                 .map(|(t, _)| t.id.clone())
                 .collect()
         })
+    }
+
+    /// True when no topic is configured: every text classifies to nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.topics.is_empty()
     }
 
     /// Like [`Classifier::classify`], but reports every topic with its score and the keyword

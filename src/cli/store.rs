@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use crate::config::Config;
-use crate::store::{salvage, Store};
+use crate::store::{salvage, OutboxStore, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {

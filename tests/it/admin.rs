@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tinkhac::daemon::{poll_all, Poller};
 use tinkhac::health::{self, Health};
-use tinkhac::store::Store;
+use tinkhac::store::{PollStore, Store};
 
 use crate::support::{self, tinkhac_async, Daemon, TestPortal};
 

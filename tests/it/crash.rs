@@ -277,3 +277,137 @@ fn unique(v: &[String]) -> Vec<String> {
     }
     out
 }
+
+/// A feed whose `ETag` can change while its items do not (a quiet 200),
+/// answering 304 to the current one, and recording each request's
+/// `If-None-Match`.
+#[derive(Clone, Default)]
+struct Revalidating {
+    version: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    asked: std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>,
+}
+
+impl Revalidating {
+    async fn start(&self) -> String {
+        use axum::http::{header, HeaderMap, StatusCode};
+        use axum::response::IntoResponse;
+        let me = self.clone();
+        let app = axum::Router::new().route(
+            "/feed.rss",
+            axum::routing::get(move |headers: HeaderMap| {
+                let me = me.clone();
+                async move {
+                    let asked = headers
+                        .get(header::IF_NONE_MATCH)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    me.asked.lock().unwrap().push(asked.clone());
+                    let etag = format!(
+                        "\"v{}\"",
+                        me.version.load(std::sync::atomic::Ordering::SeqCst)
+                    );
+                    if asked.as_deref() == Some(etag.as_str()) {
+                        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+                    }
+                    let items: String = (1..=2)
+                        .map(|n| {
+                            format!(
+                                "<item><title>Tin số {n}</title><link>https://tin.test/{n}</link>\
+                                 <pubDate>Tue, 23 Dec 2025 0{n}:00:00 +0700</pubDate></item>"
+                            )
+                        })
+                        .collect();
+                    let xml = format!(
+                        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+                         <link>https://tin.test/</link><description>d</description>{items}\
+                         </channel></rss>"
+                    );
+                    (
+                        [
+                            (header::CONTENT_TYPE, "application/rss+xml".to_string()),
+                            (header::ETAG, etag),
+                        ],
+                        xml,
+                    )
+                        .into_response()
+                }
+            }),
+        );
+        format!("http://{}/feed.rss", support::stand_in(app).await)
+    }
+
+    fn asked(&self) -> Vec<Option<String>> {
+        self.asked.lock().unwrap().clone()
+    }
+}
+
+/// A quiet poll's state is kept in memory, not synced; a kill after one
+/// loses at most that state. Here the quiet polls learnt a new `ETag`
+/// ("v2", a 200 listing only known items, then a 304): after the kill the
+/// daemon asks with the last stored one ("v1"), so it fetches the feed in
+/// full once, stores nothing twice and has lost nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_after_quiet_polls_costs_one_full_fetch_and_nothing_else() {
+    let feed = Revalidating::default();
+    feed.version.store(1, std::sync::atomic::Ordering::SeqCst);
+    let url = feed.start().await;
+    let cfg = support::config(&format!(
+        "[[source]]\nid = \"q\"\nname = \"Quiet\"\nurl = \"{url}\"\ninterval = \"1s\"\n"
+    ));
+    let env = [("RUST_LOG", "tinkhac=debug")];
+    let mut d = Daemon::start(&cfg.path, &env);
+    d.wait_log(" polled ", 1, WAIT).await;
+    // Same items, new ETag: the next poll is a 200 with nothing new.
+    feed.version.store(2, std::sync::atomic::Ordering::SeqCst);
+    // Kill right after a 304 to the new ETag (the bump may race the poll
+    // after the first; a 304 to "v1" then comes first).
+    for n in 1.. {
+        d.wait_log("not modified", n, WAIT).await;
+        if feed.asked().last().unwrap().as_deref() == Some("\"v2\"") {
+            break;
+        }
+        assert!(n < 5, "{:?}", feed.asked());
+    }
+    d.signal("KILL");
+    let (status, log) = d.wait().await;
+    assert_eq!(status.signal(), Some(9), "{log:#?}");
+    let asked = feed.asked();
+    assert_eq!(asked[0], None, "the first fetch is unconditional");
+    assert_eq!(
+        asked.last().unwrap().as_deref(),
+        Some("\"v2\""),
+        "the 304 answered the ETag the quiet 200 brought: {asked:?}"
+    );
+    let before = asked.len();
+
+    let mut d = Daemon::start(&cfg.path, &env);
+    d.wait_log(" polled ", 1, WAIT).await;
+    let polled = d
+        .log
+        .iter()
+        .find(|l| l.contains(" polled "))
+        .unwrap()
+        .clone();
+    d.signal("TERM");
+    let (status, log) = d.wait().await;
+    assert!(status.success(), "{log:#?}");
+    assert_eq!(
+        feed.asked()[before].as_deref(),
+        Some("\"v1\""),
+        "after the kill, the last stored ETag: one full fetch"
+    );
+    assert!(
+        polled.contains("found=2") && polled.contains("new=0"),
+        "the full fetch stores nothing new: {polled}"
+    );
+    let out = support::tinkhac(&cfg.path, &["export"]);
+    assert!(out.status.success(), "{out:?}");
+    let export = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(export.lines().count(), 2, "both items, once each: {export}");
+    for n in 1..=2 {
+        assert!(
+            export.contains(&format!("\"https://tin.test/{n}\"")),
+            "{export}"
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tinkhac::daemon::{poll_all, PollError, Poller};
 use tinkhac::fetch::{self, Error, Fetched, Fetcher, Validators};
-use tinkhac::store::Store;
+use tinkhac::store::{PollStore, Store};
 
 use crate::support::{self, TestPortal};
 

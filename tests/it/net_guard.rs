@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use tinkhac::daemon::{PollError, Poller};
 use tinkhac::fetch::Error;
-use tinkhac::store::{Filter, Store};
+use tinkhac::store::{Filter, PollStore, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

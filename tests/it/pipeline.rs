@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tinkhac::daemon::{poll_all, Poller};
 use tinkhac::item::canonical_link;
 use tinkhac::publish::http::{self, AppState};
-use tinkhac::store::{Filter, Store};
+use tinkhac::store::{Filter, PollStore, Store};
 use tokio_util::sync::CancellationToken;
 
 use crate::support::{self, TestPortal};
