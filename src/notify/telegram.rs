@@ -253,6 +253,47 @@ fn recipient(chat_id: &str) -> Recipient {
     }
 }
 
+/// A pause reason of [`classify_api`] (or the worker's "does not answer"),
+/// said in Vietnamese for the status page; Telegram's own words, in
+/// parentheses at the end, are kept as they are. A reason this does not
+/// know is returned unchanged.
+pub fn reason_vi(reason: &str) -> String {
+    const SAID: [(&str, &str); 6] = [
+        (
+            "the channel was not found",
+            "Không tìm thấy kênh: kiểm tra chat_id trong [telegram] và bot đã vào kênh chưa",
+        ),
+        (
+            "the bot was removed from the channel",
+            "Bot đã bị gỡ khỏi kênh: thêm lại bot làm quản trị viên",
+        ),
+        (
+            "the bot may not post in the channel",
+            "Bot không được đăng bài trong kênh: cho bot làm quản trị viên có quyền đăng bài",
+        ),
+        (
+            "the bot token is invalid",
+            "Mã bot (token) không hợp lệ: đặt TELEGRAM_BOT_TOKEN mới",
+        ),
+        (
+            "the chat became a supergroup",
+            "Nhóm đã chuyển thành siêu nhóm (supergroup): sửa chat_id trong [telegram]",
+        ),
+        (
+            "the Telegram Bot API does not answer",
+            "Máy chủ Telegram không trả lời kịp: hàng đợi được giữ và gửi tiếp khi có trả lời",
+        ),
+    ];
+    let Some((_, vi)) = SAID.iter().find(|(en, _)| reason.starts_with(en)) else {
+        return reason.to_string();
+    };
+    // Telegram's own words, when the reason carries them: "… (Forbidden: …)".
+    match reason.rfind(" (").filter(|_| reason.ends_with(')')) {
+        Some(i) => format!("{vi} — Telegram: {}", &reason[i + 2..reason.len() - 1]),
+        None => (*vi).to_string(),
+    }
+}
+
 fn classify_api(api: ApiError, text: String) -> SendError {
     let blocked = |what: &str| SendError::Blocked(format!("{what} ({text})"));
     match api {
@@ -288,5 +329,28 @@ fn classify_api(api: ApiError, text: String) -> SendError {
             }
         }
         _ => SendError::Rejected(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The status page said the channel's pause reason in English.
+    #[test]
+    fn pause_reasons_are_said_in_vietnamese_keeping_telegrams_words() {
+        let why = "the bot may not post in the channel (removed, or no rights): add it back as \
+                   an administrator (Forbidden: bot is not a member of the channel chat)";
+        assert_eq!(
+            reason_vi(why),
+            "Bot không được đăng bài trong kênh: cho bot làm quản trị viên có quyền đăng bài \
+             — Telegram: Forbidden: bot is not a member of the channel chat"
+        );
+        assert!(reason_vi(
+            "the Telegram Bot API does not answer within 60s; the queue is kept and sent once it answers"
+        )
+        .starts_with("Máy chủ Telegram không trả lời kịp"));
+        // Unknown reasons pass through as they are.
+        assert_eq!(reason_vi("Bad Request: x"), "Bad Request: x");
     }
 }

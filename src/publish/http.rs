@@ -574,21 +574,65 @@ fn status_view(st: &AppState, page: usize) -> status_page::StatusView {
         version: r.version,
         config_error: r.config_error,
         store_fault: r.store_fault.map(|f| {
+            // What it means first, in the page's language; the system's
+            // own words after it, for whoever fixes the disk.
+            let what = if f.reason.contains("No space left") || f.reason.contains("StorageFull") {
+                "Đĩa đã đầy"
+            } else if f.reason.contains("Read-only file system") {
+                "Ổ đĩa chỉ cho đọc"
+            } else if f.reason.contains("Permission denied") {
+                "Không có quyền ghi vào thư mục dữ liệu"
+            } else {
+                "Lỗi ghi đĩa"
+            };
             format!(
-                "{} (từ {})",
-                f.reason,
-                local(f.since).format("%d/%m/%Y %H:%M")
+                "{what} (từ {}): {}",
+                local(f.since).format("%d/%m/%Y %H:%M"),
+                f.reason
             )
         }),
-        clock_warning: r
-            .retention_paused
-            .or_else(|| r.clock.and_then(|c| c.reason)),
+        clock_warning: clock_warning_vi(r.clock.as_ref(), r.retention_paused.is_some()),
         sources,
         channel,
         latest,
         page,
         more,
         feeds: feed_links(&config),
+    }
+}
+
+/// The status page's clock warning, in Vietnamese like the rest of the page
+/// (`/healthz` and the log keep the English reason).
+fn clock_warning_vi(
+    clock: Option<&crate::clock::ClockReport>,
+    retention_paused: bool,
+) -> Option<String> {
+    match clock {
+        Some(c) if c.state == crate::clock::ClockState::Disagrees => {
+            let offset = c.offset_seconds?;
+            let secs = offset.unsigned_abs();
+            let days = secs / 86_400;
+            let span = if days >= 365 {
+                format!("{} năm {} ngày", days / 365, days % 365)
+            } else if days >= 1 {
+                format!("{days} ngày {} giờ", (secs % 86_400) / 3600)
+            } else {
+                format!("{} giờ {} phút", secs / 3600, (secs % 3600) / 60)
+            };
+            // The offset is the portals' time minus the local time.
+            let way = if offset < 0 { "nhanh" } else { "chậm" };
+            Some(format!(
+                "Đồng hồ máy chủ {way} hơn {span} so với giờ của các cổng tin \
+                 (trung vị theo tiêu đề Date của {} máy chủ).",
+                c.hosts
+            ))
+        }
+        _ if retention_paused => Some(
+            "Chưa đối chiếu được đồng hồ máy chủ với giờ của các cổng tin \
+             (chưa cổng nào trả lời)."
+                .into(),
+        ),
+        _ => None,
     }
 }
 

@@ -502,7 +502,7 @@ fn channel_box(c: &ChannelRow) -> Markup {
                     p {
                         "Lý do: "
                         @match &c.paused_reason {
-                            Some(reason) => strong { (reason) },
+                            Some(reason) => strong { (crate::notify::telegram::reason_vi(reason)) },
                             None => "không rõ (xem nhật ký của tinkhac)",
                         }
                     }

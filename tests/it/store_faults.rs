@@ -155,6 +155,7 @@ async fn a_full_disk_degrades_serves_the_last_feeds_and_recovers_without_loss() 
         .await
         .unwrap();
     assert!(page.contains("Không ghi được vào kho dữ liệu"), "{page}");
+    assert!(page.contains("Đĩa đã đầy (từ "), "{page}");
 
     // Space comes back: the store reopens and polling resumes by itself.
     std::fs::remove_file(filler).unwrap();
