@@ -81,12 +81,16 @@ pub const STATE_BATCH: std::time::Duration = std::time::Duration::from_secs(60);
 pub enum Error {
     #[error("the store at {} is in use by another tinkhac process (sled locks its directory); stop it or point --config at another store", path.display())]
     Locked { path: PathBuf },
-    #[error("cannot open the store at {}: {source}", path.display())]
-    Open {
-        path: PathBuf,
-        #[source]
-        source: sled::Error,
-    },
+    /// Said once, in full: the error names its cause itself, so it has no
+    /// `source` to be printed a second time by a chain.
+    #[error("cannot open the store at {}: {cause}", path.display())]
+    Open { path: PathBuf, cause: sled::Error },
+    #[error(
+        "the store at {} cannot be written: {why}; remount it read-write, or point \
+         [storage] path at a folder tinkhac may write to",
+        path.display()
+    )]
+    NotWritable { path: PathBuf, why: &'static str },
     #[error(
         "the store at {} is damaged ({detail}). Save every item that can still be read with \
          `tinkhac store salvage items.jsonl`, then start a new store from them with \
@@ -571,9 +575,21 @@ impl Store {
                     path: path.to_path_buf(),
                     detail: source.to_string(),
                 },
+                sled::Error::Io(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+                    Error::NotWritable {
+                        path: path.to_path_buf(),
+                        why: "its file system is read-only",
+                    }
+                }
+                sled::Error::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    Error::NotWritable {
+                        path: path.to_path_buf(),
+                        why: "tinkhac's user may not write there",
+                    }
+                }
                 _ => Error::Open {
                     path: path.to_path_buf(),
-                    source,
+                    cause: source,
                 },
             })?;
         let h = Handles {

@@ -403,3 +403,46 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A store on a read-only file system was said with its cause twice
+/// ("IO error: Read-only file system: IO error: Read-only file system") and
+/// no way forward; now once, with the path and what to do.
+#[test]
+fn a_read_only_store_is_said_once_with_its_path_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let Some(_mount) = Tmpfs::mount(&mnt, 16) else {
+        return;
+    };
+    let cfg = dir.path().join("feeds.toml");
+    std::fs::write(
+        &cfg,
+        "[storage]\npath = \"mnt/store\"\n\n[[source]]\nid = \"a\"\nurl = \"https://so.example.vn/\"\n",
+    )
+    .unwrap();
+    // A store made while it could be written, then the disk turned read-only.
+    let out = crate::support::tinkhac(&cfg, &["feeds", "list"]);
+    assert!(out.status.success());
+    let made = crate::support::tinkhac(&cfg, &["export"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let ok = std::process::Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&mnt)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = crate::support::tinkhac(&cfg, &["export"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("mnt/store") && err.contains("read-only") && err.contains("remount it"),
+        "{err}"
+    );
+    assert_eq!(err.matches("Read-only file system").count(), 0, "{err}");
+    assert_eq!(err.lines().count(), 1, "said once: {err}");
+}
