@@ -19,13 +19,15 @@
 //!
 //! How it is wired, top to bottom (a module names only those below it;
 //! `tests/it/layers.rs` checks there is no circle):
-//! - commands: [`cli`] (clap definitions; `cli::feeds`, `cli::preview`, `cli::store`),
+//! - commands: [`cli`] (clap definitions; `cli::feeds`, `cli::preview`, `cli::store`,
+//!   `cli::remote`: the running daemon, asked through its admin API),
 //!   [`demo`] (the sample portal), [`output`] (terminal lines they share);
 //! - [`runtime`]: `App::build` wires the poller, the outbox and the
 //!   [`live`] state once for `run`, `once` and `demo`; `App::run` is the
 //!   daemon's task set and its clean shutdown;
 //! - [`daemon`]: the poller, the per-source schedule, reload, retention;
-//! - [`pipeline`], [`publish`], [`notify`], [`status`], [`metrics`];
+//! - [`pipeline`], [`publish`], [`notify`], [`status`], [`metrics`], [`ops`]
+//!   (admin operations on the store, for the commands and the admin API);
 //! - [`live`]: the configuration in force and what the tasks share;
 //! - the stages and the model: [`source`], [`article`] (what an article
 //!   page gives: its text, attachments, document numbers), [`fetch`], [`clock`],
