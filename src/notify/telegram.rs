@@ -253,7 +253,7 @@ fn recipient(chat_id: &str) -> Recipient {
     }
 }
 
-/// A pause reason of [`classify_api`] (or the worker's "does not answer"),
+/// A pause reason of `classify_api` (or the worker's "does not answer"),
 /// said in Vietnamese for the status page; Telegram's own words, in
 /// parentheses at the end, are kept as they are. A reason this does not
 /// know is returned unchanged.
