@@ -142,6 +142,12 @@ impl Remote {
             .header(reqwest::header::ACCEPT, "application/rss+xml")
             .send()
             .await?;
-        Ok(Self::checked(resp).await?.text().await?)
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "the running daemon answered {} for {path} (its configuration may not have been \
+             reloaded yet)",
+            resp.status()
+        );
+        Ok(resp.text().await?)
     }
 }
