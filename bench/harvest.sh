@@ -10,6 +10,7 @@
 # process runs on CPU 1 under /usr/bin/time.
 #
 # bench/harvest.sh [ROUNDS] [N_SOURCES]
+# TOPICS=0 bench/harvest.sh: the same without the [[topic]] rules.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 need nginx taskset curl python3 /usr/bin/time
@@ -24,6 +25,10 @@ make_work harvest
 CACHE_MIB=${CACHE_MIB:-2}
 python3 "$ROOT/bench/gen-portal.py" "$WORK" "$PORT" "$N" >/dev/null
 sed -i "s/^cache_mib = 2/cache_mib = $CACHE_MIB/" "$WORK/feeds.toml"
+# TOPICS=0: without the shipped [[topic]] rules (gen-portal.py appends them
+# last), to measure what classification costs.
+[ "${TOPICS:-1}" = 0 ] && sed -i '/^\[\[topic\]\]/,$d' "$WORK/feeds.toml"
+echo "topics: $(grep -c '^\[\[topic\]\]' "$WORK/feeds.toml" || true)"
 portal_nginx_conf "$PORT" "sendfile on; charset utf-8; charset_types text/html application/rss+xml;"
 taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK"
 wait_http "http://127.0.0.1:$PORT/html/p0000.html"
