@@ -665,11 +665,18 @@ impl Cx<'_> {
             if topic_ids.contains(v.get_ref()) {
                 Ok(v.get_ref().clone())
             } else {
+                let mut all: Vec<&str> = topic_ids.iter().map(String::as_str).collect();
+                all.sort_unstable();
                 Err(self.err(
                     v.span(),
                     format!(
-                        "unknown topic {:?}: add a [[topic]] with that id",
-                        v.get_ref()
+                        "unknown topic {:?}: add a [[topic]] with that id (the topics are: {})",
+                        v.get_ref(),
+                        if all.is_empty() {
+                            "none yet".to_string()
+                        } else {
+                            all.join(", ")
+                        }
                     ),
                 ))
             }

@@ -67,9 +67,12 @@ pub enum EditError {
     /// A source with this id is already listed.
     #[error("a source with id {0:?} is already listed")]
     DuplicateId(String),
-    /// The URL (compared trimmed, without a trailing slash, scheme and host
-    /// case-insensitively) is already listed by source `id`.
-    #[error("URL {url} is already listed by source {id:?}")]
+    /// The URL is already listed by source `id`, by the one URL-identity
+    /// rule ([`crate::config::url_key`]).
+    #[error(
+        "{url} is already listed as source {id:?}: the same address once tracking \
+         parameters, the host's case and a trailing slash are set aside"
+    )]
     DuplicateUrl {
         /// The URL as it was asked for.
         url: String,
@@ -549,15 +552,7 @@ fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 
 fn check_new_source(s: &NewSource) -> Result<(), EditError> {
     check_id(&s.id).map_err(EditError::Invalid)?;
-    match url::Url::parse(s.url.trim()) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
-        _ => {
-            return Err(EditError::Invalid(format!(
-                "bad URL {:?}: only http and https URLs",
-                s.url
-            )))
-        }
-    }
+    crate::config::parse_source_url(&s.url).map_err(EditError::Invalid)?;
     if let Some(kind) = &s.kind {
         if !matches!(kind.as_str(), "auto" | "feed" | "html") {
             return Err(EditError::Invalid(format!(

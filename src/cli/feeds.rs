@@ -168,10 +168,11 @@ fn remove_stale_temps(dir: &Path, prefix: &str) {
 }
 
 /// `feeds add`: everything that can be checked without the network is
-/// checked first (id, topics, interval, the URL and whether it is listed
-/// already, by the one URL-identity rule, [`crate::config::url_key`]); then
-/// the URL is read once and what it would give is shown; only then is the
-/// file edited.
+/// checked first, by the same code that writes the entry and loads the file:
+/// the entry is added with a provisional name (and id, when none is given)
+/// and the result validated as a whole configuration (id, URL identity by
+/// [`crate::config::url_key`], interval, topics). Then the URL is read once
+/// and what it would give is shown; only then is the file edited.
 #[allow(clippy::too_many_arguments)]
 async fn add(
     config: &Config,
@@ -184,44 +185,24 @@ async fn add(
     force: bool,
 ) -> anyhow::Result<()> {
     let parsed = crate::config::parse_source_url(url).map_err(anyhow::Error::msg)?;
-    if let Some(id) = &id {
-        crate::config::check_id(id).map_err(anyhow::Error::msg)?;
-        anyhow::ensure!(
-            config.source(id).is_none(),
-            "a source with id {id:?} is already in {}; choose another --id",
-            config.path.display()
-        );
-    }
-    for t in &topics {
-        anyhow::ensure!(
-            config.topics.iter().any(|c| &c.id == t),
-            "no topic {t:?} in {}; the topics are: {}",
-            config.path.display(),
-            super::list_or_none(config.topics.iter().map(|t| t.id.as_str()))
-        );
-    }
-    if let Some(i) = &interval {
-        crate::config::parse_duration(i).map_err(anyhow::Error::msg)?;
-    }
-    let key = crate::config::url_key(parsed.as_str());
-    if let Some(s) = config
-        .sources
-        .iter()
-        .find(|s| crate::config::url_key(s.url.as_str()) == key)
-    {
-        anyhow::bail!(
-            "{url} is already listed as source {:?} ({}): the same address once tracking \
-             parameters, the host's case and a trailing slash are set aside",
-            s.id,
-            s.url
-        );
-    }
-
     let text = std::fs::read_to_string(&config.path)?;
     let taken: Vec<String> = config.sources.iter().map(|s| s.id.clone()).collect();
+    let probe = NewSource {
+        id: id
+            .clone()
+            .unwrap_or_else(|| feeds_edit::slug_id("new", &taken)),
+        name: "new".into(),
+        url: parsed.to_string(),
+        interval: interval.clone(),
+        topics: topics.clone(),
+        ..NewSource::default()
+    };
+    let probed =
+        feeds_edit::add_source(&text, &probe).map_err(|e| anyhow::anyhow!("not added: {e}"))?;
+    Config::parse(&probed, &config.path).map_err(|e| in_file(e, &text))?;
     // Show what it would harvest before anything is written.
-    let probe = adhoc_source(config, id.as_deref().unwrap_or("new"), parsed.clone());
-    let (harvest, title) = super::fetch_and_harvest_titled(config, &probe).await;
+    let asked = adhoc_source(config, &probe.id, parsed.clone());
+    let (harvest, title) = super::fetch_and_harvest_titled(config, &asked).await;
     let name = name
         .or(title)
         .unwrap_or_else(|| parsed.host_str().unwrap_or("nguồn mới").to_string());
