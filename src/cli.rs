@@ -663,16 +663,11 @@ async fn cmd_export(config: &Config) -> anyhow::Result<()> {
 /// checked file is handed to it (`/admin/import`), which checks it again.
 async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     let name = file.display().to_string();
-    let lines = |file: &std::path::Path| -> anyhow::Result<_> {
+    let lines = || -> anyhow::Result<_> {
         let f = std::fs::File::open(file).with_context(|| format!("cannot read {name}"))?;
         Ok(std::io::BufReader::new(f).lines().enumerate())
     };
-    for (n, line) in lines(file)? {
-        let line = line.with_context(|| format!("{name}:{}: cannot read", n + 1))?;
-        if !line.trim().is_empty() {
-            crate::ops::backup_line(&name, n, &line)?;
-        }
-    }
+    crate::ops::check_backup(&name, lines()?)?;
     if let Some(remote) = remote::find(config).await {
         let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {name}"))?;
         let file_name = file
@@ -688,20 +683,10 @@ async fn cmd_import(config: &Config, file: &std::path::Path) -> anyhow::Result<(
         return Ok(());
     }
     let store = open_store(config)?;
-    let mut done = crate::ops::Imported::default();
-    for (n, line) in lines(file)? {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let item = crate::ops::backup_line(&name, n, &line)?;
-        done.add(config, &store, &name, n, item)?;
-    }
-    store.flush().await?;
-    for note in &done.notes {
+    let mut done = crate::ops::store_backup(config, &store, &name, lines()?).await?;
+    for note in done.notes.drain(..) {
         eprintln!("{note}");
     }
-    done.notes.clear();
     print!("{done}");
     Ok(())
 }

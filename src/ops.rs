@@ -38,28 +38,52 @@ pub fn backup_line(name: &str, n: usize, line: &str) -> anyhow::Result<Item> {
     })
 }
 
-/// Import a backup held in memory (what the admin API receives). Every line
-/// is checked before any is stored: a bad backup stores nothing.
+/// Check every line of a backup (`lines`: its lines, numbered from 0) before
+/// any is stored: a bad backup stores nothing, and the error names the line.
+pub fn check_backup(
+    name: &str,
+    lines: impl Iterator<Item = (usize, std::io::Result<String>)>,
+) -> anyhow::Result<()> {
+    for (n, line) in lines {
+        let line = line.with_context(|| format!("{name}:{}: cannot read", n + 1))?;
+        if !line.trim().is_empty() {
+            backup_line(name, n, &line)?;
+        }
+    }
+    Ok(())
+}
+
+/// Store the items of a backup [`check_backup`] accepted, then flush.
+pub async fn store_backup(
+    config: &Config,
+    store: &Store,
+    name: &str,
+    lines: impl Iterator<Item = (usize, std::io::Result<String>)>,
+) -> anyhow::Result<Imported> {
+    let mut done = Imported::default();
+    for (n, line) in lines {
+        let line = line.with_context(|| format!("{name}:{}: cannot read", n + 1))?;
+        if !line.trim().is_empty() {
+            done.add(config, store, name, n, backup_line(name, n, &line)?)?;
+        }
+    }
+    store.flush().await?;
+    Ok(done)
+}
+
+/// Import a backup held in memory (what the admin API receives), all or
+/// nothing.
 pub async fn import_text(
     config: &Config,
     store: &Store,
     name: &str,
     text: &str,
 ) -> anyhow::Result<String> {
-    let lines = || {
-        text.lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-    };
-    for (n, line) in lines() {
-        backup_line(name, n, line)?;
-    }
-    let mut summary = Imported::default();
-    for (n, line) in lines() {
-        summary.add(config, store, name, n, backup_line(name, n, line)?)?;
-    }
-    store.flush().await?;
-    Ok(summary.to_string())
+    let lines = || text.lines().map(|l| Ok(l.to_string())).enumerate();
+    check_backup(name, lines())?;
+    Ok(store_backup(config, store, name, lines())
+        .await?
+        .to_string())
 }
 
 /// What an import did, line by line.
