@@ -66,7 +66,12 @@ pub async fn run(
         }
     }
     writeln!(out)?;
-    for (n, h) in e.items.iter().enumerate() {
+    Ok(print_items(&mut out, &e.items)?)
+}
+
+/// Harvested items, numbered, with their link and date.
+fn print_items(out: &mut impl Write, items: &[crate::item::Harvested]) -> std::io::Result<()> {
+    for (n, h) in items.iter().enumerate() {
         writeln!(out, "{:>3}. {}", n + 1, h.title)?;
         if let Some(l) = &h.link {
             writeln!(out, "     link:    {l}")?;
@@ -140,14 +145,5 @@ pub fn print_article(out: &mut impl Write, a: &crate::article::Article) -> std::
         writeln!(out, "  {}  (key {})", d.label(), d.key)?;
     }
     writeln!(out, "\nits own other news ({} items):", a.other_news.len())?;
-    for (n, h) in a.other_news.iter().enumerate() {
-        writeln!(out, "{:>3}. {}", n + 1, h.title)?;
-        if let Some(l) = &h.link {
-            writeln!(out, "     link:    {l}")?;
-        }
-        if let Some(d) = &h.published {
-            writeln!(out, "     date:    {}", d.to_rfc3339())?;
-        }
-    }
-    Ok(())
+    print_items(out, &a.other_news)
 }
