@@ -1380,7 +1380,6 @@ impl OutboxStore for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use url::Url;
 
     contract::conformance::conformance!(reopen);
 
@@ -1444,24 +1443,15 @@ mod tests {
         assert_eq!(stored, failed);
     }
 
+    /// The conformance suite's item, with topics (pushed when it has some).
     fn inc(id: &str, title: &str, date: Option<&str>, topics: &[&str]) -> Incoming {
         Incoming {
-            id: id.to_string(),
-            harvested: Harvested {
-                title: title.to_string(),
-                link: Some(Url::parse(id).unwrap()),
-                guid: None,
-                summary: None,
-                published: date.map(|d| DateTime::parse_from_rfc3339(d).unwrap()),
-            },
             topics: topics.iter().map(|s| s.to_string()).collect(),
-            push: !topics.is_empty(),
+            ..contract::conformance::inc(id, title, date, !topics.is_empty())
         }
     }
 
-    fn tz() -> FixedOffset {
-        FixedOffset::east_opt(7 * 3600).unwrap()
-    }
+    use contract::conformance::tz;
 
     /// The stored date is the same whichever source (or listing on one
     /// page) comes first: the rule of [`date_rank`].
