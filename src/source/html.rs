@@ -168,15 +168,21 @@ fn resolve_link(base: &Url, href: &str) -> Option<Url> {
     (!is_attachment).then_some(url)
 }
 
+/// What the tests of the page reader share: its zone, a fixed "now" and
+/// auto-detection on a page at a fixed address.
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn tz() -> FixedOffset {
+    pub(crate) fn tz() -> FixedOffset {
         FixedOffset::east_opt(7 * 3600).unwrap()
     }
 
-    fn auto(html: &str) -> Extraction {
+    pub(crate) fn now() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-01-03T10:00:00+07:00").unwrap()
+    }
+
+    pub(crate) fn auto(html: &str) -> Extraction {
         extract(
             html,
             &Url::parse("https://haiphong.gov.vn/chinh-sach/bai-1").unwrap(),

@@ -969,20 +969,7 @@ impl<'a> Auto<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::html::extract;
-
-    fn tz() -> FixedOffset {
-        FixedOffset::east_opt(7 * 3600).unwrap()
-    }
-
-    fn auto(html: &str) -> Extraction {
-        extract(
-            html,
-            &Url::parse("https://haiphong.gov.vn/chinh-sach/bai-1").unwrap(),
-            None,
-            tz(),
-        )
-    }
+    use crate::source::html::tests::auto;
 
     #[test]
     fn a_flat_tin_khac_block_is_cut_at_each_headline() {
@@ -1085,15 +1072,8 @@ mod real_page_patterns {
     //! One small invented page per pattern met on real portals.
 
     use super::*;
+    use crate::source::html::tests::{now, tz};
     use crate::source::html::{explain, extract_at};
-
-    fn tz() -> FixedOffset {
-        FixedOffset::east_opt(7 * 3600).unwrap()
-    }
-
-    fn now() -> DateTime<FixedOffset> {
-        DateTime::parse_from_rfc3339("2026-01-03T10:00:00+07:00").unwrap()
-    }
 
     fn page(body: &str) -> Extraction {
         extract_at(

@@ -109,14 +109,7 @@ pub fn extract_with_selectors(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tz() -> FixedOffset {
-        FixedOffset::east_opt(7 * 3600).unwrap()
-    }
-
-    fn now() -> DateTime<FixedOffset> {
-        DateTime::parse_from_rfc3339("2026-01-03T10:00:00+07:00").unwrap()
-    }
+    use crate::source::html::tests::{now, tz};
 
     fn read(html: &str, scrape: &str) -> Extraction {
         let toml = format!(

@@ -267,14 +267,7 @@ mod tests {
     use super::*;
     use crate::item::Harvested;
     use crate::source::html::extract_at;
-
-    fn tz() -> FixedOffset {
-        FixedOffset::east_opt(7 * 3600).unwrap()
-    }
-
-    fn now() -> DateTime<FixedOffset> {
-        DateTime::parse_from_rfc3339("2026-01-03T10:00:00+07:00").unwrap()
-    }
+    use crate::source::html::tests::{now, tz};
 
     const ARTICLE_HEAD: &str = r#"<html><head><meta property="article:published_time" content="2024-12-20T08:00:00+07:00"></head><body><h1>Bài viết chính của trang</h1>"#;
 
