@@ -347,11 +347,7 @@ async fn feeds_add_remove_import_export_keep_the_admins_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn feeds_list_asks_the_running_daemon_and_the_status_page_shows_it() {
     let portal = TestPortal::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = support::free_port();
     let cfg = support::config(&format!(
         "[[source]]\nid = \"hp-giao-duc\"\nname = \"Giáo dục <b>&</b>\"\nurl = \"{}\"\n\n[[source]]\nid = \"mat\"\nurl = \"{}\"\n",
         portal.url(&portal.path_of("hp-danh-muc-giao-duc.html")),
@@ -587,11 +583,7 @@ async fn an_opml_round_trip_keeps_ids_intervals_topics_and_scrape_rules() {
 async fn admin_commands_work_while_the_daemon_runs() {
     let portal = TestPortal::start().await;
     // A fixed port, so the commands find the daemon where the file says.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = support::free_port();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feeds.toml");
     std::fs::write(

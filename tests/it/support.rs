@@ -264,6 +264,16 @@ impl TestPortal {
     }
 }
 
+/// A loopback port free a moment ago, for a daemon whose configuration
+/// must name its address before it starts (the commands find it there).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Serve `app` on 127.0.0.1:0 for the rest of the test (the test's runtime
 /// ends it).
 pub async fn stand_in(app: Router) -> std::net::SocketAddr {
