@@ -40,6 +40,64 @@ pub struct Item {
     /// Ids of every source that listed it, first one first.
     pub sources: Vec<String>,
     pub topics: Vec<String>,
+    /// What following the item to its article page added; None until the
+    /// follow-up has run (or for sources that are not followed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<Followed>,
+}
+
+/// What the follow-up took from an item's article page, as the store keeps
+/// it and every renderer shows it (see [`crate::article`] for how each field
+/// is found). Text fields are plain, cleaned text that renderers escape;
+/// `text_html` alone is HTML, and it has passed the sanitiser.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Followed {
+    /// The article's main text, sanitised HTML with absolute links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_html: Option<String>,
+    /// The lead image (absolute URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byline: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentRef>,
+    /// Official document numbers cited, in order of first mention.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocumentRef>,
+}
+
+/// An attached document of an article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRef {
+    pub url: String,
+    /// What the page calls it, else the file name.
+    pub name: String,
+    pub file_name: String,
+    /// From a HEAD request, when the server said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+}
+
+/// An official document number an article cites (see
+/// [`crate::article::DocNumber`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRef {
+    /// "Kế hoạch", "Quyết định", …
+    pub kind: String,
+    /// As usually written: `211/KH-UBND`.
+    pub number: String,
+    /// One key per document across spellings: `211-KH-UBND`.
+    pub key: String,
+}
+
+impl DocumentRef {
+    /// "Kế hoạch 211/KH-UBND", as a reader names it.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.kind, self.number)
+    }
 }
 
 /// Caps on what one poll (or an import) may bring into the store; `[limits]`

@@ -1202,6 +1202,7 @@ impl PollStore for Store {
                         first_seen: now,
                         sources: vec![source_id.to_string()],
                         topics: inc.topics.clone(),
+                        article: None,
                     };
                     items.insert(inc.id.as_bytes(), serde_json::to_vec(&item).map_err(abort)?)?;
                     by_date.insert(date_key(&item.published, &item.first_seen, &item.id), &[])?;

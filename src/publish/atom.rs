@@ -304,6 +304,7 @@ pub(crate) mod tests {
                 first_seen,
                 sources: vec!["haiphong".into(), "danang".into()],
                 topics: vec!["giao-thong".into(), "hostile".into(), "bo-tay".into()],
+                article: None,
             },
             Item {
                 id: "guid:danang:tag:danang.gov.vn,2025:55021/a b%c?d#é".into(),
@@ -316,6 +317,7 @@ pub(crate) mod tests {
                 first_seen,
                 sources: vec!["danang".into()],
                 topics: vec![],
+                article: None,
             },
             Item {
                 id: "title:removed:0123456789abcdef0123456789abcdef".into(),
@@ -328,6 +330,7 @@ pub(crate) mod tests {
                 first_seen,
                 sources: vec!["removed".into()],
                 topics: vec![],
+                article: None,
             },
             Item {
                 id: "title::fedcba9876543210fedcba9876543210".into(),
@@ -340,6 +343,7 @@ pub(crate) mod tests {
                 first_seen,
                 sources: vec![],
                 topics: vec![],
+                article: None,
             },
         ]
     }

@@ -94,6 +94,7 @@ mod tests {
             first_seen: chrono::Utc::now(),
             sources: sources.iter().map(|s| s.to_string()).collect(),
             topics: vec![],
+            article: None,
         };
         let mut file = b"\x00\x07garbage{\"id\":\"broken".to_vec();
         file.extend(serde_json::to_vec(&item(1, &["a"])).unwrap());
