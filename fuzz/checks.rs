@@ -6,7 +6,7 @@ use chrono::{Datelike, FixedOffset};
 use scraper::Selector;
 use tinkhac::config::ScrapeConfig;
 use tinkhac::item::{canonical_link, item_id};
-use tinkhac::notify::message::{html, plain, visible_text, Parts, MAX_UTF16};
+use tinkhac::notify::message::{html, plain, visible_text, Attachment, Parts, MAX_UTF16};
 use tinkhac::source::date::{find_date, parse_date, MAX_YEAR, MIN_YEAR};
 use tinkhac::source::{feed, html as page};
 use url::Url;
@@ -181,7 +181,9 @@ pub fn validate(html: &str) -> Result<Parsed, String> {
     Ok(Parsed { visible, hrefs })
 }
 
-fn check(m: &str, link: Option<&str>) {
+/// `m` is a valid message within the limit whose last link is `link`,
+/// after `attachments` attachment links.
+fn check(m: &str, link: Option<&str>, attachments: usize) {
     let parsed = validate(m).unwrap_or_else(|e| panic!("{e} in {m:?}"));
     assert_eq!(parsed.visible, visible_text(m));
     assert!(
@@ -190,14 +192,15 @@ fn check(m: &str, link: Option<&str>) {
         units(&parsed.visible)
     );
     assert_eq!(
-        parsed.hrefs,
+        parsed.hrefs[attachments..],
         link.into_iter().map(str::to_string).collect::<Vec<_>>()
     );
 }
 
 /// The Telegram message builder on any strings: only b/i/a tags, balanced;
 /// every `&` an entity; visible text and the plain form within 4096 UTF-16
-/// units; the link intact in the href.
+/// units; the link intact in the last href, after the first attachments'
+/// links, whole and in order.
 pub fn message(data: &[u8]) {
     // Fields separated by NUL; a short input stretched by repetition so
     // the length limits are reached.
@@ -209,13 +212,31 @@ pub fn message(data: &[u8]) {
     let teaser = field().map(|t| t.repeat(repeat));
     let byline = field().unwrap_or_default();
     let link = field();
+    // Then attachments, name and URL in turn, and one field of document
+    // labels separated by newlines: old corpus entries have none.
+    let mut attachments = Vec::new();
+    while let (Some(name), Some(url)) = (field(), field()) {
+        attachments.push(Attachment { name, url });
+    }
+    let documents = s.split('\u{1}').skip(1).map(str::to_string).collect();
     let parts = Parts {
         title,
         teaser,
         byline,
         link,
+        attachments,
+        documents,
     };
-    check(&html(&parts), parts.link.as_deref());
+    let m = html(&parts);
+    let mut hrefs = validate(&m)
+        .unwrap_or_else(|e| panic!("{e} in {m:?}"))
+        .hrefs;
+    if parts.link.is_some() {
+        hrefs.pop();
+    }
+    let urls: Vec<String> = parts.attachments.iter().map(|a| a.url.clone()).collect();
+    assert!(urls.starts_with(&hrefs), "{hrefs:?}");
+    check(&m, parts.link.as_deref(), hrefs.len());
     let p = plain(&parts);
     assert!(units(&p) <= MAX_UTF16, "{} units", units(&p));
 }

@@ -1,7 +1,8 @@
 //! Unicode helpers shared by harvesting, the store's way in and the
 //! classifier: NFC normalisation, and the removal of characters that must
 //! never travel from a portal to a feed or a message (controls, bidi
-//! overrides, non-characters).
+//! overrides, non-characters), and the one test of a portal's URL that
+//! decides whether a feed or a message may link it.
 
 use std::borrow::Cow;
 
@@ -45,6 +46,15 @@ pub fn escape_html(s: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `url` is an absolute http or https URL, with no whitespace or
+/// control character in it: the only URLs from a portal a feed or a message
+/// links (never `javascript:` or `data:`).
+pub fn is_http_url(url: &str) -> bool {
+    !url.chars().any(|c| c.is_control() || c.is_whitespace())
+        && url::Url::parse(url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
 }
 
 /// `s` cut to at most `max` characters (`max` ≥ 1), "…" included, on a word

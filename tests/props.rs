@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use tinkhac::item::canonical_link;
-use tinkhac::notify::message::{html, plain, visible_text, Parts, MAX_UTF16};
+use tinkhac::notify::message::{html, plain, visible_text, Attachment, Parts, MAX_UTF16};
 use url::Url;
 
 // The message validator shared with the fuzz target.
@@ -220,19 +220,44 @@ fn link() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A followed item's attachments: hostile names, long or hostile URLs.
+fn attachments() -> impl Strategy<Value = Vec<Attachment>> {
+    prop_oneof![
+        2 => Just(vec![]),
+        1 => prop::collection::vec(
+            (prop_oneof![3 => text(300), 1 => entityish()], link())
+                .prop_map(|(name, url)| Attachment { name, url }),
+            0..12,
+        ),
+    ]
+}
+
+fn documents() -> impl Strategy<Value = Vec<String>> {
+    prop_oneof![
+        2 => Just(vec![]),
+        1 => prop::collection::vec(prop_oneof![3 => text(200), 1 => entityish()], 0..40),
+    ]
+}
+
 fn parts() -> impl Strategy<Value = Parts> {
     (
         prop_oneof![4 => text(9000), 1 => entityish()],
         prop::option::of(prop_oneof![4 => text(12000), 1 => entityish()]),
         prop_oneof![4 => text(80), 1 => text(5000), 1 => entityish()],
         prop::option::of(link()),
+        attachments(),
+        documents(),
     )
-        .prop_map(|(title, teaser, byline, link)| Parts {
-            title,
-            teaser,
-            byline,
-            link,
-        })
+        .prop_map(
+            |(title, teaser, byline, link, attachments, documents)| Parts {
+                title,
+                teaser,
+                byline,
+                link,
+                attachments,
+                documents,
+            },
+        )
 }
 
 #[test]
@@ -262,16 +287,22 @@ proptest! {
         prop_assert_eq!(&parsed.visible, &visible_text(&m), "visible_text agrees");
         let units = utf16_len(&parsed.visible);
         prop_assert!(units <= MAX_UTF16, "{} units", units);
-        match &p.link {
-            Some(l) => prop_assert_eq!(&parsed.hrefs, &vec![l.clone()], "the link is intact"),
-            None => prop_assert!(parsed.hrefs.is_empty()),
+        // The first attachments' links, whole and in order, then the link.
+        let mut hrefs = parsed.hrefs.clone();
+        if let Some(l) = &p.link {
+            let last = hrefs.pop();
+            prop_assert_eq!(last.as_ref(), Some(l), "the link is intact");
         }
+        let urls: Vec<String> = p.attachments.iter().map(|a| a.url.clone()).collect();
+        prop_assert!(hrefs.len() <= 5 && urls.starts_with(&hrefs), "{:?}", hrefs);
         let inputs = format!(
-            "{}{}{}{}",
+            "{}{}{}{}{:?}{:?}",
             p.title,
             p.byline,
             p.teaser.as_deref().unwrap_or(""),
-            p.link.as_deref().unwrap_or("")
+            p.link.as_deref().unwrap_or(""),
+            p.attachments,
+            p.documents,
         );
         prop_assert!(!m.contains('\u{fffd}') || inputs.contains('\u{fffd}'), "no split character");
     }

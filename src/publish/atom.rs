@@ -108,13 +108,22 @@ fn entry(
 ) -> Entry {
     let summary = summary_of(item);
     // RFC 4287 §4.1.1: an entry without atom:content must have a
-    // rel="alternate" link. Linked entries get no content (the summary and
-    // the link are what we have); link-less ones repeat their text as content.
-    let content = link_of(item).is_none().then(|| Content {
-        value: Some(xml_owned(summary.unwrap_or(&item.title))),
-        content_type: Some("text".into()),
-        ..Content::default()
-    });
+    // rel="alternate" link. A followed entry's content is its article's
+    // sanitised text (HTML, escaped by the writer). Otherwise linked entries
+    // get no content (the summary and the link are what we have); link-less
+    // ones repeat their text as content.
+    let content = match super::text_html_of(item) {
+        Some(html) => Some(Content {
+            value: Some(xml_owned(html)),
+            content_type: Some("html".into()),
+            ..Content::default()
+        }),
+        None => link_of(item).is_none().then(|| Content {
+            value: Some(xml_owned(summary.unwrap_or(&item.title))),
+            content_type: Some("text".into()),
+            ..Content::default()
+        }),
+    };
     Entry {
         title: Text::plain(xml_safe(&item.title)),
         id: xml_owned(&entry_id(item)),
@@ -132,6 +141,11 @@ fn entry(
                 scheme: None,
                 label: topic_name(id).map(|name| xml_attr(&name)),
             })
+            .chain(super::documents_of(item).iter().map(|d| Category {
+                term: xml_attr(&d.key),
+                scheme: Some(super::DOCUMENT_SCHEME.into()),
+                label: Some(xml_attr(&d.label())),
+            }))
             .collect(),
         links: link_of(item)
             .map(|href| Link {
@@ -140,6 +154,14 @@ fn entry(
                 ..Link::default()
             })
             .into_iter()
+            .chain(super::attachments_of(item).map(|a| Link {
+                href: xml_attr(&a.url),
+                rel: "enclosure".into(),
+                mime_type: Some(super::attachment_mime(a)),
+                title: Some(xml_attr(&a.name)).filter(|t| !t.trim().is_empty()),
+                length: a.length.map(|n| n.to_string()),
+                ..Link::default()
+            }))
             .collect(),
         summary: summary.map(|s| Text::plain(xml_safe(s))),
         content,
@@ -188,14 +210,18 @@ fn urn_id(id: &str) -> String {
     out
 }
 
-/// Who an entry is by: the display name of the first source that listed it,
-/// else that source's id (a source since removed from the config), else the
-/// feed's title, so there is always a non-empty name.
+/// Who an entry is by: the article's byline when its follow-up found one,
+/// else the display name of the first source that listed it, else that
+/// source's id (a source since removed from the config), else the feed's
+/// title, so there is always a non-empty name.
 pub(crate) fn author_name(
     meta: &Meta,
     item: &Item,
     source_name: &dyn Fn(&str) -> Option<String>,
 ) -> String {
+    if let Some(byline) = super::byline_of(item) {
+        return byline.to_owned();
+    }
     item.sources
         .first()
         .map(|id| source_name(id).unwrap_or_else(|| id.clone()))
@@ -217,7 +243,7 @@ fn is_xml_char(c: char) -> bool {
 /// and lone CR as LF (XML end-of-line handling would read them so; doing it
 /// here makes the text we write the text every reader gets). Borrowed, no
 /// copy, in the usual case where there is nothing to change.
-fn xml_safe(s: &str) -> Cow<'_, str> {
+pub(crate) fn xml_safe(s: &str) -> Cow<'_, str> {
     if s.chars().all(|c| is_xml_char(c) && c != '\r') {
         Cow::Borrowed(s)
     } else {

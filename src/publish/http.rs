@@ -516,6 +516,23 @@ fn item_row(config: &Config, i: &crate::item::Item) -> status_page::ItemRow {
                     .map_or_else(|| id.clone(), |t| t.name.clone())
             })
             .collect(),
+        attachments: i
+            .article
+            .iter()
+            .flat_map(|a| &a.attachments)
+            .map(|a| status_page::AttachmentLink {
+                name: if a.name.trim().is_empty() {
+                    a.file_name.clone()
+                } else {
+                    a.name.clone()
+                },
+                url: a.url.clone(),
+            })
+            .collect(),
+        documents: crate::publish::documents_of(i)
+            .iter()
+            .map(|d| d.label())
+            .collect(),
     }
 }
 

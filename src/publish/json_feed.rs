@@ -30,7 +30,10 @@ struct JsonFeed<'a> {
 }
 
 /// One item. `content_text` is always present because the spec requires
-/// `content_html` or `content_text`, and our summaries are plain text.
+/// `content_html` or `content_text`, and our summaries are plain text; a
+/// followed item adds its article's sanitised text as `content_html`, its
+/// lead image, its attachments and its document numbers (as tags, after the
+/// topics).
 #[derive(Serialize)]
 struct JsonItem<'a> {
     id: String,
@@ -39,6 +42,10 @@ struct JsonItem<'a> {
     title: &'a str,
     content_text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<&'a str>,
     /// RFC 3339 with the item's own offset (+07:00 for portal dates), in
     /// whole seconds.
@@ -46,6 +53,20 @@ struct JsonItem<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<String>,
     authors: [Author; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment<'a>>,
+}
+
+/// A JSON Feed attachment: `url` and `mime_type` are required, the size
+/// is written only when the server said it.
+#[derive(Serialize)]
+struct Attachment<'a> {
+    url: &'a str,
+    mime_type: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -81,16 +102,27 @@ pub fn render(
                 url: atom::link_of(item),
                 title: &item.title,
                 content_text: atom::summary_of(item).unwrap_or(&item.title),
+                content_html: super::text_html_of(item),
+                image: super::image_of(item),
                 summary: atom::summary_of(item),
                 date_published: super::whole_seconds(item.published).to_rfc3339(),
                 tags: item
                     .topics
                     .iter()
                     .map(|id| topic_name(id).unwrap_or_else(|| id.clone()))
+                    .chain(super::documents_of(item).iter().map(|d| d.label()))
                     .collect(),
                 authors: [Author {
                     name: atom::author_name(meta, item, source_name),
                 }],
+                attachments: super::attachments_of(item)
+                    .map(|a| Attachment {
+                        url: &a.url,
+                        mime_type: super::attachment_mime(a),
+                        title: a.name.trim(),
+                        size_in_bytes: a.length,
+                    })
+                    .collect(),
             })
             .collect(),
     };

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
-use rss::{Category, Channel, Guid, Source};
+use rss::{Category, Channel, Enclosure, Guid, Source};
 
 use crate::config::Config;
 use crate::item::Item;
@@ -93,11 +93,18 @@ pub fn render(cfg: &Config, meta: &FeedMeta, items: &[Item], built: DateTime<Utc
 }
 
 /// One item. Its author (`dc:creator`, which readers show as the byline;
-/// RSS's own `<author>` must be an e-mail address) is the name of the source
-/// that listed it first, as in the Atom and JSON feeds: no source gives a
-/// person's byline yet, and when one does it goes here instead. `<source
-/// url>` is that source's own tinkhac feed (`/sources/<id>.xml`): RSS wants
-/// a feed there, never the portal's HTML page.
+/// RSS's own `<author>` must be an e-mail address) is the article's byline
+/// when the follow-up found one, else the name of the source that listed it
+/// first, as in the Atom and JSON feeds. `<source url>` is that source's own
+/// tinkhac feed (`/sources/<id>.xml`): RSS wants a feed there, never the
+/// portal's HTML page.
+///
+/// A followed item adds the article's text as `content:encoded` (already
+/// sanitised HTML; the rss crate writes it as CDATA and splits any `]]>` in
+/// it, so it cannot end the section early), its first attachment as the
+/// `<enclosure>` (RSS allows one), and a category per document number in
+/// the [`super::DOCUMENT_SCHEME`] domain. An item without one renders
+/// exactly as before.
 fn rss_item(cfg: &Config, meta: &FeedMeta, item: &Item) -> rss::Item {
     let (guid, permalink) = match &item.link {
         Some(link) => (link.clone(), true),
@@ -112,15 +119,18 @@ fn rss_item(cfg: &Config, meta: &FeedMeta, item: &Item) -> rss::Item {
             url: format!("{base}/sources/{}.xml", s.id),
             title: Some(s.name.clone()),
         });
-    let creator = item
-        .sources
-        .first()
-        .map(|id| {
-            cfg.source(id)
-                .map_or_else(|| id.clone(), |s| s.name.clone())
-        })
-        .filter(|name| !name.trim().is_empty())
-        .unwrap_or_else(|| meta.title.clone());
+    let creator = match super::byline_of(item) {
+        Some(byline) => xml_text(byline),
+        None => item
+            .sources
+            .first()
+            .map(|id| {
+                cfg.source(id)
+                    .map_or_else(|| id.clone(), |s| s.name.clone())
+            })
+            .filter(|name| !name.trim().is_empty())
+            .unwrap_or_else(|| meta.title.clone()),
+    };
     let dublin_core = DublinCoreExtension {
         creators: vec![creator],
         ..Default::default()
@@ -150,7 +160,26 @@ fn rss_item(cfg: &Config, meta: &FeedMeta, item: &Item) -> rss::Item {
                     .map_or_else(|| t.clone(), |x| x.name.clone()),
                 domain: Some(t.clone()),
             })
+            .chain(super::documents_of(item).iter().map(|d| Category {
+                name: xml_text(&d.label()),
+                domain: Some(super::DOCUMENT_SCHEME.to_string()),
+            }))
             .collect(),
+        content: super::text_html_of(item).map(xml_text),
+        enclosure: super::attachments_of(item).next().map(|a| Enclosure {
+            url: xml_text(&a.url),
+            // Readers expect 0 when the size is unknown (RSS requires the
+            // attribute).
+            length: a.length.unwrap_or(0).to_string(),
+            mime_type: super::attachment_mime(a),
+        }),
         ..Default::default()
     }
+}
+
+/// Text from an article, without the characters XML cannot carry (see
+/// `atom::xml_safe`): one stray control character in an article would make
+/// the whole feed unreadable.
+fn xml_text(s: &str) -> String {
+    super::atom::xml_safe(s).into_owned()
 }

@@ -153,6 +153,19 @@ pub struct ItemRow {
     pub source_name: String,
     /// The names of its topics.
     pub topics: Vec<String>,
+    /// The documents attached to its article (once followed), each shown
+    /// with 📎 and linked when its URL is http(s).
+    pub attachments: Vec<AttachmentLink>,
+    /// The official document numbers its article cites, as readers name
+    /// them: "Kế hoạch 211/KH-UBND".
+    pub documents: Vec<String>,
+}
+
+/// A document attached to an item's article.
+pub struct AttachmentLink {
+    /// What the article calls it, else its file name.
+    pub name: String,
+    pub url: String,
 }
 
 /// A feed to subscribe to.
@@ -583,6 +596,21 @@ fn latest_section(items: &[ItemRow], paging: Option<(usize, bool)>) -> Markup {
                                     }
                                 }
                             }
+                            @if !it.attachments.is_empty() || !it.documents.is_empty() {
+                                div.meta.doc {
+                                    @for a in &it.attachments {
+                                        span.att {
+                                            span aria-hidden="true" { "📎 " }
+                                            (link_or_text(http_url(&a.url), &a.name))
+                                        }
+                                    }
+                                    @if !it.documents.is_empty() {
+                                        ul.tags.docs aria-label="Văn bản" {
+                                            @for d in &it.documents { li { (d) } }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -821,6 +849,8 @@ tr.rh-broken td:first-child{border-left-color:var(--bad)}
 font-size:.875rem}
 .tags{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.375rem}
 .tags li{font-size:.75rem;padding:0 .5rem;border-radius:1rem;background:var(--new-bg);color:var(--new)}
+.att{overflow-wrap:anywhere}
+.docs li{background:var(--warn-bg);color:var(--warn)}
 .fmt{display:inline-block;min-width:3.25rem;text-align:center;font-size:.75rem;font-weight:700;padding:0 .375rem;
 border-radius:.25rem;background:var(--warn-bg);color:var(--warn)}
 .feeds code{display:block;margin-top:.25rem;color:var(--sub);overflow-wrap:anywhere;user-select:all;
@@ -902,6 +932,8 @@ mod tests {
                 published: at("2025-06-03T07:30:00+07:00"),
                 source_name: "Cổng thông tin Hải Phòng".into(),
                 topics: vec!["Giáo dục".into()],
+                attachments: vec![],
+                documents: vec![],
             }],
             page: 1,
             more: false,

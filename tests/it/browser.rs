@@ -16,7 +16,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, FixedOffset};
 use tinkhac::publish::status_page::{
-    render, ChannelRow, FeedLink, Health, ItemRow, SourceRow, StatusView,
+    render, AttachmentLink, ChannelRow, FeedLink, Health, ItemRow, SourceRow, StatusView,
 };
 
 const FEED_XSL: &str = include_str!("../../src/publish/feed.xsl");
@@ -59,6 +59,8 @@ fn status_page_and_feed_xsl_in_chromium() {
     );
     assert!(!dom.contains("href=\"javascript"), "a javascript: link");
     assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(dom.contains("211-KH-UBND.pdf\">Ke-hoach-tuyen-sinh"));
+    assert!(dom.contains("<li>Thông tư 29/2024/TT-BGDĐT</li>"));
 
     // Chromium does not apply an XSLT stylesheet to a file:// document (the
     // page stays empty), so the feed and its stylesheet are served over HTTP.
@@ -267,6 +269,30 @@ fn sample_view() -> StatusView {
                 topics: match i % 3 {
                     0 => vec!["Giáo dục".into(), "Tuyển sinh".into()],
                     1 => vec!["Giáo dục".into()],
+                    _ => vec![],
+                },
+                // A followed article: a long file name, a hostile one
+                // behind a javascript: URL, and document numbers.
+                attachments: match i {
+                    1 => vec![
+                        AttachmentLink {
+                            name: "Ke-hoach-tuyen-sinh-vao-lop-10-THPT-nam-hoc-2025-2026-kem-phu-luc.pdf"
+                                .into(),
+                            url: format!("{hp}/files/211-KH-UBND.pdf"),
+                        },
+                        AttachmentLink {
+                            name: "<script>alert(11)</script>.docx".into(),
+                            url: "javascript:alert(12)".into(),
+                        },
+                    ],
+                    _ => vec![],
+                },
+                documents: match i {
+                    1 => vec![
+                        "Kế hoạch 211/KH-UBND".into(),
+                        "Quyết định 489/QĐ-TTg".into(),
+                        "Thông tư 29/2024/TT-BGDĐT".into(),
+                    ],
                     _ => vec![],
                 },
             })
