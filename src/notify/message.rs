@@ -328,6 +328,21 @@ pub fn plain(parts: &Parts) -> String {
     fit(parts, true)
 }
 
+/// The address Telegram should preview under a message: the item's own
+/// link, the last line of both forms. Without it Telegram previews the first
+/// link of the text, which for a followed item is an attachment (a PDF
+/// card instead of the article). None when the message has no such link.
+pub fn preview_url(text: &str, html: bool) -> Option<String> {
+    if html {
+        let rest = text.strip_suffix(&format!("\">{READ_MORE}</a>"))?;
+        let start = rest.rfind("<a href=\"")? + "<a href=\"".len();
+        Some(decode(&rest[start..])).filter(|u| crate::text::is_http_url(u))
+    } else {
+        let (_, last) = text.rsplit_once('\n')?;
+        crate::text::is_http_url(last).then(|| last.to_string())
+    }
+}
+
 /// A message of [`html`] as a reader of the channel sees it, for a terminal
 /// (the demo's preview): the four entities decoded, `<b>` bold and `<i>`
 /// italic as ANSI styles when `styled` (plain text otherwise), and a link
@@ -724,5 +739,19 @@ mod tests {
         item.article = None;
         let p = Parts::from_item(&item, "Hải Phòng");
         assert!(p.attachments.is_empty() && p.documents.is_empty());
+    }
+
+    #[test]
+    fn the_preview_is_the_items_link_not_an_attachment() {
+        let p = followed(2);
+        let link = p.link.clone();
+        assert_eq!(preview_url(&html(&p), true), link);
+        assert_eq!(preview_url(&plain(&p), false), link);
+        let mut p = followed(2);
+        p.link = None;
+        assert_eq!(preview_url(&html(&p), true), None);
+        assert_eq!(preview_url(&plain(&p), false), None);
+        p.link = Some("javascript:alert(1)".into());
+        assert_eq!(preview_url(&html(&p), true), None);
     }
 }

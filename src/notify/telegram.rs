@@ -195,7 +195,9 @@ impl Telegram {
             .send_message(chat, text)
             .link_preview_options(LinkPreviewOptions {
                 is_disabled: false,
-                url: None,
+                // The item's link: a followed item's first link is its
+                // attachment, and the preview must show the article.
+                url: super::message::preview_url(text, html),
                 prefer_small_media: true,
                 prefer_large_media: false,
                 show_above_text: false,

@@ -2,8 +2,10 @@
 //! shows subscribers, through the daemon's own HTTP server: the article's
 //! text, its attachments and its document numbers in RSS (checked with
 //! feedparser and feed-rs), Atom and JSON Feed (feed-rs), and on the status
-//! page; hostile text from the article stays inert everywhere. Items that
-//! were never followed render as before (`golden.rs` pins their bytes).
+//! page, and the Telegram message (accepted by the Bot API stand-in, its
+//! preview the article's); hostile text from the article stays inert
+//! everywhere. Items that were never followed render as before (`golden.rs`
+//! pins their bytes).
 
 use std::sync::Arc;
 
@@ -487,4 +489,48 @@ fn the_telegram_message_of_a_followed_item_links_its_attachments() {
         2,
         "one attachment and the link"
     );
+}
+
+/// Sent to a stand-in of the Bot API, which parses HTML as Telegram does:
+/// the followed messages are accepted whole, and their preview is the
+/// article's link, not the first attachment's (Telegram's default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_accepts_the_followed_message_and_previews_the_article() {
+    use tinkhac::notify::message::{html, plain, Parts};
+    use tinkhac::notify::telegram::{Patience, Secret, Telegram};
+    const TOKEN: &str = "123456:TEST-token_abc";
+    let bot = crate::standin::BotStandIn::start(TOKEN).await;
+    // Six messages at once: the channel's pace is not what is tested here.
+    bot.set_limits(std::time::Duration::ZERO, 1000);
+    let cfg = support::config(&format!(
+        "{}\n[telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\ntimeout = \"3s\"\n",
+        support::shipped_topics_toml(),
+        bot.api_url()
+    ));
+    let telegram =
+        Telegram::new(cfg.config.telegram.as_ref().unwrap(), Secret::new(TOKEN)).unwrap();
+    let mut long = item(4, "Kế hoạch dài", Some(plan_article()));
+    long.summary = Some("Theo kế hoạch của thành phố, ".repeat(400));
+    let items = [
+        item(3, "Kế hoạch tuyển sinh lớp 10", Some(plan_article())),
+        item(2, HOSTILE, Some(hostile_article())),
+        long,
+    ];
+    let mut want = Vec::new();
+    for i in &items {
+        let parts = Parts::from_item(i, "Cổng TTĐT Hải Phòng");
+        for (text, is_html) in [(html(&parts), true), (plain(&parts), false)] {
+            telegram
+                .send(&text, is_html, Patience::Normal)
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+            want.push((text, i.link.clone()));
+        }
+    }
+    let got: Vec<(String, Option<String>)> = bot
+        .sent()
+        .into_iter()
+        .map(|s| (s.text, s.preview_url))
+        .collect();
+    assert_eq!(got, want);
 }

@@ -12,7 +12,8 @@
 //!    switch of [`BotStandIn::set_forbidden`];
 //! 3. the shape of the body: a JSON object with `chat_id` ("@username" or an
 //!    integer, as a number or a string) and `text`; `parse_mode` is optional
-//!    ("HTML", any case), `link_preview_options` and other fields are ignored;
+//!    ("HTML", any case), `link_preview_options.url` is recorded, other
+//!    fields are ignored;
 //! 4. the per-chat rate limit (429 with `parameters.retry_after`);
 //! 5. the text: in HTML mode parsed as Telegram's own parser (tdlib's
 //!    `parse_html`) does, with its error messages; then, with leading and
@@ -81,6 +82,8 @@ pub struct Sent {
     pub text: String,
     /// `parse_mode` as sent, if any ("HTML").
     pub parse_mode: Option<String>,
+    /// `link_preview_options.url` as sent, if any: what the preview shows.
+    pub preview_url: Option<String>,
 }
 
 /// A failure to answer with, instead of looking at the request.
@@ -307,6 +310,7 @@ impl Shared {
             chat_id: request.chat_id,
             text: request.text,
             parse_mode: request.parse_mode,
+            preview_url: request.preview_url,
         });
         let message_id = books.sent.len();
         self.accepted.send_replace(message_id);
@@ -453,6 +457,7 @@ struct SendMessage {
     text: String,
     parse_mode: Option<String>,
     mode: Mode,
+    preview_url: Option<String>,
 }
 
 fn parse_request(body: &[u8]) -> Result<SendMessage, String> {
@@ -495,12 +500,18 @@ fn parse_request(body: &[u8]) -> Result<SendMessage, String> {
         Some("markdown" | "markdownv2") => Mode::Unchecked,
         Some(_) => return Err("Bad Request: unsupported parse_mode".to_owned()),
     };
+    let preview_url = params
+        .get("link_preview_options")
+        .and_then(|o| o.get("url"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     Ok(SendMessage {
         chat_id,
         chat,
         text,
         parse_mode,
         mode,
+        preview_url,
     })
 }
 
