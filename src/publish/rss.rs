@@ -1,6 +1,8 @@
 //! RSS 2.0 rendering of stored items, with the `rss` crate, which escapes
 //! every text it writes as XML; descriptions, which readers read as HTML, are
-//! HTML-escaped first: nothing from a portal reaches a reader as markup.
+//! HTML-escaped first: nothing from a portal reaches a reader as markup but
+//! a followed item's `content:encoded`, the article's text as the sanitiser
+//! left it (see `crate::article`).
 
 use chrono::{DateTime, Utc};
 use rss::extension::atom::{AtomExtension, Link};
