@@ -15,6 +15,10 @@
   <xsl:output method="html" encoding="UTF-8" indent="no"
       doctype-system="about:legacy-compat"/>
 
+  <!-- The domain of the categories that are document numbers
+       (publish::DOCUMENT_SCHEME), shown apart from the topics. -->
+  <xsl:variable name="documents" select="'urn:tinkhac:so-hieu-van-ban'"/>
+
   <xsl:template match="/">
     <xsl:apply-templates select="rss/channel"/>
   </xsl:template>
@@ -54,6 +58,7 @@ code{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-siz
 .meta{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .75rem;margin-top:.125rem;color:var(--sub);font-size:.875rem}
 .tags{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.375rem}
 .tags li{font-size:.75rem;padding:0 .5rem;border-radius:1rem;background:var(--new-bg);color:var(--new)}
+.docs li{background:var(--warn-bg);color:var(--warn)}
 .empty{color:var(--sub)}
 footer{padding-top:1.5rem;padding-bottom:2rem}
         </style>
@@ -133,14 +138,35 @@ footer{padding-top:1.5rem;padding-bottom:2rem}
             </xsl:call-template>
           </xsl:if>
         </span>
-        <xsl:if test="category">
+        <xsl:if test="category[not(@domain = $documents)]">
           <ul class="tags" aria-label="Chủ đề">
-            <xsl:for-each select="category">
+            <xsl:for-each select="category[not(@domain = $documents)]">
               <li><xsl:value-of select="."/></li>
             </xsl:for-each>
           </ul>
         </xsl:if>
       </div>
+      <!-- A followed item: its attachment and the document numbers. -->
+      <xsl:if test="enclosure or category[@domain = $documents]">
+        <div class="meta doc">
+          <xsl:if test="enclosure">
+            <span class="att">
+              <span aria-hidden="true">📎 </span>
+              <xsl:call-template name="link-or-text">
+                <xsl:with-param name="href" select="enclosure/@url"/>
+                <xsl:with-param name="text" select="'Tệp đính kèm'"/>
+              </xsl:call-template>
+            </span>
+          </xsl:if>
+          <xsl:if test="category[@domain = $documents]">
+            <ul class="tags docs" aria-label="Văn bản">
+              <xsl:for-each select="category[@domain = $documents]">
+                <li><xsl:value-of select="."/></li>
+              </xsl:for-each>
+            </ul>
+          </xsl:if>
+        </div>
+      </xsl:if>
       <xsl:if test="normalize-space(description)">
         <p><xsl:value-of select="description"/></p>
       </xsl:if>

@@ -100,6 +100,17 @@ fn status_page_and_feed_xsl_in_chromium() {
     );
     assert!(dom.contains("<li>Giáo dục</li>"));
     assert!(
+        dom.contains("<a href=\"https://haiphong.gov.vn/files/211-KH-UBND.pdf\">Tệp đính kèm</a>"),
+        "the attachment: {dom}"
+    );
+    assert!(dom.contains(
+        "<ul class=\"tags docs\" aria-label=\"Văn bản\"><li>Kế hoạch 211/KH-UBND</li></ul>"
+    ));
+    assert!(
+        !dom.contains("<li>Giáo dục</li><li>Kế hoạch"),
+        "a document number is not a topic"
+    );
+    assert!(
         !dom.contains("<script"),
         "a <script> element in the DOM: {dom}"
     );
@@ -380,6 +391,15 @@ fn sample_rss() -> String {
             "not a date",
             "<b>mô tả</b> <script>alert(4)</script>",
         ),
+    )
+    // The first item followed to its article: an attachment and a document
+    // number, as the RSS renderer writes them.
+    .replacen(
+        "<guid>https://haiphong.gov.vn/tin/1</guid>",
+        "<category domain=\"urn:tinkhac:so-hieu-van-ban\">Kế hoạch 211/KH-UBND</category>\
+         <enclosure url=\"https://haiphong.gov.vn/files/211-KH-UBND.pdf\" length=\"0\" type=\"application/pdf\"/>\
+         <guid>https://haiphong.gov.vn/tin/1</guid>",
+        1,
     )
 }
 
