@@ -27,7 +27,7 @@ use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::pipeline::{Admitted, HarvestError, Harvester};
 use crate::source::{self, Kind};
-use crate::store::{FailureKind, Incoming, PollStore, SourceState, Store};
+use crate::store::{FailureKind, Follow, Incoming, PollStore, SourceState, Store};
 
 /// What one poll did.
 #[derive(Debug, Clone)]
@@ -366,6 +366,16 @@ impl<S: PollStore + Clone> Poller<S> {
             }
         }
         let push = crate::pipeline::PushPolicy::new(self.config.telegram.as_ref(), state.primed);
+        // New items of a followed source are followed to their article
+        // pages, once it is primed: its first harvest is its backlog,
+        // stored and shown but neither pushed nor followed (following it
+        // would cost the portal tens of requests at once when a source is
+        // added, and keep a first `once` waiting on the per-host cap).
+        let follow = if state.primed && source.follows(harvest.kind == Kind::Feed) {
+            Follow::Article
+        } else {
+            Follow::No
+        };
         let incoming: Vec<Incoming> = items
             .into_iter()
             .map(|h| {
@@ -373,6 +383,7 @@ impl<S: PollStore + Clone> Poller<S> {
                 Incoming {
                     id: item_id(&source.id, &h),
                     push: push.wants(&topics),
+                    follow,
                     topics,
                     harvested: h,
                 }
