@@ -195,7 +195,7 @@ pub async fn run(
     once: bool,
 ) -> anyhow::Result<()> {
     use crate::runtime::{App, Secrets};
-    use crate::store::{Filter, Store};
+    use crate::store::{Filter, OutboxStore, Store};
 
     // Topics and channel settings come from the shipped feeds.toml when it is
     // there; the sources are the sample portal's pages.
@@ -247,6 +247,19 @@ pub async fn run(
     portal.set_day(2);
     println!("\n== Day 2: the portal has new items; unchanged pages answer 304");
     crate::output::print_reports(&app.poll_in_order().await);
+    let followed = app.follow_all(&shutdown).await;
+    if !followed.is_empty() {
+        println!("\n== Follow-ups: day two's new items read at their article pages");
+        for r in &followed {
+            let title = store
+                .item(&r.item_id)?
+                .map_or_else(|| r.item_id.clone(), |i| i.title);
+            match crate::output::followed_line(&title, &r.outcome) {
+                Some(line) => println!("  {line}"),
+                None => println!("  not followed: {title} — {:?}", r.outcome),
+            }
+        }
+    }
 
     if let Some(sent) = app.drain(&shutdown).await? {
         println!(
