@@ -1656,6 +1656,9 @@ impl FollowStore for Store {
     async fn follow_give_up(&self, entry: &FollowEntry) -> Result<()> {
         if self.follow_remove(&entry.item_id).await? {
             self.counts.given_up.fetch_add(1, Ordering::Relaxed);
+            // The channel may be holding the item's message for it: wake
+            // it (one more rendering of unchanged feeds is the price).
+            self.changes.send_modify(|g| *g += 1);
         }
         Ok(())
     }
