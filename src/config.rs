@@ -901,7 +901,7 @@ impl Cx<'_> {
                         return Err(self.err(
                             v.span(),
                             format!(
-                                "max_attempts {n} is too many: after {} attempts (days apart, \
+                                "max_attempts {n} is too many: after {} attempts (hours apart, \
                                  the wait doubling each time) the page is not coming back",
                                 FollowConfig::MAX_ATTEMPTS
                             ),

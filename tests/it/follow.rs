@@ -602,3 +602,99 @@ async fn the_channel_waits_for_the_follow_up_but_not_beyond_telegram_wait() {
     stop.cancel();
     worker.await.unwrap();
 }
+
+/// `kill -9` while follow-ups run (the crash harness's way, `crash.rs`):
+/// after each kill the daemon starts again on the same store; at the end
+/// every queued follow-up has completed, and no finished one was fetched
+/// again: each kill repeats at most the one article in flight (follow-ups
+/// run one at a time). `TINKHAC_CRASH_SEED` replays a run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_follow_ups_loses_none_and_repeats_none_that_finished() {
+    use std::os::unix::process::ExitStatusExt;
+    const ARTICLES: usize = 8;
+    const KILLS: usize = 3;
+    let wait = Duration::from_secs(60);
+    let seed = std::env::var("TINKHAC_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("follow crash: TINKHAC_CRASH_SEED={seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let portal = Portal::start().await;
+    let cfg = config(&portal, "[follow]\nper_host_per_minute = 1000\n");
+
+    // Prime, then a clean stop.
+    let mut d = support::Daemon::start(&cfg.path, &[]);
+    d.wait_log(" polled ", 1, wait).await;
+    d.signal("TERM");
+    let (status, log) = d.wait().await;
+    assert!(status.success(), "{log:#?}");
+
+    let paths: Vec<String> = (1..=ARTICLES)
+        .map(|n| format!("/tin-tuc/bai-moi-{n}.html"))
+        .collect();
+    for (n, path) in paths.iter().enumerate() {
+        // Slow enough that a kill often lands in the middle of one.
+        portal.serve(
+            path,
+            Page::Slow(article_html(n + 1), Duration::from_millis(rng.u64(50..250))),
+        );
+        portal.list(
+            path,
+            &format!("Phường Thủy Nguyên triển khai kế hoạch giáo dục năm học mới, đợt {n}"),
+            "24/12/2025 08:00",
+        );
+    }
+    for run in 0..KILLS {
+        let mut d = support::Daemon::start(&cfg.path, &[]);
+        if run == 0 {
+            d.wait_log(" polled ", 1, wait).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.u64(100..1200))).await;
+        d.signal("KILL");
+        let (status, log) = d.wait().await;
+        assert_eq!(status.signal(), Some(9), "run {run}: {}", log.join("\n"));
+    }
+    // What is left, by `once`; then every item has its article.
+    let out = support::tinkhac_async(cfg.path.clone(), vec!["once"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let export = support::tinkhac_async(cfg.path.clone(), vec!["export"]).await;
+    let items: Vec<tinkhac::item::Item> = String::from_utf8_lossy(&export.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for path in &paths {
+        let item = items
+            .iter()
+            .find(|i| i.id == portal.url(path))
+            .unwrap_or_else(|| panic!("seed {seed}: {path} lost"));
+        let a = item
+            .article
+            .as_ref()
+            .unwrap_or_else(|| panic!("seed {seed}: {path} never followed"));
+        assert_eq!(a.attachments.len(), 1, "{path}");
+    }
+    let gets: Vec<usize> = paths.iter().map(|p| portal.hits("GET", p)).collect();
+    eprintln!(
+        "follow crash: GETs per article {gets:?}; left for `once`: {}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.starts_with("follow-ups"))
+            .unwrap_or("none")
+    );
+    assert!(gets.iter().all(|&g| g >= 1), "{gets:?}");
+    let repeats: usize = gets.iter().map(|g| g - 1).sum();
+    assert!(
+        repeats <= KILLS,
+        "seed {seed}: {repeats} articles fetched again after {KILLS} kills: {gets:?}"
+    );
+    // And nothing more once all are done.
+    let again = support::tinkhac_async(cfg.path.clone(), vec!["once"]).await;
+    assert!(again.status.success());
+    let after: Vec<usize> = paths.iter().map(|p| portal.hits("GET", p)).collect();
+    assert_eq!(after, gets, "a finished follow-up ran again");
+}
