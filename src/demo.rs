@@ -4,7 +4,8 @@
 //! A loopback "portal" serves `seeds/` as listed in `seeds/portal.toml`
 //! (with ETags, so the second poll of an unchanged page is a 304). The demo
 //! polls it as day one, switches the portal to day two (some pages gain new
-//! items), polls again, then serves the feeds until Ctrl-C. The store is a
+//! items), polls again, follows day two's new items of its own site to their
+//! article pages, then serves the feeds until Ctrl-C. The store is a
 //! throw-away temporary directory.
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,9 @@ pub struct PageEntry {
     /// The source id the demo gives this page.
     pub id: String,
     pub name: Option<String>,
+    /// An article page: served for the follow-ups, polled by no source.
+    #[serde(default)]
+    pub article: bool,
 }
 
 /// The sample portal: pages by path, for day one and day two.
@@ -167,9 +171,12 @@ pub fn demo_config(
     cfg.server.base_url =
         Url::parse(&format!("http://{listen}/")).expect("socket address is a URL");
     cfg.storage.path = store_dir.join("tinkhac.sled");
+    // The sample portal is ours: no need to spare it.
+    cfg.follow.per_host_per_minute = 600;
     cfg.sources = portal
         .paths()
         .into_iter()
+        .filter(|p| !p.article)
         .map(|p| SourceConfig {
             id: p.id.clone(),
             name: p.name.clone().unwrap_or_else(|| p.id.clone()),
