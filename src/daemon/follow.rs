@@ -369,11 +369,15 @@ pub(crate) async fn follow_loop(poller: SharedPoller, shutdown: CancellationToke
             Ok(None) => Duration::from_secs(3600),
             Err(_) => Duration::from_secs(30),
         };
-        let wait = pass.wait.map_or(due_in, |w| w.min(due_in));
-        if pass.wait == Some(Duration::ZERO) {
+        let wait = match pass.wait {
             // A poll started: wait for it (above), then go on.
-            continue;
-        }
+            Some(Duration::ZERO) => continue,
+            // Follow-ups due now wait for their host's cap: the earliest
+            // that frees (a later one falling due meanwhile waits too, at
+            // most a minute), never a spin on entries already due.
+            Some(w) => w,
+            None => due_in,
+        };
         tokio::select! {
             _ = shutdown.cancelled() => return,
             Ok(()) = changes.changed() => {}
