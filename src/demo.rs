@@ -261,10 +261,7 @@ pub async fn run(
             let title = store
                 .item(&r.item_id)?
                 .map_or_else(|| r.item_id.clone(), |i| i.title);
-            match crate::output::followed_line(&title, &r.outcome) {
-                Some(line) => println!("  {line}"),
-                None => println!("  not followed: {title} — {:?}", r.outcome),
-            }
+            println!("  {}", crate::output::follow_line(&title, &r.outcome));
         }
     }
 

@@ -48,18 +48,18 @@ pub fn follow_summary(reports: &[FollowReport], waiting: usize) -> String {
     )
 }
 
-/// What one finished follow-up gave, as the demo shows it: `followed:
-/// TITLE — 2 tệp đính kèm, 3 số văn bản` (or `toàn văn` when the article
-/// gave its text and nothing else countable). None for one not finished.
-pub fn followed_line(title: &str, outcome: &Outcome) -> Option<String> {
-    let Outcome::Followed {
-        text,
-        attachments,
-        documents,
-        ..
-    } = outcome
-    else {
-        return None;
+/// One follow-up as the demo shows it: `followed: TITLE — toàn văn, 2 tệp
+/// đính kèm, 3 số văn bản`, or why it was not (given up, or to try again).
+pub fn follow_line(title: &str, outcome: &Outcome) -> String {
+    let (text, attachments, documents) = match outcome {
+        Outcome::Followed {
+            text,
+            attachments,
+            documents,
+            ..
+        } => (text, attachments, documents),
+        Outcome::GaveUp(why) => return format!("given up: {title} — {why}"),
+        Outcome::Retry(why) => return format!("to try again later: {title} — {why}"),
     };
     let mut parts = Vec::new();
     if *text {
@@ -74,7 +74,7 @@ pub fn followed_line(title: &str, outcome: &Outcome) -> Option<String> {
     if parts.is_empty() {
         parts.push("không có thêm nội dung".into());
     }
-    Some(format!("followed: {title} — {}", parts.join(", ")))
+    format!("followed: {title} — {}", parts.join(", "))
 }
 
 pub use crate::ops::{local_time, zone_label};
@@ -82,6 +82,46 @@ pub use crate::ops::{local_time, zone_label};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_follow_up_is_said_by_what_it_gave_or_why_not() {
+        let done = Outcome::Followed {
+            text: true,
+            attachments: 2,
+            documents: 3,
+            listed_new: 1,
+        };
+        assert_eq!(
+            follow_line("Bài", &done),
+            "followed: Bài — toàn văn, 2 tệp đính kèm, 3 số văn bản"
+        );
+        let bare = Outcome::Followed {
+            text: false,
+            attachments: 0,
+            documents: 0,
+            listed_new: 0,
+        };
+        assert_eq!(
+            follow_line("Bài", &bare),
+            "followed: Bài — không có thêm nội dung"
+        );
+        assert_eq!(
+            follow_line("Bài", &Outcome::GaveUp("HTTP 404".into())),
+            "given up: Bài — HTTP 404"
+        );
+        let reports: Vec<FollowReport> = [done, Outcome::Retry("503".into())]
+            .into_iter()
+            .map(|outcome| FollowReport {
+                item_id: "x".into(),
+                source_id: "s".into(),
+                outcome,
+            })
+            .collect();
+        assert_eq!(
+            follow_summary(&reports, 1),
+            "follow-ups: 1 done, 0 given up, 1 to try again later (1 waiting)"
+        );
+    }
 
     #[test]
     fn times_are_written_in_the_configured_zone_which_is_named() {
