@@ -343,6 +343,45 @@ async fn a_new_item_is_followed_and_its_articles_list_adds_items_once_one_hop() 
     assert_eq!(portal.hits("GET", DAY_THEM), 1);
 }
 
+/// Only the source's own site is asked: a listed link to another site is
+/// stored with its teaser and never fetched; and `follow = false` turns a
+/// page's follow-ups off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_sites_and_sources_with_follow_off_are_not_followed() {
+    let portal = Portal::start().await;
+    let s = primed(&portal, "").await;
+    portal.list(
+        "https://baochinhphu.vn/thu-tuong-chi-dao-ve-cong-tac-giao-duc-102251224.htm",
+        "Thủ tướng chỉ đạo về công tác giáo dục nghề nghiệp năm 2026",
+        "24/12/2025 08:00",
+    );
+    assert_eq!(s.poll().await, 1);
+    assert_eq!(s.store.follow_counts().waiting, 0, "another site");
+
+    let portal = Portal::start().await;
+    let cfg = config(&portal, "");
+    let text = std::fs::read_to_string(&cfg.path).unwrap() + "follow = false\n";
+    std::fs::write(&cfg.path, text).unwrap();
+    let config = Arc::new(tinkhac::config::Config::load(&cfg.path).unwrap());
+    assert_eq!(config.sources[0].follow, Some(false));
+    let store = Store::open(&config.storage.path, 1 << 20).unwrap();
+    let poller = Arc::new(Poller::new(config.clone(), store.clone()).unwrap());
+    poller.poll(&config.sources[0]).await;
+    portal.serve("/tin-tuc/moi.html", Page::Html(article_html(1)));
+    portal.list(
+        "/tin-tuc/moi.html",
+        "Phường Thủy Nguyên triển khai kế hoạch giáo dục năm học mới, đợt 1",
+        "24/12/2025 08:00",
+    );
+    let r = poller.poll(&config.sources[0]).await;
+    assert_eq!(r.outcome.unwrap().new, 1);
+    assert_eq!(store.follow_counts().waiting, 0, "follow = false");
+    assert!(follow_all(poller, &CancellationToken::new())
+        .await
+        .is_empty());
+    assert_eq!(portal.article_gets(), 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gone_article_is_given_up_and_a_failing_one_waits_doubling() {
     let portal = Portal::start().await;
