@@ -37,7 +37,7 @@ pub struct Config {
 }
 
 /// `[follow]`: the follow-up of each new item to its article page
-/// (`crate::follow`). Which sources are followed is each source's `follow`.
+/// (`crate::daemon::follow`). Which sources are followed is each source's `follow`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowConfig {
     /// Follow-up requests (the article's GET and its attachments' HEADs)
@@ -57,7 +57,8 @@ impl FollowConfig {
     /// A longer wait would hold the whole channel behind one slow portal.
     pub const MAX_TELEGRAM_WAIT: Duration = Duration::from_secs(30 * 60);
     /// Attempts beyond this would only go on asking a portal for a page
-    /// it has not given for days (the backoff doubles each time).
+    /// it has not given for most of a day (the wait doubles each time, up to
+    /// six hours).
     pub const MAX_ATTEMPTS: u32 = 12;
 }
 
