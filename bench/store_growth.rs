@@ -85,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
                     id: item_id("bench", &h),
                     topics: vec!["giao-duc".to_string()],
                     push: false,
+                    follow: tinkhac::store::Follow::No,
                     harvested: h,
                 }
             })

@@ -43,6 +43,7 @@ fn incoming(source: usize, n: usize, at: chrono::DateTime<FixedOffset>) -> Incom
         id: item_id(&format!("s{source}"), &h),
         topics: vec!["giao-duc".to_string()],
         push: false,
+        follow: tinkhac::store::Follow::No,
         harvested: h,
     }
 }

@@ -25,7 +25,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 use crate::fetch::Body;
-use crate::item::{admit, canonical_link, Harvested, Limits};
+use crate::item::{admit, canonical_link, AttachmentRef, DocumentRef, Followed, Harvested, Limits};
 use crate::source::date::{find_date, parse_date};
 use crate::source::html::{clean, document_base, extract_doc};
 pub use docnum::DocNumber;
@@ -136,6 +136,38 @@ pub struct Attachment {
     pub file_name: String,
     pub content_type: Option<String>,
     pub length: Option<u64>,
+}
+
+impl Article {
+    /// What the store keeps of it ([`Followed`]): the attachments' type and
+    /// size as the follow-up's HEAD requests filled them in.
+    pub fn followed(&self) -> Followed {
+        Followed {
+            text_html: self.text.as_ref().map(|t| t.html.clone()),
+            image: self.image.as_ref().map(Url::to_string),
+            byline: self.byline.clone(),
+            attachments: self
+                .attachments
+                .iter()
+                .map(|a| AttachmentRef {
+                    url: a.url.to_string(),
+                    name: a.name.clone(),
+                    file_name: a.file_name.clone(),
+                    content_type: a.content_type.clone(),
+                    length: a.length,
+                })
+                .collect(),
+            documents: self
+                .documents
+                .iter()
+                .map(|d| DocumentRef {
+                    kind: d.kind.clone(),
+                    number: d.number.clone(),
+                    key: d.key.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Read a fetched article page. Fails only when the page may not be parsed

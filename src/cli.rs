@@ -355,9 +355,18 @@ async fn cmd_once(config: Arc<Config>) -> ExitCode {
     };
     let reports = app.poll_all().await;
     let mut all_ok = print_reports(&reports);
+    let stop = shutdown_on_signals();
+    // Then the follow-ups of the items found, so the messages carry what
+    // the articles give, as the daemon's do.
+    let followed = app.follow_all(&stop).await;
+    if !followed.is_empty() {
+        println!(
+            "{}",
+            crate::output::follow_summary(&followed, store.follow_counts().waiting)
+        );
+    }
     // Then drain the channel's queue, within its limits.
     if let Some(outbox) = app.outbox.as_mut() {
-        let stop = shutdown_on_signals();
         match outbox.drain(&stop).await {
             Ok(sent) => {
                 let st = outbox.status().lock().expect("status").clone();
@@ -486,6 +495,7 @@ pub fn adhoc_source(config: &Config, id: &str, url: Url) -> SourceConfig {
         scrape: None,
         topics: Vec::new(),
         intranet: false,
+        follow: None,
     }
 }
 

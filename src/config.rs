@@ -32,6 +32,44 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     pub topics: Vec<TopicConfig>,
     pub telegram: Option<TelegramConfig>,
+    /// How new items are followed to their article pages (`[follow]`).
+    pub follow: FollowConfig,
+}
+
+/// `[follow]`: the follow-up of each new item to its article page
+/// (`crate::daemon::follow`). Which sources are followed is each source's `follow`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowConfig {
+    /// Follow-up requests (the article's GET and its attachments' HEADs)
+    /// per host and minute, over every source of that host; polls do not
+    /// count against it.
+    pub per_host_per_minute: usize,
+    /// How long the channel holds a new item's message for its follow-up,
+    /// counted from when the item was stored; then it goes with the teaser
+    /// alone. At most [`FollowConfig::MAX_TELEGRAM_WAIT`].
+    pub telegram_wait: Duration,
+    /// Failed attempts after which a follow-up is given up (the item keeps
+    /// its teaser). A 404 or 410 gives up at once.
+    pub max_attempts: u32,
+}
+
+impl FollowConfig {
+    /// A longer wait would hold the whole channel behind one slow portal.
+    pub const MAX_TELEGRAM_WAIT: Duration = Duration::from_secs(30 * 60);
+    /// Attempts beyond this would only go on asking a portal for a page
+    /// it has not given for most of a day (the wait doubles each time, up to
+    /// six hours).
+    pub const MAX_ATTEMPTS: u32 = 12;
+}
+
+impl Default for FollowConfig {
+    fn default() -> FollowConfig {
+        FollowConfig {
+            per_host_per_minute: 6,
+            telegram_wait: Duration::from_secs(120),
+            max_attempts: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +145,23 @@ pub struct SourceConfig {
     /// The source is on the local network and known by a name: it may reach
     /// loopback, private and link-local addresses (`fetch::reach`).
     pub intranet: bool,
+    /// `follow = true|false`: whether its new items are followed to their
+    /// article pages. None (not written): decided by what the source turns
+    /// out to be at each poll, see [`SourceConfig::follows`].
+    pub follow: Option<bool>,
+}
+
+impl SourceConfig {
+    /// Whether this source's new items are followed, given whether its
+    /// body was a feed. The default (no `follow` key) is yes for a page and
+    /// no for a feed: a page's "Tin khác" item is a headline and a cut
+    /// teaser, so its article is the only place its text, attachments and
+    /// document numbers are; a feed usually carries its items' text
+    /// already, and a follow-up would only ask its site again for what it
+    /// sent. A feed whose items carry only a teaser says `follow = true`.
+    pub fn follows(&self, is_feed: bool) -> bool {
+        self.follow.unwrap_or(!is_feed)
+    }
 }
 
 /// Explicit CSS selectors for an HTML source. The strings are kept to show
@@ -198,6 +253,16 @@ struct RawConfig {
     #[serde(default, rename = "topic")]
     topics: Vec<RawTopic>,
     telegram: Option<RawTelegram>,
+    #[serde(default)]
+    follow: RawFollow,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFollow {
+    per_host_per_minute: Option<Spanned<i64>>,
+    telegram_wait: Option<Spanned<String>>,
+    max_attempts: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -255,6 +320,7 @@ struct RawSource {
     topics: Vec<Spanned<String>>,
     #[serde(default)]
     intranet: bool,
+    follow: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -754,6 +820,7 @@ impl Cx<'_> {
                 scrape,
                 topics: s.topics.iter().map(known_topic).collect::<Result<_, _>>()?,
                 intranet: s.intranet,
+                follow: s.follow,
             });
         }
 
@@ -801,6 +868,52 @@ impl Cx<'_> {
             }
         };
 
+        // [follow]
+        let f = &raw.follow;
+        let defaults = FollowConfig::default();
+        let follow = FollowConfig {
+            per_host_per_minute: match &f.per_host_per_minute {
+                Some(v) => self.positive(v, "per_host_per_minute")? as usize,
+                None => defaults.per_host_per_minute,
+            },
+            telegram_wait: match &f.telegram_wait {
+                // "0s" is allowed: the channel does not wait at all.
+                Some(v) => {
+                    let d = parse_duration(v.get_ref()).map_err(|m| self.err(v.span(), m))?;
+                    if d > FollowConfig::MAX_TELEGRAM_WAIT {
+                        return Err(self.err(
+                            v.span(),
+                            format!(
+                                "telegram_wait {:?} is too long: the channel would wait that long \
+                                 behind one slow portal; at most {}",
+                                v.get_ref(),
+                                humantime::format_duration(FollowConfig::MAX_TELEGRAM_WAIT)
+                            ),
+                        ));
+                    }
+                    d
+                }
+                None => defaults.telegram_wait,
+            },
+            max_attempts: match &f.max_attempts {
+                Some(v) => {
+                    let n = self.positive(v, "max_attempts")?;
+                    if n > u64::from(FollowConfig::MAX_ATTEMPTS) {
+                        return Err(self.err(
+                            v.span(),
+                            format!(
+                                "max_attempts {n} is too many: after {} attempts (hours apart, \
+                                 the wait doubling each time) the page is not coming back",
+                                FollowConfig::MAX_ATTEMPTS
+                            ),
+                        ));
+                    }
+                    n as u32
+                }
+                None => defaults.max_attempts,
+            },
+        };
+
         Ok(Config {
             path: self.path.to_path_buf(),
             server,
@@ -810,6 +923,7 @@ impl Cx<'_> {
             sources,
             topics,
             telegram,
+            follow,
         })
     }
 }
@@ -1064,6 +1178,53 @@ date_format = "%d/%m/%Y"
             m.contains("max_connections must be a positive number"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn follow_defaults_by_kind_and_its_table_is_checked() {
+        let c = parse("[[source]]\nid = \"a\"\nurl = \"http://x.vn/\"\n\n[[source]]\nid = \"b\"\nurl = \"http://x.vn/rss\"\nfollow = false\n\n[[source]]\nid = \"c\"\nurl = \"http://x.vn/atom\"\nfollow = true\n").unwrap();
+        let [a, b, cc] = [&c.sources[0], &c.sources[1], &c.sources[2]];
+        assert_eq!(
+            (a.follows(false), a.follows(true)),
+            (true, false),
+            "a page yes, a feed no"
+        );
+        assert_eq!((b.follows(false), b.follows(true)), (false, false));
+        assert_eq!((cc.follows(false), cc.follows(true)), (true, true));
+        assert_eq!(c.follow, FollowConfig::default());
+        assert_eq!(c.follow.telegram_wait, Duration::from_secs(120));
+        let c =
+            parse("[follow]\nper_host_per_minute = 2\ntelegram_wait = \"0s\"\nmax_attempts = 3\n")
+                .unwrap();
+        assert_eq!(
+            (
+                c.follow.per_host_per_minute,
+                c.follow.telegram_wait,
+                c.follow.max_attempts
+            ),
+            (2, Duration::ZERO, 3)
+        );
+        let (l, col, m) = error_of("[follow]\ntelegram_wait = \"2h\"\n");
+        assert_eq!((l, col), (2, 17));
+        assert!(
+            m.contains("telegram_wait \"2h\" is too long") && m.contains("30m"),
+            "{m}"
+        );
+        let (l, _, m) = error_of("[follow]\nper_host_per_minute = 0\n");
+        assert_eq!(l, 2);
+        assert!(
+            m.contains("per_host_per_minute must be a positive number"),
+            "{m}"
+        );
+        let (_, _, m) = error_of("[follow]\nmax_attempts = 99\n");
+        assert!(m.contains("max_attempts 99 is too many"), "{m}");
+        let (l, _, m) = error_of("[follow]\nper_minute = 3\n");
+        assert_eq!(l, 2);
+        assert!(m.contains("unknown field"), "{m}");
+        let (l, _, m) =
+            error_of("[[source]]\nid = \"a\"\nurl = \"http://x.vn/\"\nfollow = \"yes\"\n");
+        assert_eq!(l, 4);
+        assert!(m.contains("bool"), "{m}");
     }
 
     #[test]

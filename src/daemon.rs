@@ -1,12 +1,15 @@
 //! Polling: one source end to end ([`Poller::poll`]: fetch and harvest
 //! through [`crate::pipeline`], then the store), every source once
 //! ([`poll_all`]), the per-source schedule with reload ([`run_scheduler`]),
-//! retention and the store watch. [`crate::runtime`] wires and runs them.
+//! retention and the store watch, and the follow-ups of new items to their
+//! article pages ([`follow`]). [`crate::runtime`] wires and runs them.
 //!
 //! One failing source never delays or breaks another: each source has its
 //! own task and its own backoff, extraction runs on the blocking pool where a
 //! panic is caught as that source's error, and the fetcher's per-host limit
 //! is the only thing sources share.
+
+pub mod follow;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -27,7 +30,7 @@ use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::pipeline::{Admitted, HarvestError, Harvester};
 use crate::source::{self, Kind};
-use crate::store::{FailureKind, Incoming, PollStore, SourceState, Store};
+use crate::store::{FailureKind, Follow, Incoming, PollStore, SourceState, Store};
 
 /// What one poll did.
 #[derive(Debug, Clone)]
@@ -133,6 +136,25 @@ pub struct Poller<S = Store> {
     classifier: Classifier,
     /// Notes for the admin chat (a source broke or recovered).
     admin: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// Polls in progress: follow-ups start only when none is, so that a
+    /// follow-up never delays a poll ([`follow`]).
+    running: Arc<tokio::sync::watch::Sender<usize>>,
+}
+
+/// Counts a poll as in progress for as long as it lives.
+struct Running(Arc<tokio::sync::watch::Sender<usize>>);
+
+impl Running {
+    fn start(tx: &Arc<tokio::sync::watch::Sender<usize>>) -> Running {
+        tx.send_modify(|n| *n += 1);
+        Running(tx.clone())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 /// The classifier's rules from the configured topics.
@@ -163,6 +185,7 @@ impl<S: PollStore + Clone> Poller<S> {
             metrics: None,
             classifier,
             admin: None,
+            running: Arc::new(tokio::sync::watch::channel(0).0),
         })
     }
 
@@ -185,6 +208,7 @@ impl<S: PollStore + Clone> Poller<S> {
             harvester,
             metrics: self.metrics.clone(),
             admin: self.admin.clone(),
+            running: self.running.clone(),
         })
     }
 
@@ -217,6 +241,7 @@ impl<S: PollStore + Clone> Poller<S> {
 
     /// Fetch, harvest and store one source, and record how it went.
     pub async fn poll(&self, source: &SourceConfig) -> PollReport {
+        let _running = Running::start(&self.running);
         // A store that cannot write pauses polling: fetching pages whose
         // items could not be kept would only cost the portals.
         if let Err(e) = self.store.writable() {
@@ -366,13 +391,29 @@ impl<S: PollStore + Clone> Poller<S> {
             }
         }
         let push = crate::pipeline::PushPolicy::new(self.config.telegram.as_ref(), state.primed);
+        // New items of a followed source are followed to their article
+        // pages, once it is primed: its first harvest is its backlog,
+        // stored and shown but neither pushed nor followed (following it
+        // would cost the portal tens of requests at once when a source is
+        // added, and keep a first `once` waiting on the per-host cap).
+        let follow = if state.primed && source.follows(harvest.kind == Kind::Feed) {
+            Follow::Article
+        } else {
+            Follow::No
+        };
         let incoming: Vec<Incoming> = items
             .into_iter()
             .map(|h| {
                 let topics = self.topics_of(source, &h.title, h.summary.as_deref());
+                // Only links of the source's own site are followed.
+                let follow = match &h.link {
+                    Some(l) if fetch::same_site(&source.url, l) => follow,
+                    _ => Follow::No,
+                };
                 Incoming {
                     id: item_id(&source.id, &h),
                     push: push.wants(&topics),
+                    follow,
                     topics,
                     harvested: h,
                 }
@@ -610,6 +651,7 @@ pub async fn run_scheduler(
     for s in &poller.config.sources {
         spawn(s, &mut tasks);
     }
+    let follow_ups = tokio::spawn(follow::follow_loop(shared.clone(), shutdown.clone()));
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -674,6 +716,9 @@ pub async fn run_scheduler(
         if let Err(e) = t.handle.await {
             tracing::error!(error = %e, "a source task died");
         }
+    }
+    if let Err(e) = follow_ups.await {
+        tracing::error!(error = %e, "the follow-up task died");
     }
 }
 

@@ -4,7 +4,8 @@
 //! A loopback "portal" serves `seeds/` as listed in `seeds/portal.toml`
 //! (with ETags, so the second poll of an unchanged page is a 304). The demo
 //! polls it as day one, switches the portal to day two (some pages gain new
-//! items), polls again, then serves the feeds until Ctrl-C. The store is a
+//! items), polls again, follows day two's new items of its own site to their
+//! article pages, then serves the feeds until Ctrl-C. The store is a
 //! throw-away temporary directory.
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,9 @@ pub struct PageEntry {
     /// The source id the demo gives this page.
     pub id: String,
     pub name: Option<String>,
+    /// An article page: served for the follow-ups, polled by no source.
+    #[serde(default)]
+    pub article: bool,
 }
 
 /// The sample portal: pages by path, for day one and day two.
@@ -167,9 +171,12 @@ pub fn demo_config(
     cfg.server.base_url =
         Url::parse(&format!("http://{listen}/")).expect("socket address is a URL");
     cfg.storage.path = store_dir.join("tinkhac.sled");
+    // The sample portal is ours: no need to spare it.
+    cfg.follow.per_host_per_minute = 600;
     cfg.sources = portal
         .paths()
         .into_iter()
+        .filter(|p| !p.article)
         .map(|p| SourceConfig {
             id: p.id.clone(),
             name: p.name.clone().unwrap_or_else(|| p.id.clone()),
@@ -180,6 +187,7 @@ pub fn demo_config(
             scrape: None,
             topics: Vec::new(),
             intranet: false,
+            follow: None,
         })
         .collect();
     cfg
@@ -194,7 +202,7 @@ pub async fn run(
     once: bool,
 ) -> anyhow::Result<()> {
     use crate::runtime::{App, Secrets};
-    use crate::store::{Filter, Store};
+    use crate::store::{Filter, OutboxStore, Store};
 
     // Topics and channel settings come from the shipped feeds.toml when it is
     // there; the sources are the sample portal's pages.
@@ -246,6 +254,16 @@ pub async fn run(
     portal.set_day(2);
     println!("\n== Day 2: the portal has new items; unchanged pages answer 304");
     crate::output::print_reports(&app.poll_in_order().await);
+    let followed = app.follow_all(&shutdown).await;
+    if !followed.is_empty() {
+        println!("\n== Follow-ups: day two's new items read at their article pages");
+        for r in &followed {
+            let title = store
+                .item(&r.item_id)?
+                .map_or_else(|| r.item_id.clone(), |i| i.title);
+            println!("  {}", crate::output::follow_line(&title, &r.outcome));
+        }
+    }
 
     if let Some(sent) = app.drain(&shutdown).await? {
         println!(

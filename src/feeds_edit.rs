@@ -50,6 +50,8 @@ pub struct NewSource {
     pub timeout: Option<String>,
     /// May reach a private address (see the README).
     pub intranet: bool,
+    /// `follow = true|false`; `None` leaves the key out (the default by kind).
+    pub follow: Option<bool>,
     /// `[source.scrape]` keys and values (`items` first), or none.
     pub scrape: Vec<(String, String)>,
 }
@@ -612,6 +614,9 @@ fn render_source(s: &NewSource, nl: &str) -> String {
     if s.intranet {
         line("intranet", "true".into());
     }
+    if let Some(f) = s.follow {
+        line("follow", f.to_string());
+    }
     if !s.scrape.is_empty() {
         out.push_str(&format!("[source.scrape]{nl}"));
         for (k, v) in &s.scrape {
@@ -738,6 +743,23 @@ mod tests {
             out,
             "[[source]]\nid = \"x\"\nname = \"X\"\nurl = \"https://x.vn/rss\"\n"
         );
+    }
+
+    /// A source's `follow` (from an OPML list's `tinkhac:follow`, say) is
+    /// written as a key the loader reads back.
+    #[test]
+    fn a_follow_setting_is_written_and_loads() {
+        let s = NewSource {
+            id: "rss".into(),
+            name: "Tin".into(),
+            url: "https://x.vn/rss".into(),
+            follow: Some(false),
+            ..NewSource::default()
+        };
+        let out = add_source("", &s).unwrap();
+        assert!(out.ends_with("follow = false\n"), "{out}");
+        let c = crate::config::Config::parse(&out, std::path::Path::new("feeds.toml")).unwrap();
+        assert_eq!(c.sources[0].follow, Some(false));
     }
 
     #[test]

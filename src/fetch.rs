@@ -340,6 +340,98 @@ impl Fetcher {
     }
 }
 
+/// What a HEAD request says of a file (an article's attachment).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Head {
+    pub content_type: Option<String>,
+    pub length: Option<u64>,
+}
+
+impl Fetcher {
+    /// HEAD `url` in a slot already taken with [`Fetcher::host_slot`], for
+    /// a source of the given reach, within `timeout`: the same client,
+    /// reach rules and per-host limit as a GET.
+    pub async fn head_in(
+        &self,
+        slot: HostSlot,
+        url: &Url,
+        reach: Reach,
+        timeout: Duration,
+    ) -> Result<Head, Error> {
+        let asked = async {
+            let client = self.client(reach)?;
+            let resp = client
+                .head(url.clone())
+                .send()
+                .await
+                .map_err(|e| classify(e, timeout))?;
+            if !resp.status().is_success() {
+                return Err(Error::Status {
+                    status: resp.status().as_u16(),
+                    retry_after: None,
+                });
+            }
+            let h = resp.headers();
+            Ok(Head {
+                content_type: header_str(h, header::CONTENT_TYPE),
+                // The header itself: a HEAD answer has no body to measure.
+                length: header_str(h, header::CONTENT_LENGTH).and_then(|v| v.trim().parse().ok()),
+            })
+        };
+        let r = tokio::time::timeout(timeout, asked)
+            .await
+            .unwrap_or(Err(Error::Timeout(timeout)));
+        drop(slot);
+        r
+    }
+}
+
+/// Whether `url` is on the site of `home` (a source's own address): the
+/// same host, give or take a leading `www.`, or one a subdomain of the
+/// other (`thuynguyen.haiphong.gov.vn` and `haiphong.gov.vn`). Follow-ups
+/// ask only the sites the admin configured: a listing's link to another
+/// site keeps its teaser.
+pub fn same_site(home: &Url, url: &Url) -> bool {
+    let bare = |u: &Url| {
+        let h = u.host_str().unwrap_or("").to_ascii_lowercase();
+        h.strip_prefix("www.").map(str::to_string).unwrap_or(h)
+    };
+    let (a, b) = (bare(home), bare(url));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let ip = |h: &str| h.parse::<std::net::IpAddr>().is_ok() || h.starts_with('[');
+    if ip(&a) || ip(&b) {
+        return a == b;
+    }
+    // `gov.vn`, `edu.vn`, `com.vn`: a public suffix shared by unrelated
+    // sites, not a site (without a public-suffix list, the generic
+    // second-level labels under a country code).
+    let suffix = |h: &str| {
+        let labels: Vec<&str> = h.split('.').collect();
+        labels.len() < 2
+            || labels.len() == 2
+                && matches!(
+                    labels[0],
+                    "gov"
+                        | "edu"
+                        | "com"
+                        | "net"
+                        | "org"
+                        | "ac"
+                        | "co"
+                        | "info"
+                        | "biz"
+                        | "int"
+                        | "pro"
+                        | "name"
+                        | "health"
+                )
+    };
+    let under = |sub: &str, parent: &str| !suffix(parent) && sub.ends_with(&format!(".{parent}"));
+    a == b || under(&a, &b) || under(&b, &a)
+}
+
 fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
     h.get(name)
         .and_then(|v: &HeaderValue| v.to_str().ok())
@@ -421,6 +513,30 @@ pub fn next_delay(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_site_is_its_host_its_www_and_its_subdomains() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let home = u("https://haiphong.gov.vn/tin-tuc");
+        for same in [
+            "https://haiphong.gov.vn/a",
+            "http://WWW.haiphong.gov.vn/b",
+            "https://thuynguyen.haiphong.gov.vn/c",
+        ] {
+            assert!(same_site(&home, &u(same)), "{same}");
+        }
+        for other in [
+            "https://baochinhphu.vn/a",
+            "https://nothaiphong.gov.vn/a",
+            "https://gov.vn/a",
+        ] {
+            assert!(!same_site(&home, &u(other)), "{other}");
+        }
+        assert!(!same_site(&home, &u("https://vn/")));
+        let lo = u("http://127.0.0.1:8080/");
+        assert!(same_site(&lo, &u("http://127.0.0.1:9/x")));
+        assert!(!same_site(&lo, &u("http://127.0.0.2/x")));
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {

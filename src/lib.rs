@@ -14,8 +14,13 @@
 //!    its topics.
 //! 5. [`store`] (sled) keeps each item once, for ever, and in the same
 //!    transaction queues the new ones the channel wants.
-//! 6. [`publish`] renders the feeds once per store change and serves them;
-//!    [`notify`] drains the queue to the Telegram channel, within its limits.
+//! 6. `daemon::follow` follows each new item of a page to its article page
+//!    once ([`article`]: text, attachments, document numbers, exact time,
+//!    the article's own "Tin khác"), queued in the store with the item and
+//!    stored back in one transaction.
+//! 7. [`publish`] renders the feeds once per store change and serves them;
+//!    [`notify`] drains the queue to the Telegram channel, within its limits
+//!    (holding a message a bounded time for its item's follow-up).
 //!
 //! How it is wired, top to bottom (a module names only those below it;
 //! `tests/it/layers.rs` checks there is no circle):
@@ -25,7 +30,8 @@
 //! - [`runtime`]: `App::build` wires the poller, the outbox and the
 //!   [`live`] state once for `run`, `once` and `demo`; `App::run` is the
 //!   daemon's task set and its clean shutdown;
-//! - [`daemon`]: the poller, the per-source schedule, reload, retention;
+//! - [`daemon`]: the poller, the per-source schedule, reload, retention,
+//!   the follow-ups;
 //! - [`pipeline`], [`publish`], [`notify`], [`status`], [`metrics`], [`ops`]
 //!   (admin operations on the store, for the commands and the admin API);
 //! - [`live`]: the configuration in force and what the tasks share;

@@ -20,6 +20,13 @@
 //! the one repeat above); while it stays within the longer timeout, one slow
 //! spell repeats at most one message.
 //!
+//! The daemon's worker holds a new item's message while the item's
+//! follow-up to its article page waits ([`crate::daemon::follow`]), so the
+//! message carries what the article gives, but never longer than
+//! `[follow] telegram_wait` after the item was stored: then it goes with the
+//! teaser alone, and a slow portal never holds the channel. (`once` and the
+//! demo run their follow-ups before they drain, and do not wait.)
+//!
 //! Without a token the worker runs dry: it logs each message it would send
 //! and takes it off the queue, so everything else works unchanged.
 
@@ -36,7 +43,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, TelegramConfig};
-use crate::store::{OutboxStore, Store};
+use crate::store::{FollowStore, OutboxStore, Store};
 use message::Parts;
 use telegram::{Patience, SendError, Telegram};
 
@@ -170,7 +177,7 @@ pub struct Outbox<S = Store> {
     unanswered_probes: Option<u32>,
 }
 
-impl<S: OutboxStore> Outbox<S> {
+impl<S: OutboxStore + FollowStore> Outbox<S> {
     /// A worker for the configured channel, or None when no `[telegram]`.
     /// `config` follows the configuration in force (a `watch` of it; one
     /// that never changes is `watch::channel(config).1`).
@@ -280,7 +287,7 @@ impl<S: OutboxStore> Outbox<S> {
             if shutdown.is_cancelled() {
                 return Ok(sent);
             }
-            match self.step().await? {
+            match self.step(false).await? {
                 Step::Sent(text) if text.is_empty() => {}
                 Step::Sent(text) => sent.push(text),
                 Step::Empty | Step::Paused(_) => return Ok(sent),
@@ -302,7 +309,7 @@ impl<S: OutboxStore> Outbox<S> {
             if shutdown.is_cancelled() {
                 return Ok(());
             }
-            let wait = match self.step().await {
+            let wait = match self.step(true).await {
                 Ok(Step::Sent(_)) => continue,
                 Ok(Step::Wait(d) | Step::Paused(d)) => d,
                 // Also wake now and then, for items queued by another path.
@@ -335,7 +342,9 @@ impl<S: OutboxStore> Outbox<S> {
         }
     }
 
-    async fn step(&mut self) -> anyhow::Result<Step> {
+    /// One message, or why not now. `wait_for_follow`: hold the head of the
+    /// queue while its item's follow-up waits, within `telegram_wait`.
+    async fn step(&mut self, wait_for_follow: bool) -> anyhow::Result<Step> {
         self.send_admin_notes().await;
         let Some((key, mut entry)) = self.store.outbox(1)?.into_iter().next() else {
             return Ok(Step::Empty);
@@ -346,6 +355,16 @@ impl<S: OutboxStore> Outbox<S> {
             return Ok(Step::Sent(String::new()));
         };
         let config = self.config.borrow().clone();
+        if wait_for_follow && self.store.follow_pending(&item.id)? {
+            let until = entry.queued_at
+                + chrono::Duration::from_std(config.follow.telegram_wait).unwrap_or_default();
+            if let Ok(left) = (until - Utc::now()).to_std() {
+                if !left.is_zero() {
+                    tracing::debug!(item = %item.id, wait = ?left, "waiting for the item's follow-up");
+                    return Ok(Step::Wait(left));
+                }
+            }
+        }
         let parts = Parts::from_item(&item, config.source_name(&item.sources));
         let html = message::html(&parts);
         let chat = self.telegram.chat_id.clone();

@@ -27,8 +27,8 @@ pub const TINKHAC_NS: &str = "urn:x-tinkhac:opml:1";
 /// What tinkhac knows of a source beyond what OPML says: written by
 /// `feeds export` as attributes in the [`TINKHAC_NS`] namespace (prefix
 /// `tinkhac`), read back by `feeds import`, so a move keeps each source's
-/// id (and with it its subscribers' `/sources/<id>.xml`), interval, topics
-/// and scrape rules. On import the prefix `tinkhac` is what is recognised.
+/// id (and with it its subscribers' `/sources/<id>.xml`), interval, topics,
+/// follow setting and scrape rules. On import the prefix `tinkhac` is what is recognised.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TinkhacOutline {
     pub id: Option<String>,
@@ -39,6 +39,8 @@ pub struct TinkhacOutline {
     /// `"feed"` or `"html"`; None: auto.
     pub kind: Option<String>,
     pub intranet: bool,
+    /// `follow = true|false` when written; None: the default by kind.
+    pub follow: Option<bool>,
     /// `[source.scrape]` keys and values, in [`SCRAPE_KEYS`] order.
     pub scrape: Vec<(String, String)>,
 }
@@ -69,6 +71,9 @@ impl TinkhacOutline {
         if self.intranet {
             out.push(("intranet".into(), "true".into()));
         }
+        if let Some(f) = self.follow {
+            out.push(("follow".into(), f.to_string()));
+        }
         for (k, v) in &self.scrape {
             out.push((format!("scrape-{k}"), v.clone()));
         }
@@ -91,6 +96,13 @@ impl TinkhacOutline {
                     .collect()
             }
             "intranet" => self.intranet = value == "true",
+            "follow" => {
+                self.follow = match value.as_str() {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    _ => None,
+                }
+            }
             k => {
                 if let Some(k) = k
                     .strip_prefix("scrape-")
@@ -564,6 +576,7 @@ pub fn export_config(config: &crate::config::Config) -> String {
                         SourceKind::Html => Some("html".into()),
                     },
                     intranet: s.intranet,
+                    follow: s.follow,
                     scrape,
                 }),
             }
@@ -631,6 +644,7 @@ mod tests {
             topics: vec!["giao-duc".into(), "thi-cu".into()],
             kind: Some("html".into()),
             intranet: true,
+            follow: Some(false),
             scrape: vec![
                 ("items".into(), "ul.tin > li:not(.qc)".into()),
                 ("title".into(), "a[title=\"x\"]".into()),

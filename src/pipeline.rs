@@ -120,6 +120,48 @@ impl Harvester {
             .await
     }
 
+    /// Wait for a slot on `url`'s host (an article page, an attachment).
+    pub async fn url_slot(&self, url: &url::Url) -> HostSlot {
+        self.fetcher.host_slot(url).await
+    }
+
+    /// GET another page of the source's site (an article page), within the
+    /// source's reach and timeout, unconditionally.
+    pub async fn fetch_page(
+        &self,
+        host: HostSlot,
+        source: &SourceConfig,
+        url: &url::Url,
+    ) -> Result<Fetched, fetch::Error> {
+        self.fetcher
+            .fetch_in(
+                host,
+                url,
+                fetch::Reach::of_source(&source.url, source.intranet),
+                &Validators::default(),
+                source.timeout,
+            )
+            .await
+    }
+
+    /// HEAD a file of the source's site (an attachment), within the
+    /// source's reach and timeout.
+    pub async fn head(
+        &self,
+        host: HostSlot,
+        source: &SourceConfig,
+        url: &url::Url,
+    ) -> Result<fetch::Head, fetch::Error> {
+        self.fetcher
+            .head_in(
+                host,
+                url,
+                fetch::Reach::of_source(&source.url, source.intranet),
+                source.timeout,
+            )
+            .await
+    }
+
     /// Turn a fetched body into the items a poll keeps. `fetched_at`: when
     /// the body was fetched, by the local clock.
     pub async fn harvest(

@@ -101,6 +101,15 @@ impl App {
         daemon::poll_in_order(self.poller.clone()).await
     }
 
+    /// Run the follow-ups the polls queued, within the same limits (`once`
+    /// and the demo, after their polls and before the channel's queue).
+    pub async fn follow_all(
+        &self,
+        shutdown: &CancellationToken,
+    ) -> Vec<daemon::follow::FollowReport> {
+        daemon::follow::follow_all(self.poller.clone(), shutdown).await
+    }
+
     /// Send what the channel's queue holds, within its limits; None without
     /// `[telegram]`. The texts sent (or, dry, that would have been).
     pub async fn drain(

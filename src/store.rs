@@ -15,7 +15,10 @@
 //!   that retention removed, so a page that still lists one never brings it
 //!   back;
 //! - `outbox_dead`: the same, for messages Telegram refused for good (kept,
-//!   counted in the status, never silently dropped).
+//!   counted in the status, never silently dropped);
+//! - `follow`: item id → JSON [`FollowEntry`], the follow-ups not yet done
+//!   (an item's article page to fetch), queued in the transaction that
+//!   stores the item, removed in the one that stores what the article gave.
 //!
 //! # Durability
 //!
@@ -26,6 +29,12 @@
 //!   the source's state in one transaction, flushed to disk before
 //!   [`PollStore::record_poll`] returns. A crash keeps all of a poll or
 //!   none of it: an item is never stored without its notification.
+//! - **One transaction per follow-up.** [`FollowStore::follow_done`] writes
+//!   what the article gave into its item (its date improved by the same
+//!   rule as a poll's), the items of the article's own list with their
+//!   notifications and follow-ups, and removes the follow-up, in one
+//!   transaction flushed before it returns: a crash keeps all of it (the
+//!   follow-up never runs again) or none (it runs again).
 //! - **Flushed before an outbox entry counts as sent.** [`OutboxStore::outbox_done`],
 //!   `outbox_update` and `outbox_dead` return only once the change is on
 //!   disk, so a restart never sends an accepted message again; a kill
@@ -61,12 +70,12 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 use tokio::sync::watch;
 
-use crate::item::{canonical_link, Harvested, Item};
+use crate::item::{canonical_link, Followed, Harvested, Item};
 
 pub mod contract;
 pub mod salvage;
 
-pub use contract::{OutboxStore, PollStore};
+pub use contract::{FollowStore, OutboxStore, PollStore};
 
 /// How often sled's own flusher wakes (it also fsyncs every time, even
 /// with nothing written); sled's default is 500 ms. What must be durable
@@ -220,6 +229,65 @@ pub struct Incoming {
     /// Queue a notification if the item is new (the pipeline's push
     /// policy decides; the store only knows which items are new).
     pub push: bool,
+    /// Queue a follow-up if the item is new and has a link (the poller
+    /// decides, by the source's `follow`).
+    pub follow: Follow,
+}
+
+/// Whether a new item is followed to its article page, and how far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Follow {
+    #[default]
+    No,
+    /// Its text, attachments and document numbers, and the article's own
+    /// "Tin khác" list back into its source's harvest.
+    Article,
+    /// Its text, attachments and document numbers only: the item was found
+    /// through another article's list (one hop, never two).
+    TextOnly,
+}
+
+/// A follow-up waiting: an item whose article page is still to be fetched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowEntry {
+    pub item_id: String,
+    /// The source that stored the item: its reach, its timeout, and the
+    /// harvest the article's list goes back into.
+    pub source_id: String,
+    /// The article page (the item's canonical link).
+    pub url: String,
+    pub queued_at: DateTime<Utc>,
+    /// Failed attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Not tried again before this (backoff after a failure).
+    pub next_at: DateTime<Utc>,
+    /// Harvest the article's own "Tin khác" list (false for an item found
+    /// through one: one hop).
+    #[serde(default)]
+    pub other_news: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// What a finished follow-up changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FollowWrite {
+    /// The item was still there (retention may have removed it meanwhile).
+    pub stored: bool,
+    /// The article's time made the item's date more precise.
+    pub redated: bool,
+    /// What the article's own list brought, as a poll counts it.
+    pub listed: PollWrite,
+}
+
+/// Follow-ups since the store opened, and waiting (for `/healthz` and the
+/// status page).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FollowCounts {
+    pub waiting: usize,
+    pub done: u64,
+    pub given_up: u64,
 }
 
 /// What a poll changed.
@@ -232,6 +300,8 @@ pub struct PollWrite {
     /// Known items whose date this poll made more precise.
     pub redated: usize,
     pub queued: usize,
+    /// Follow-ups queued for new items.
+    pub followups: usize,
 }
 
 /// The sled handles of one open of the store.
@@ -243,6 +313,7 @@ struct Handles {
     outbox: sled::Tree,
     dead: sled::Tree,
     gone: sled::Tree,
+    follow: sled::Tree,
 }
 
 /// Why the store stopped writing, and since when.
@@ -261,6 +332,9 @@ struct Counts {
     outbox: AtomicUsize,
     dead: AtomicUsize,
     gone: AtomicUsize,
+    follow: AtomicUsize,
+    followed: std::sync::atomic::AtomicU64,
+    given_up: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Clone)]
@@ -493,6 +567,25 @@ fn one_per_id<'a>(
     out
 }
 
+/// A harvest's items in the order they are stored: oldest first, so the
+/// outbox sequence follows publication order, one entry per id with the
+/// best date of its listings.
+fn in_store_order(incoming: &[Incoming], tz: FixedOffset) -> Vec<std::borrow::Cow<'_, Incoming>> {
+    // Pages list newest first: reversing before a stable sort keeps undated
+    // items in that order too.
+    let mut ordered: Vec<&Incoming> = incoming.iter().rev().collect();
+    // Undated items are dated now, so they come last.
+    let by_published = |i: &Incoming| {
+        i.harvested
+            .published
+            .map_or(i64::MAX, |d| d.timestamp_millis())
+    };
+    ordered.sort_by_key(|i| by_published(i));
+    let mut ordered = one_per_id(ordered, tz);
+    ordered.sort_by_key(|i| by_published(i));
+    ordered
+}
+
 fn date_key(published: &DateTime<FixedOffset>, first_seen: &DateTime<Utc>, id: &str) -> Vec<u8> {
     // Flip the sign bit so that big-endian bytes sort like the signed numbers.
     let p = (published.timestamp_millis() as u64) ^ (1 << 63);
@@ -512,6 +605,128 @@ fn held_by_another(path: &Path) -> bool {
         .write(true)
         .open(path.join("db"))
         .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
+}
+
+/// The trees a transaction that stores items writes.
+struct TxTrees<'a> {
+    items: &'a sled::transaction::TransactionalTree,
+    by_date: &'a sled::transaction::TransactionalTree,
+    outbox: &'a sled::transaction::TransactionalTree,
+    gone: &'a sled::transaction::TransactionalTree,
+    follow: &'a sled::transaction::TransactionalTree,
+}
+
+/// Store one source's items inside a transaction, as a poll (or a
+/// follow-up's "Tin khác" list) does: new ones added with their
+/// notification and follow-up when asked for, known ones merged or better
+/// dated, retention's tombstones respected. `ordered`: one entry per id,
+/// oldest first.
+fn store_items(
+    t: &TxTrees<'_>,
+    source_id: &str,
+    ordered: &[&Incoming],
+    now: DateTime<Utc>,
+    tz: FixedOffset,
+    w: &mut PollWrite,
+    new_ids: &mut Vec<String>,
+) -> std::result::Result<(), ConflictableTransactionError<String>> {
+    let mut seen_now = std::collections::HashSet::new();
+    for inc in ordered {
+        if !seen_now.insert(inc.id.as_str()) {
+            continue;
+        }
+        if t.gone.get(inc.id.as_bytes())?.is_some() {
+            // Removed by retention: known, and stays gone.
+            w.already_known += 1;
+            continue;
+        }
+        if let Some(bytes) = t.items.get(inc.id.as_bytes())? {
+            w.already_known += 1;
+            let mut item: Item = serde_json::from_slice(&bytes).map_err(abort)?;
+            let mut changed = false;
+            if !item.sources.iter().any(|s| s == source_id) {
+                w.merged += 1;
+                item.sources.push(source_id.to_string());
+                changed = true;
+            }
+            if redate(t.by_date, &mut item, inc.harvested.published, tz)? {
+                w.redated += 1;
+                changed = true;
+            }
+            if changed {
+                t.items
+                    .insert(inc.id.as_bytes(), serde_json::to_vec(&item).map_err(abort)?)?;
+            }
+            continue;
+        }
+        let h = &inc.harvested;
+        let item = Item {
+            id: inc.id.clone(),
+            title: h.title.clone(),
+            link: h.link.as_ref().map(|u| canonical_link(u).to_string()),
+            guid: h.guid.clone(),
+            summary: h.summary.clone(),
+            published: h.published.unwrap_or_else(|| now.with_timezone(&tz)),
+            date_estimated: h.published.is_none(),
+            first_seen: now,
+            sources: vec![source_id.to_string()],
+            topics: inc.topics.clone(),
+            article: None,
+        };
+        t.items
+            .insert(inc.id.as_bytes(), serde_json::to_vec(&item).map_err(abort)?)?;
+        t.by_date
+            .insert(date_key(&item.published, &item.first_seen, &item.id), &[])?;
+        w.new += 1;
+        new_ids.push(item.id.clone());
+        if inc.push {
+            let key = OutboxKey::new(&item.published, t.outbox.generate_id()?);
+            let entry = OutboxEntry {
+                item_id: item.id.clone(),
+                queued_at: now,
+                attempts: 0,
+            };
+            t.outbox
+                .insert(&key.0, serde_json::to_vec(&entry).map_err(abort)?)?;
+            w.queued += 1;
+        }
+        if let (Some(url), true) = (&item.link, inc.follow != Follow::No) {
+            let entry = FollowEntry {
+                item_id: item.id.clone(),
+                source_id: source_id.to_string(),
+                url: url.clone(),
+                queued_at: now,
+                attempts: 0,
+                next_at: now,
+                other_news: inc.follow == Follow::Article,
+                last_error: None,
+            };
+            t.follow.insert(
+                item.id.as_bytes(),
+                serde_json::to_vec(&entry).map_err(abort)?,
+            )?;
+            w.followups += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Give `item` the date `seen` when it ranks better ([`better_date`]),
+/// moving its date-index entry; true when it did.
+fn redate(
+    by_date: &sled::transaction::TransactionalTree,
+    item: &mut Item,
+    seen: Option<DateTime<FixedOffset>>,
+    tz: FixedOffset,
+) -> std::result::Result<bool, ConflictableTransactionError<String>> {
+    let Some(better) = better_date(&item.published, item.date_estimated, seen, tz) else {
+        return Ok(false);
+    };
+    by_date.remove(date_key(&item.published, &item.first_seen, &item.id))?;
+    item.published = better;
+    item.date_estimated = false;
+    by_date.insert(date_key(&item.published, &item.first_seen, &item.id), &[])?;
+    Ok(true)
 }
 
 impl Store {
@@ -599,6 +814,7 @@ impl Store {
             outbox: db.open_tree("outbox")?,
             dead: db.open_tree("outbox_dead")?,
             gone: db.open_tree("gone")?,
+            follow: db.open_tree("follow")?,
             db,
         };
         // Write the new trees out now: a new store whose data file stayed
@@ -610,6 +826,7 @@ impl Store {
         counts.outbox.store(sizes[1], Ordering::Relaxed);
         counts.dead.store(sizes[2], Ordering::Relaxed);
         counts.gone.store(sizes[3], Ordering::Relaxed);
+        counts.follow.store(sizes[4], Ordering::Relaxed);
         Ok(h)
     }
 
@@ -620,23 +837,30 @@ impl Store {
     /// Count the trees, and look every item of the date index up, once at
     /// open: on some damage sled 0.34 loops for ever reading a page, and it
     /// is better met here, as one clear error, than in a request handler.
-    fn walk(h: &Handles, path: &Path) -> Result<[usize; 4]> {
+    fn walk(h: &Handles, path: &Path) -> Result<[usize; 5]> {
         let trees = [
             h.items.clone(),
             h.by_date.clone(),
             h.outbox.clone(),
             h.dead.clone(),
             h.gone.clone(),
+            h.follow.clone(),
         ];
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let [items, by_date, outbox, dead, gone] = &trees;
-            let walked = (|| -> sled::Result<[usize; 4]> {
+            let [items, by_date, outbox, dead, gone, follow] = &trees;
+            let walked = (|| -> sled::Result<[usize; 5]> {
                 for entry in by_date.iter().keys() {
                     let key = entry?;
                     items.contains_key(key.get(16..).unwrap_or_default())?;
                 }
-                Ok([items.len(), outbox.len(), dead.len(), gone.len()])
+                Ok([
+                    items.len(),
+                    outbox.len(),
+                    dead.len(),
+                    gone.len(),
+                    follow.len(),
+                ])
             })();
             // Let go of the trees before answering: a handle still held
             // here would keep sled's lock after the store is dropped, and a
@@ -896,6 +1120,38 @@ impl Store {
         self.counts.dead.load(Ordering::Relaxed)
     }
 
+    /// Follow-ups waiting, done and given up since the store opened.
+    pub fn follow_counts(&self) -> FollowCounts {
+        FollowCounts {
+            waiting: self.counts.follow.load(Ordering::Relaxed),
+            done: self.counts.followed.load(Ordering::Relaxed),
+            given_up: self.counts.given_up.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Every follow-up waiting, in no order. Refused while the store
+    /// cannot write: a follow-up whose result cannot be kept is not run.
+    fn follow_entries(&self) -> Result<Vec<FollowEntry>> {
+        let mut out = Vec::new();
+        for entry in self.w()?.follow.iter() {
+            let (_, v) = entry?;
+            out.push(serde_json::from_slice(&v).map_err(|e| Error::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    /// Remove a follow-up and flush; true when it was there.
+    async fn follow_remove(&self, item_id: &str) -> Result<bool> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let removed = self.wrote(h.follow.remove(item_id.as_bytes()).map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        if removed.is_some() {
+            self.counts.follow.fetch_sub(1, Ordering::Relaxed);
+        }
+        Ok(removed.is_some())
+    }
+
     /// Queue stored items on purpose (a backlog resend); they take their
     /// place in publication order.
     pub async fn outbox_push(&self, items: &[Item], now: DateTime<Utc>) -> Result<usize> {
@@ -1110,20 +1366,7 @@ impl PollStore for Store {
     ) -> Result<PollWrite> {
         let _one_writer = self.writes.lock().await;
         let h = self.w()?;
-        // Oldest first, so the outbox sequence follows publication order.
-        // Pages list newest first: reversing before a stable sort keeps undated
-        // items in that order too.
-        let mut ordered: Vec<&Incoming> = incoming.iter().rev().collect();
-        // Undated items are dated now, so they come last.
-        let by_published = |i: &Incoming| {
-            i.harvested
-                .published
-                .map_or(i64::MAX, |d| d.timestamp_millis())
-        };
-        ordered.sort_by_key(|i| by_published(i));
-        // One entry per id, with the best date of its listings.
-        let mut ordered = one_per_id(ordered, tz);
-        ordered.sort_by_key(|i| by_published(i));
+        let ordered = in_store_order(incoming, tz);
         let ordered: Vec<&Incoming> = ordered.iter().map(|c| c.as_ref()).collect();
         let cached = self.cached_state(&h, source_id)?;
         // A poll that changes no item writes nothing durable (the module's
@@ -1139,90 +1382,23 @@ impl PollStore for Store {
         }
         let state_bytes = serde_json::to_vec(state).expect("state serialises");
 
-        let result = (&h.items, &h.by_date, &h.sources, &h.outbox, &h.gone).transaction(
-            |(items, by_date, sources, outbox, gone)| {
+        let result = (
+            &h.items, &h.by_date, &h.sources, &h.outbox, &h.gone, &h.follow,
+        )
+            .transaction(|(items, by_date, sources, outbox, gone, follow)| {
+                let trees = TxTrees {
+                    items,
+                    by_date,
+                    outbox,
+                    gone,
+                    follow,
+                };
                 let mut w = PollWrite::default();
                 let mut new_ids = Vec::new();
-                let mut seen_now = std::collections::HashSet::new();
-                for inc in &ordered {
-                    if !seen_now.insert(inc.id.as_str()) {
-                        continue;
-                    }
-                    if gone.get(inc.id.as_bytes())?.is_some() {
-                        // Removed by retention: known, and stays gone.
-                        w.already_known += 1;
-                        continue;
-                    }
-                    if let Some(bytes) = items.get(inc.id.as_bytes())? {
-                        w.already_known += 1;
-                        let mut item: Item = serde_json::from_slice(&bytes).map_err(abort)?;
-                        let mut changed = false;
-                        if !item.sources.iter().any(|s| s == source_id) {
-                            w.merged += 1;
-                            item.sources.push(source_id.to_string());
-                            changed = true;
-                        }
-                        if let Some(better) = better_date(
-                            &item.published,
-                            item.date_estimated,
-                            inc.harvested.published,
-                            tz,
-                        ) {
-                            by_date.remove(date_key(
-                                &item.published,
-                                &item.first_seen,
-                                &item.id,
-                            ))?;
-                            item.published = better;
-                            item.date_estimated = false;
-                            by_date.insert(
-                                date_key(&item.published, &item.first_seen, &item.id),
-                                &[],
-                            )?;
-                            w.redated += 1;
-                            changed = true;
-                        }
-                        if changed {
-                            items.insert(
-                                inc.id.as_bytes(),
-                                serde_json::to_vec(&item).map_err(abort)?,
-                            )?;
-                        }
-                        continue;
-                    }
-                    let h = &inc.harvested;
-                    let item = Item {
-                        id: inc.id.clone(),
-                        title: h.title.clone(),
-                        link: h.link.as_ref().map(|u| canonical_link(u).to_string()),
-                        guid: h.guid.clone(),
-                        summary: h.summary.clone(),
-                        published: h.published.unwrap_or_else(|| now.with_timezone(&tz)),
-                        date_estimated: h.published.is_none(),
-                        first_seen: now,
-                        sources: vec![source_id.to_string()],
-                        topics: inc.topics.clone(),
-                        article: None,
-                    };
-                    items.insert(inc.id.as_bytes(), serde_json::to_vec(&item).map_err(abort)?)?;
-                    by_date.insert(date_key(&item.published, &item.first_seen, &item.id), &[])?;
-                    w.new += 1;
-                    new_ids.push(item.id.clone());
-                    if inc.push {
-                        let key = OutboxKey::new(&item.published, outbox.generate_id()?);
-                        let entry = OutboxEntry {
-                            item_id: item.id.clone(),
-                            queued_at: now,
-                            attempts: 0,
-                        };
-                        outbox.insert(&key.0, serde_json::to_vec(&entry).map_err(abort)?)?;
-                        w.queued += 1;
-                    }
-                }
+                store_items(&trees, source_id, &ordered, now, tz, &mut w, &mut new_ids)?;
                 sources.insert(source_id.as_bytes(), state_bytes.as_slice())?;
                 Ok((w, new_ids))
-            },
-        );
+            });
         let (w, new_ids) = self.wrote(result.map_err(Error::from))?;
         if let Err(e) = self.wrote(h.db.flush_async().await.map_err(Error::from)) {
             // sled applied the transaction in memory but could not make it
@@ -1237,6 +1413,7 @@ impl PollStore for Store {
         self.set_state(source_id, state, true);
         self.counts.items.fetch_add(w.new, Ordering::Relaxed);
         self.counts.outbox.fetch_add(w.queued, Ordering::Relaxed);
+        self.counts.follow.fetch_add(w.followups, Ordering::Relaxed);
         // Only a change of the items moves the generation (and makes the
         // feeds render again).
         if w.new > 0 || w.merged > 0 || w.redated > 0 {
@@ -1374,6 +1551,115 @@ impl OutboxStore for Store {
             self.counts.outbox.fetch_sub(1, Ordering::Relaxed);
         }
         self.counts.dead.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+impl FollowStore for Store {
+    fn follow_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FollowEntry>> {
+        let mut due: Vec<FollowEntry> = self
+            .follow_entries()?
+            .into_iter()
+            .filter(|e| e.next_at <= now)
+            .collect();
+        due.sort_by_key(|e| (e.next_at, e.queued_at));
+        due.truncate(limit);
+        Ok(due)
+    }
+
+    fn follow_next_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.follow_entries()?.into_iter().map(|e| e.next_at).min())
+    }
+
+    fn follow_pending(&self, item_id: &str) -> Result<bool> {
+        Ok(self.h()?.follow.contains_key(item_id.as_bytes())?)
+    }
+
+    async fn follow_done(
+        &self,
+        entry: &FollowEntry,
+        followed: &Followed,
+        published: Option<DateTime<FixedOffset>>,
+        listed: &[Incoming],
+        now: DateTime<Utc>,
+        tz: FixedOffset,
+    ) -> Result<FollowWrite> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let ordered = in_store_order(listed, tz);
+        let ordered: Vec<&Incoming> = ordered.iter().map(|c| c.as_ref()).collect();
+        let id = entry.item_id.as_bytes();
+        let result = (&h.items, &h.by_date, &h.outbox, &h.gone, &h.follow).transaction(
+            |(items, by_date, outbox, gone, follow)| {
+                let was_queued = follow.remove(id)?.is_some();
+                let mut fw = FollowWrite::default();
+                if let Some(bytes) = items.get(id)? {
+                    let mut item: Item = serde_json::from_slice(&bytes).map_err(abort)?;
+                    item.article = Some(followed.clone());
+                    fw.redated = redate(by_date, &mut item, published, tz)?;
+                    items.insert(id, serde_json::to_vec(&item).map_err(abort)?)?;
+                    fw.stored = true;
+                }
+                let trees = TxTrees {
+                    items,
+                    by_date,
+                    outbox,
+                    gone,
+                    follow,
+                };
+                let mut new_ids = Vec::new();
+                store_items(
+                    &trees,
+                    &entry.source_id,
+                    &ordered,
+                    now,
+                    tz,
+                    &mut fw.listed,
+                    &mut new_ids,
+                )?;
+                Ok((fw, new_ids, was_queued))
+            },
+        );
+        let (fw, new_ids, was_queued) = self.wrote(result.map_err(Error::from))?;
+        if let Err(e) = self.wrote(h.db.flush_async().await.map_err(Error::from)) {
+            self.unflushed
+                .lock()
+                .expect("unflushed lock poisoned")
+                .extend(new_ids);
+            return Err(e);
+        }
+        let l = &fw.listed;
+        self.counts.items.fetch_add(l.new, Ordering::Relaxed);
+        self.counts.outbox.fetch_add(l.queued, Ordering::Relaxed);
+        self.counts.follow.fetch_add(l.followups, Ordering::Relaxed);
+        if was_queued {
+            self.counts.follow.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.counts.followed.fetch_add(1, Ordering::Relaxed);
+        self.changes.send_modify(|g| *g += 1);
+        Ok(fw)
+    }
+
+    async fn follow_retry(&self, entry: &FollowEntry) -> Result<()> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let bytes = serde_json::to_vec(entry).expect("serialises");
+        let put = h.follow.insert(entry.item_id.as_bytes(), bytes);
+        let was = self.wrote(put.map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        if was.is_none() {
+            self.counts.follow.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    async fn follow_give_up(&self, entry: &FollowEntry) -> Result<()> {
+        if self.follow_remove(&entry.item_id).await? {
+            self.counts.given_up.fetch_add(1, Ordering::Relaxed);
+            // The channel may be holding the item's message for it: wake
+            // it (one more rendering of unchanged feeds is the price).
+            self.changes.send_modify(|g| *g += 1);
+        }
         Ok(())
     }
 }

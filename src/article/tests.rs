@@ -491,6 +491,10 @@ fn seed_articles_match_their_golden_files() {
     let pages = [
         ("article-day-them-hoc-them.html", DAY_THEM),
         (
+            "article-day-them-dip-tet.html",
+            "https://haiphong.gov.vn/giao-duc-dao-tao-76770/so-gd-dt-yeu-cau-khong-to-chuc-day-them-trai-quy-dinh-trong-dip-nghi-tet-680907",
+        ),
+        (
             "article-khong-noi-dung.html",
             "https://haiphong.gov.vn/giao-duc-dao-tao-76770/hinh-anh-le-khai-giang-680120",
         ),

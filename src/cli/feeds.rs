@@ -318,7 +318,7 @@ fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<()> {
 /// The source an OPML outline becomes. A list written by tinkhac keeps its
 /// id (when valid and free: subscribers' `/sources/<id>.xml` survive the
 /// move), interval, timeout, topics (those this file has; the others are
-/// said and left out), kind, intranet flag and scrape rules; any other
+/// said and left out), kind, intranet and follow flags and scrape rules; any other
 /// list's outline gets an id from its title and the `[fetch]` defaults.
 fn import_one(config: &Config, o: &crate::opml::OpmlSource, taken: &[String]) -> NewSource {
     let t = o.tinkhac.clone().unwrap_or_default();
@@ -346,6 +346,7 @@ fn import_one(config: &Config, o: &crate::opml::OpmlSource, taken: &[String]) ->
         topics,
         kind: t.kind.filter(|k| matches!(k.as_str(), "feed" | "html")),
         intranet: t.intranet,
+        follow: t.follow,
         scrape: if t.scrape.iter().any(|(k, _)| k == "items") {
             t.scrape
         } else {

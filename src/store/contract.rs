@@ -1,6 +1,7 @@
-//! The narrow interface between the store and its two writers: what a poll
-//! needs ([`PollStore`]) and what the Telegram outbox needs
-//! ([`OutboxStore`]), and the conformance suite every implementation must
+//! The narrow interface between the store and its writers: what a poll
+//! needs ([`PollStore`]), what the Telegram outbox needs ([`OutboxStore`])
+//! and what the follow-ups need ([`FollowStore`]), and the conformance
+//! suite every implementation must
 //! pass. The durability each operation promises is the store module's
 //! "Durability" section; the suite checks it where a test can (a reopen
 //! stands for a restart, and a drop without [`PollStore::persist_states`]
@@ -15,8 +16,10 @@ use std::future::Future;
 use chrono::{DateTime, FixedOffset, Utc};
 use tokio::sync::watch;
 
-use super::{Incoming, OutboxEntry, OutboxKey, PollWrite, Result, SourceState};
-use crate::item::Item;
+use super::{
+    FollowEntry, FollowWrite, Incoming, OutboxEntry, OutboxKey, PollWrite, Result, SourceState,
+};
+use crate::item::{Followed, Item};
 
 /// What a poll reads and writes.
 pub trait PollStore: Send + Sync {
@@ -88,6 +91,48 @@ pub trait OutboxStore: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// What the follow-ups read and write. A new item is queued for its
+/// follow-up by [`PollStore::record_poll`] (an [`Incoming`] marked
+/// `follow`), in the poll's transaction.
+pub trait FollowStore: Send + Sync {
+    /// The follow-ups due at `now` (their backoff over), at most `limit`,
+    /// the longest due first. Refused while the store cannot write.
+    fn follow_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FollowEntry>>;
+
+    /// When the next follow-up falls due; None when none waits.
+    fn follow_next_at(&self) -> Result<Option<DateTime<Utc>>>;
+
+    /// True while the item's follow-up waits (the channel holds its
+    /// message for it, boundedly).
+    fn follow_pending(&self, item_id: &str) -> Result<bool>;
+
+    /// Finish a follow-up, as one transaction on disk before it returns:
+    /// the item gains `followed`, its date takes `published` when that
+    /// ranks better (the rule a poll's dates follow), the items of the
+    /// article's own list (`listed`) are stored as a poll of the entry's
+    /// source stores them (with their notifications and follow-ups), and
+    /// the follow-up leaves the queue. An item retention removed meanwhile
+    /// is not brought back.
+    #[allow(clippy::too_many_arguments)]
+    fn follow_done(
+        &self,
+        entry: &FollowEntry,
+        followed: &Followed,
+        published: Option<DateTime<FixedOffset>>,
+        listed: &[Incoming],
+        now: DateTime<Utc>,
+        tz: FixedOffset,
+    ) -> impl Future<Output = Result<FollowWrite>> + Send;
+
+    /// Record a failed attempt (its `attempts`, `next_at`, `last_error`);
+    /// on disk before it returns.
+    fn follow_retry(&self, entry: &FollowEntry) -> impl Future<Output = Result<()>> + Send;
+
+    /// Give a follow-up up for good (the item keeps its teaser); on disk
+    /// before it returns.
+    fn follow_give_up(&self, entry: &FollowEntry) -> impl Future<Output = Result<()>> + Send;
+}
+
 /// The conformance suite: `conformance!(module_name, open)` makes one test
 /// per check, where `open(&Path)` opens (or reopens) an implementation kept
 /// at that path.
@@ -98,9 +143,9 @@ pub(crate) mod conformance {
     use chrono::{DateTime, FixedOffset, Utc};
     use url::Url;
 
-    use super::{OutboxStore, PollStore};
-    use crate::item::Harvested;
-    use crate::store::{Incoming, SourceState};
+    use super::{FollowStore, OutboxStore, PollStore};
+    use crate::item::{Followed, Harvested};
+    use crate::store::{Follow, FollowEntry, Incoming, SourceState};
 
     /// A store kept at a path, opened again by the same function.
     pub trait Open<S>: Fn(&Path) -> S {}
@@ -118,6 +163,7 @@ pub(crate) mod conformance {
             },
             topics: Vec::new(),
             push,
+            follow: crate::store::Follow::No,
         }
     }
 
@@ -494,6 +540,212 @@ pub(crate) mod conformance {
         );
     }
 
+    fn followed(text: &str) -> Incoming {
+        Incoming {
+            follow: Follow::Article,
+            ..inc(
+                &format!("https://x.vn/{text}"),
+                text,
+                Some("2025-12-23T00:00:00+07:00"),
+                true,
+            )
+        }
+    }
+
+    fn due_ids<S: FollowStore>(s: &S, now: DateTime<Utc>) -> Vec<String> {
+        s.follow_due(now, 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.item_id)
+            .collect()
+    }
+
+    /// A new item marked `follow` is queued for its follow-up in the poll's
+    /// transaction (a crash right after keeps it), once, with its source;
+    /// a known item, an item not marked and an item with no link are not.
+    pub async fn new_items_marked_follow_are_queued_with_the_poll<
+        S: PollStore + OutboxStore + FollowStore,
+    >(
+        open: impl Open<S>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc::now();
+        let mut no_link = followed("c");
+        no_link.id = "title:s:c".into();
+        no_link.harvested.link = None;
+        {
+            let store = open(dir.path());
+            let page = [
+                followed("a"),
+                inc("https://x.vn/b", "b", None, false),
+                no_link,
+            ];
+            let w = store
+                .record_poll("s", &page, &primed(), now, tz())
+                .await
+                .unwrap();
+            assert_eq!((w.new, w.followups), (3, 1));
+            let again = store
+                .record_poll("s2", &[followed("a")], &primed(), now, tz())
+                .await
+                .unwrap();
+            assert_eq!((again.new, again.followups), (0, 0), "known: not again");
+        }
+        let store = open(dir.path());
+        let due = store.follow_due(now, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        let e = &due[0];
+        assert_eq!(
+            (e.item_id.as_str(), e.source_id.as_str(), e.url.as_str()),
+            ("https://x.vn/a", "s", "https://x.vn/a")
+        );
+        assert!(e.other_news && e.attempts == 0);
+        assert!(store.follow_pending("https://x.vn/a").unwrap());
+        assert!(!store.follow_pending("https://x.vn/b").unwrap());
+        assert_eq!(store.follow_next_at().unwrap(), Some(e.next_at));
+    }
+
+    /// A finished follow-up is one transaction: after a crash the item has
+    /// its article and its better date, the article's list is stored (its
+    /// new items queued for their text only: one hop) and the follow-up
+    /// is gone, so it never runs again.
+    pub async fn a_finished_follow_up_is_stored_once_and_survives_a_crash<
+        S: PollStore + OutboxStore + FollowStore,
+    >(
+        open: impl Open<S>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc::now();
+        let article = Followed {
+            text_html: Some("<p>Toàn văn</p>".into()),
+            byline: Some("Minh Anh".into()),
+            ..Followed::default()
+        };
+        let listed = [
+            Incoming {
+                follow: Follow::TextOnly,
+                ..inc(
+                    "https://x.vn/d",
+                    "d",
+                    Some("2025-12-22T00:00:00+07:00"),
+                    true,
+                )
+            },
+            Incoming {
+                follow: Follow::TextOnly,
+                ..inc("https://x.vn/a", "a again", None, false)
+            },
+        ];
+        {
+            let store = open(dir.path());
+            store
+                .record_poll("s", &[followed("a")], &primed(), now, tz())
+                .await
+                .unwrap();
+            let entry = store.follow_due(now, 1).unwrap().remove(0);
+            let at = DateTime::parse_from_rfc3339("2025-12-23T08:30:00+07:00").unwrap();
+            let w = store
+                .follow_done(&entry, &article, Some(at), &listed, now, tz())
+                .await
+                .unwrap();
+            assert!(w.stored && w.redated);
+            assert_eq!(
+                (
+                    w.listed.new,
+                    w.listed.already_known,
+                    w.listed.followups,
+                    w.listed.queued
+                ),
+                (1, 1, 1, 1)
+            );
+            // Killed here: no shutdown.
+        }
+        let store = open(dir.path());
+        let a = store.item("https://x.vn/a").unwrap().unwrap();
+        assert_eq!(a.article.as_ref(), Some(&article));
+        assert_eq!(a.published.to_rfc3339(), "2025-12-23T08:30:00+07:00");
+        assert_eq!(a.title, "a", "a known item listed again is not changed");
+        assert!(!store.follow_pending("https://x.vn/a").unwrap());
+        let d = store.item("https://x.vn/d").unwrap().unwrap();
+        assert_eq!(
+            d.sources,
+            ["s"],
+            "the article's list is its source's harvest"
+        );
+        let due = store.follow_due(now, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].item_id, "https://x.vn/d");
+        assert!(!due[0].other_news, "one hop: its own list is not harvested");
+        // In publication order: d (22/12) before a (23/12).
+        assert_eq!(queued_ids(&store), ["https://x.vn/d", "https://x.vn/a"]);
+        // A later, worse time does not undo the better date.
+        let entry = due[0].clone();
+        let later = DateTime::parse_from_rfc3339("2025-12-24T09:00:00+07:00").unwrap();
+        let w = store
+            .follow_done(&entry, &Followed::default(), Some(later), &[], now, tz())
+            .await
+            .unwrap();
+        assert!(w.stored && !w.redated);
+        assert_eq!(
+            store
+                .item("https://x.vn/d")
+                .unwrap()
+                .unwrap()
+                .published
+                .to_rfc3339(),
+            "2025-12-22T00:00:00+07:00"
+        );
+        assert!(store.follow_due(now, 10).unwrap().is_empty());
+    }
+
+    /// A failed attempt waits for its next time, across a restart; a
+    /// follow-up given up leaves the queue and the item as it was.
+    pub async fn a_failed_follow_up_waits_and_one_given_up_leaves_the_item_as_it_was<
+        S: PollStore + OutboxStore + FollowStore,
+    >(
+        open: impl Open<S>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc::now();
+        let later = now + chrono::Duration::minutes(5);
+        {
+            let store = open(dir.path());
+            store
+                .record_poll("s", &[followed("a"), followed("b")], &primed(), now, tz())
+                .await
+                .unwrap();
+            let mut e: FollowEntry = store.follow_due(now, 10).unwrap().remove(0);
+            e.attempts = 1;
+            e.next_at = later;
+            e.last_error = Some("HTTP status 503".into());
+            store.follow_retry(&e).await.unwrap();
+        }
+        let store = open(dir.path());
+        let due = due_ids(&store, now);
+        assert_eq!(due.len(), 1, "the failed one waits: {due:?}");
+        assert_eq!(store.follow_next_at().unwrap(), Some(now));
+        let both = store.follow_due(later, 10).unwrap();
+        assert_eq!(both.len(), 2);
+        let failed = both
+            .iter()
+            .find(|e| e.attempts == 1)
+            .expect("kept its attempts");
+        assert_eq!(failed.last_error.as_deref(), Some("HTTP status 503"));
+        assert_eq!(both[1].next_at, later, "the longest due first");
+        store.follow_give_up(failed).await.unwrap();
+        assert!(!store.follow_pending(&failed.item_id).unwrap());
+        assert_eq!(store.follow_due(later, 10).unwrap().len(), 1);
+        let item = store.item(&failed.item_id).unwrap().unwrap();
+        assert!(item.article.is_none(), "keeps its teaser");
+        drop(store);
+        let store = open(dir.path());
+        assert_eq!(
+            store.follow_due(later, 10).unwrap().len(),
+            1,
+            "given up for good"
+        );
+    }
+
     /// One `#[tokio::test]` per check, against `$open`.
     macro_rules! conformance {
         ($open:expr) => {
@@ -507,6 +759,9 @@ pub(crate) mod conformance {
                 persisted_states_survive_a_crash,
                 priming_is_never_only_in_memory,
                 outbox_changes_are_durable_and_ids_monotonic,
+                new_items_marked_follow_are_queued_with_the_poll,
+                a_finished_follow_up_is_stored_once_and_survives_a_crash,
+                a_failed_follow_up_waits_and_one_given_up_leaves_the_item_as_it_was,
             );
         };
         (@tests $open:expr; $($name:ident),* $(,)?) => {

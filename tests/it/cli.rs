@@ -170,6 +170,16 @@ fn demo_runs_on_the_shipped_samples_without_network() {
         stdout.contains("Hải Phòng cần thêm hàng trăm phòng học"),
         "a day-two item: {stdout}"
     );
+    // Day two's card that links into the sample portal is followed to its
+    // article, and the article its "Tin khác" lists (one hop); the cards
+    // linking to haiphong.gov.vn itself are not (another site: no network).
+    for followed in [
+        "followed: Sở GD&ĐT yêu cầu không tổ chức dạy thêm trái quy định trong dịp nghỉ Tết — toàn văn, 2 tệp đính kèm, 3 số văn bản",
+        "followed: Triển khai quy định về dạy thêm, học thêm trên địa bàn thành phố — toàn văn, 2 tệp đính kèm, 3 số văn bản",
+    ] {
+        assert!(stdout.contains(followed), "{followed:?} missing: {stdout}");
+    }
+    assert_eq!(stdout.matches("  followed: ").count(), 2, "{stdout}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

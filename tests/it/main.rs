@@ -10,6 +10,7 @@ mod cli;
 mod clock;
 mod crash;
 mod fetching;
+mod follow;
 mod followed;
 mod golden;
 mod harvest;

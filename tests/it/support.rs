@@ -250,7 +250,7 @@ impl TestPortal {
         let mut out = String::new();
         let mut seen = Vec::new();
         for (p, _) in self.portal.pages() {
-            if seen.contains(&p.path) {
+            if seen.contains(&p.path) || p.article {
                 continue;
             }
             seen.push(p.path.clone());
