@@ -145,6 +145,13 @@ impl<S: PollStore + FollowStore + Clone> Poller<S> {
                     self.store_article(&entry, *article, fetched_at).await
                 }
             };
+            if let Some(m) = &self.metrics {
+                m.follow_up(match outcome {
+                    Outcome::Followed { .. } => "followed",
+                    Outcome::GaveUp(_) => "given_up",
+                    Outcome::Retry(_) => "retry",
+                });
+            }
             pass.reports.push(FollowReport {
                 item_id: entry.item_id.clone(),
                 source_id: entry.source_id.clone(),

@@ -209,6 +209,7 @@ struct Setup {
     cfg: TestConfig,
     store: Store,
     poller: Arc<Poller>,
+    metrics: Arc<tinkhac::metrics::Metrics>,
 }
 
 /// A store and a poller on `cfg`, the listing polled once (its backlog:
@@ -217,7 +218,12 @@ async fn primed(portal: &Portal, extra: &str) -> Setup {
     let cfg = config(portal, extra);
     let config = Arc::new(cfg.config.clone());
     let store = Store::open(&config.storage.path, 1 << 20).unwrap();
-    let poller = Arc::new(Poller::new(config.clone(), store.clone()).unwrap());
+    let metrics = Arc::new(tinkhac::metrics::Metrics::default());
+    let poller = Arc::new(
+        Poller::new(config.clone(), store.clone())
+            .unwrap()
+            .with_metrics(metrics.clone()),
+    );
     let r = poller.poll(&config.sources[0]).await;
     assert_eq!(
         r.outcome.as_ref().map(|s| s.new).ok(),
@@ -230,7 +236,12 @@ async fn primed(portal: &Portal, extra: &str) -> Setup {
         0,
         "the backlog is not followed"
     );
-    Setup { cfg, store, poller }
+    Setup {
+        cfg,
+        store,
+        poller,
+        metrics,
+    }
 }
 
 impl Setup {
@@ -422,6 +433,14 @@ async fn a_gone_article_is_given_up_and_a_failing_one_waits_doubling() {
     assert!((50..=60).contains(&wait), "{wait} s");
     assert!(follow_all(s.poller.clone(), &stop).await.is_empty());
     assert_eq!(portal.hits("GET", "/tin-tuc/loi.html"), 1);
+    let text = s.metrics.render(&s.cfg.config, &s.store);
+    for line in [
+        "tinkhac_follow_ups_total{outcome=\"given_up\"} 1",
+        "tinkhac_follow_ups_total{outcome=\"retry\"} 1",
+        "tinkhac_follow_ups_waiting 1",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
     let item = s.item(&portal, "/tin-tuc/loi.html").unwrap();
     assert!(item.article.is_none(), "the teaser stays meanwhile");
 }
