@@ -461,7 +461,7 @@ async fn the_per_host_cap_holds_and_a_slow_article_delays_no_poll() {
     assert_eq!(s.poll().await, 3);
     let stop = CancellationToken::new();
     let mut rate = HostRate::default();
-    let pass = s.poller.follow_pass(&mut rate, &stop).await;
+    let pass = s.poller.follow_pass(&mut rate, &stop, true).await;
     // Three requests a minute: the first article and its attachment's HEAD,
     // the second article (its HEAD over the cap: left without a size).
     assert_eq!(pass.reports.len(), 2, "{:?}", pass.reports);
@@ -493,7 +493,7 @@ async fn the_per_host_cap_holds_and_a_slow_article_delays_no_poll() {
     let stop2 = stop.clone();
     let slow = tokio::spawn(async move {
         let mut fresh = HostRate::default();
-        poller.follow_pass(&mut fresh, &stop2).await
+        poller.follow_pass(&mut fresh, &stop2, true).await
     });
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while portal.hits("GET", "/tin-tuc/cham.html") == 0 {
