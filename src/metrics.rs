@@ -33,8 +33,17 @@ pub struct CapLabel {
     pub what: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FollowLabel {
+    /// "followed", "given_up" or "retry".
+    pub outcome: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
+    /// Follow-ups to article pages, by how they ended.
+    pub follow_ups: Family<FollowLabel, Counter>,
+    follow_waiting: Gauge,
     /// Items the `[limits]` caps cut or dropped, by what happened.
     pub capped: Family<CapLabel, Counter>,
     pub polls: Family<PollLabels, Counter>,
@@ -68,6 +77,18 @@ impl Default for Metrics {
         let outbox_length = Gauge::default();
         let since_success = Family::<SourceLabel, Gauge<f64, AtomicU64>>::default();
         let capped = Family::<CapLabel, Counter>::default();
+        let follow_ups = Family::<FollowLabel, Counter>::default();
+        let follow_waiting = Gauge::default();
+        registry.register(
+            "follow_ups",
+            "Follow-ups of new items to their article pages, by outcome",
+            follow_ups.clone(),
+        );
+        registry.register(
+            "follow_ups_waiting",
+            "Follow-ups queued, not yet done",
+            follow_waiting.clone(),
+        );
         registry.register(
             "capped_items",
             "Items cut or dropped by the [limits] caps",
@@ -116,6 +137,8 @@ impl Default for Metrics {
         );
         Metrics {
             registry,
+            follow_ups,
+            follow_waiting,
             capped,
             polls,
             new_items,
@@ -156,6 +179,13 @@ impl Metrics {
         }
     }
 
+    /// Count one follow-up's end: "followed", "given_up" or "retry".
+    pub fn follow_up(&self, outcome: &'static str) {
+        self.follow_ups
+            .get_or_create(&FollowLabel { outcome })
+            .inc();
+    }
+
     pub fn label(source: &str) -> SourceLabel {
         SourceLabel {
             source: source.to_string(),
@@ -165,6 +195,8 @@ impl Metrics {
     /// The text exposition, with the store-derived gauges brought up to date.
     pub fn render(&self, config: &Config, store: &Store) -> String {
         self.outbox_length.set(store.outbox_len() as i64);
+        self.follow_waiting
+            .set(store.follow_counts().waiting as i64);
         let now = Utc::now();
         for s in &config.sources {
             if let Ok(Some(at)) = store.source_state(&s.id).map(|st| st.last_success) {

@@ -382,6 +382,8 @@ pub struct Check {
     pub queued: usize,
     pub set_aside: usize,
     pub tombstones: usize,
+    /// Follow-ups waiting.
+    pub followups: usize,
     pub problems: Vec<String>,
 }
 
@@ -1321,6 +1323,17 @@ impl Store {
                     .push("a queued notification does not decode".into());
             }
         }
+        for entry in h.follow.iter() {
+            let (k, v) = entry?;
+            c.followups += 1;
+            match serde_json::from_slice::<FollowEntry>(&v) {
+                Ok(e) if e.item_id.as_bytes() == &k[..] => {}
+                _ => c.problems.push(format!(
+                    "the follow-up of {} does not decode",
+                    String::from_utf8_lossy(&k)
+                )),
+            }
+        }
         c.set_aside = h.dead.iter().count();
         c.tombstones = h.gone.iter().count();
         Ok(c)
@@ -1880,6 +1893,40 @@ mod tests {
             store.prune(cutoff).await.unwrap(),
             0,
             "nothing left to prune"
+        );
+    }
+
+    /// `store check` counts the follow-ups waiting and says which one does
+    /// not decode.
+    #[tokio::test]
+    async fn check_reads_the_follow_ups() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        let st = SourceState {
+            primed: true,
+            ..SourceState::default()
+        };
+        let page = [Incoming {
+            follow: Follow::Article,
+            ..inc("https://x.vn/a", "A", None, &[])
+        }];
+        store
+            .record_poll("s", &page, &st, Utc::now(), tz())
+            .await
+            .unwrap();
+        let c = store.check().unwrap();
+        assert_eq!((c.followups, c.problems.len()), (1, 0), "{:?}", c.problems);
+        store
+            .h()
+            .unwrap()
+            .follow
+            .insert("https://x.vn/b", "{")
+            .unwrap();
+        let c = store.check().unwrap();
+        assert_eq!(c.followups, 2);
+        assert_eq!(
+            c.problems,
+            ["the follow-up of https://x.vn/b does not decode"]
         );
     }
 

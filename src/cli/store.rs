@@ -65,8 +65,9 @@ fn check(config: &Config) -> anyhow::Result<bool> {
         }
     };
     println!(
-        "items: {} (date index {}), queued notifications: {}, set aside: {}, tombstones: {}",
-        c.items, c.indexed, c.queued, c.set_aside, c.tombstones
+        "items: {} (date index {}), queued notifications: {}, set aside: {}, tombstones: {}, \
+         follow-ups waiting: {}",
+        c.items, c.indexed, c.queued, c.set_aside, c.tombstones, c.followups
     );
     // Records in the files that sled does not read: sled stops reading its
     // log at the first damaged segment, silently. Items removed by

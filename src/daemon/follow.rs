@@ -7,8 +7,10 @@
 //! The queue is the store's ([`FollowStore`]): an item is queued in the
 //! poll's transaction that stores it, and a follow-up is finished by one
 //! transaction, so a restart or a `kill -9` loses none and repeats none that
-//! finished. It never delays a poll: follow-ups run one at a time, only
-//! while no poll is in progress, through the poller's own fetcher (the same
+//! finished. It does not delay polls: follow-ups run one at a time, when no
+//! poll is in progress (or once no such moment came for [`MAX_YIELD`]: a
+//! follow-up then holds one of its host's slots, never a poll's), through
+//! the poller's own fetcher (the same
 //! per-host slots, body cap, timeouts and reach as the source's polls), and
 //! each host gets at most `[follow] per_host_per_minute` of their requests
 //! (the article's GET and its attachments' HEADs). A failure is tried again
@@ -108,8 +110,13 @@ enum Got {
 
 impl<S: PollStore + FollowStore + Clone> Poller<S> {
     /// Run the follow-ups due now, one at a time, until none is left that
-    /// may go now, a poll starts, or `shutdown`.
-    pub async fn follow_pass(&self, rate: &mut HostRate, shutdown: &CancellationToken) -> Pass {
+    /// may go now, a poll starts (when `yield_to_polls`), or `shutdown`.
+    pub async fn follow_pass(
+        &self,
+        rate: &mut HostRate,
+        shutdown: &CancellationToken,
+        yield_to_polls: bool,
+    ) -> Pass {
         let mut pass = Pass::default();
         let due = match self.store.follow_due(Utc::now(), 256) {
             Ok(d) => d,
@@ -125,7 +132,7 @@ impl<S: PollStore + FollowStore + Clone> Poller<S> {
             if shutdown.is_cancelled() {
                 break;
             }
-            if *self.running.borrow() > 0 {
+            if yield_to_polls && *self.running.borrow() > 0 {
                 later(&mut pass, Duration::ZERO);
                 break;
             }
@@ -145,6 +152,13 @@ impl<S: PollStore + FollowStore + Clone> Poller<S> {
                     self.store_article(&entry, *article, fetched_at).await
                 }
             };
+            if let Some(m) = &self.metrics {
+                m.follow_up(match outcome {
+                    Outcome::Followed { .. } => "followed",
+                    Outcome::GaveUp(_) => "given_up",
+                    Outcome::Retry(_) => "retry",
+                });
+            }
             pass.reports.push(FollowReport {
                 item_id: entry.item_id.clone(),
                 source_id: entry.source_id.clone(),
@@ -327,7 +341,7 @@ pub async fn follow_all(poller: Arc<Poller>, shutdown: &CancellationToken) -> Ve
     let mut rate = HostRate::default();
     let mut reports = Vec::new();
     loop {
-        let pass = poller.follow_pass(&mut rate, shutdown).await;
+        let pass = poller.follow_pass(&mut rate, shutdown, true).await;
         let progressed = !pass.reports.is_empty();
         reports.extend(pass.reports);
         if shutdown.is_cancelled() {
@@ -348,21 +362,28 @@ pub async fn follow_all(poller: Arc<Poller>, shutdown: &CancellationToken) -> Ve
     reports
 }
 
+/// How long the daemon's follow-ups wait for a moment with no poll in
+/// progress before they go anyway.
+pub const MAX_YIELD: Duration = Duration::from_secs(30);
+
 /// The daemon's follow-up worker, until `shutdown`: after the polls (it
-/// waits while any is in progress), whenever the store changes or a
-/// follow-up falls due.
+/// waits while any is in progress, at most [`MAX_YIELD`]), whenever the
+/// store changes or a follow-up falls due.
 pub(crate) async fn follow_loop(poller: SharedPoller, shutdown: CancellationToken) {
     let mut rate = HostRate::default();
     loop {
         let p = current(&poller);
         let mut running = p.running.subscribe();
-        tokio::select! {
+        // After the polls; but a daemon that is always polling somewhere
+        // (a thousand sources) still follows, every [`MAX_YIELD`] at least,
+        // a follow-up then holding one slot of its host's.
+        let idle = tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = running.wait_for(|n| *n == 0) => {}
-        }
+            r = tokio::time::timeout(MAX_YIELD, running.wait_for(|n| *n == 0)) => r.is_ok(),
+        };
         let mut changes = OutboxStore::subscribe(&p.store);
         changes.mark_unchanged();
-        let pass = p.follow_pass(&mut rate, &shutdown).await;
+        let pass = p.follow_pass(&mut rate, &shutdown, idle).await;
         let due_in = match FollowStore::follow_next_at(&p.store) {
             Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or_default(),
             // Nothing waits: only a store change brings work.

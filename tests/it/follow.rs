@@ -209,6 +209,7 @@ struct Setup {
     cfg: TestConfig,
     store: Store,
     poller: Arc<Poller>,
+    metrics: Arc<tinkhac::metrics::Metrics>,
 }
 
 /// A store and a poller on `cfg`, the listing polled once (its backlog:
@@ -217,7 +218,12 @@ async fn primed(portal: &Portal, extra: &str) -> Setup {
     let cfg = config(portal, extra);
     let config = Arc::new(cfg.config.clone());
     let store = Store::open(&config.storage.path, 1 << 20).unwrap();
-    let poller = Arc::new(Poller::new(config.clone(), store.clone()).unwrap());
+    let metrics = Arc::new(tinkhac::metrics::Metrics::default());
+    let poller = Arc::new(
+        Poller::new(config.clone(), store.clone())
+            .unwrap()
+            .with_metrics(metrics.clone()),
+    );
     let r = poller.poll(&config.sources[0]).await;
     assert_eq!(
         r.outcome.as_ref().map(|s| s.new).ok(),
@@ -230,7 +236,12 @@ async fn primed(portal: &Portal, extra: &str) -> Setup {
         0,
         "the backlog is not followed"
     );
-    Setup { cfg, store, poller }
+    Setup {
+        cfg,
+        store,
+        poller,
+        metrics,
+    }
 }
 
 impl Setup {
@@ -422,6 +433,14 @@ async fn a_gone_article_is_given_up_and_a_failing_one_waits_doubling() {
     assert!((50..=60).contains(&wait), "{wait} s");
     assert!(follow_all(s.poller.clone(), &stop).await.is_empty());
     assert_eq!(portal.hits("GET", "/tin-tuc/loi.html"), 1);
+    let text = s.metrics.render(&s.cfg.config, &s.store);
+    for line in [
+        "tinkhac_follow_ups_total{outcome=\"given_up\"} 1",
+        "tinkhac_follow_ups_total{outcome=\"retry\"} 1",
+        "tinkhac_follow_ups_waiting 1",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
     let item = s.item(&portal, "/tin-tuc/loi.html").unwrap();
     assert!(item.article.is_none(), "the teaser stays meanwhile");
 }
@@ -442,7 +461,7 @@ async fn the_per_host_cap_holds_and_a_slow_article_delays_no_poll() {
     assert_eq!(s.poll().await, 3);
     let stop = CancellationToken::new();
     let mut rate = HostRate::default();
-    let pass = s.poller.follow_pass(&mut rate, &stop).await;
+    let pass = s.poller.follow_pass(&mut rate, &stop, true).await;
     // Three requests a minute: the first article and its attachment's HEAD,
     // the second article (its HEAD over the cap: left without a size).
     assert_eq!(pass.reports.len(), 2, "{:?}", pass.reports);
@@ -474,7 +493,7 @@ async fn the_per_host_cap_holds_and_a_slow_article_delays_no_poll() {
     let stop2 = stop.clone();
     let slow = tokio::spawn(async move {
         let mut fresh = HostRate::default();
-        poller.follow_pass(&mut fresh, &stop2).await
+        poller.follow_pass(&mut fresh, &stop2, true).await
     });
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while portal.hits("GET", "/tin-tuc/cham.html") == 0 {
