@@ -81,6 +81,30 @@ pub struct AttachmentRef {
     pub length: Option<u64>,
 }
 
+impl AttachmentRef {
+    /// The file name a Telegram message links: the file's own name when
+    /// the address ends in a file ("215-KH-UBND.pdf"), else what the page
+    /// calls the link ("Phụ lục biểu mẫu đăng ký"), since a download
+    /// script's name ("DownloadFile.aspx") says nothing of the document.
+    pub fn shown_name(&self) -> &str {
+        let is_file = self.file_name.rsplit_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty()
+                && !ext.is_empty()
+                && !WEB_PAGE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+        });
+        if is_file || self.name.trim().is_empty() {
+            &self.file_name
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// Endings of addresses that are pages or scripts, not files.
+const WEB_PAGE_EXTENSIONS: &[&str] = &[
+    "asp", "aspx", "ashx", "cgi", "do", "htm", "html", "jsp", "php",
+];
+
 /// An official document number an article cites (see
 /// [`crate::article::DocNumber`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,6 +359,25 @@ pub fn item_id(source_id: &str, h: &Harvested) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_attachment_is_shown_by_its_file_name_unless_the_address_is_a_script() {
+        let att = |file_name: &str, name: &str| AttachmentRef {
+            url: format!("https://example.vn/{file_name}"),
+            name: name.into(),
+            file_name: file_name.into(),
+            content_type: None,
+            length: None,
+        };
+        let pdf = att("215-KH-UBND.pdf", "Kế hoạch 215/KH-UBND");
+        assert_eq!(pdf.shown_name(), "215-KH-UBND.pdf");
+        let script = att("DownloadFile.aspx", "Phụ lục biểu mẫu đăng ký");
+        assert_eq!(script.shown_name(), "Phụ lục biểu mẫu đăng ký");
+        let bare = att("tai-lieu", "Tài liệu kèm theo");
+        assert_eq!(bare.shown_name(), "Tài liệu kèm theo");
+        let unnamed = att("DownloadFile.aspx", " ");
+        assert_eq!(unnamed.shown_name(), "DownloadFile.aspx");
+    }
 
     fn canon(s: &str) -> String {
         canonical_link(&Url::parse(s).unwrap()).to_string()

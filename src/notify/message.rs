@@ -62,7 +62,7 @@ impl Parts {
                 .flat_map(|a| &a.attachments)
                 .filter(|a| crate::text::is_http_url(&a.url))
                 .map(|a| Attachment {
-                    name: [a.file_name.as_str(), a.name.as_str()]
+                    name: [a.shown_name(), a.file_name.as_str(), a.name.as_str()]
                         .into_iter()
                         .map(one_line)
                         .find(|n| !n.is_empty())
