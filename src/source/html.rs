@@ -22,6 +22,7 @@
 //! `suggest` (`preview --suggest`).
 
 use chrono::{DateTime, FixedOffset};
+use scraper::node::Element;
 use scraper::Html;
 use url::Url;
 
@@ -134,6 +135,17 @@ pub fn document_base(doc: &Html, page: &Url) -> Url {
         .find_map(|b| b.value().attr("href"))
         .and_then(|h| page.join(h.trim()).ok())
         .unwrap_or_else(|| page.clone())
+}
+
+/// The value of attribute `name` (lower-case, no namespace), as
+/// `Element::attr` gives it, without turning `name` into an interned atom
+/// first: that lookup costs more than scanning an element's few attributes,
+/// and the index pass asks it of every element.
+fn attr<'e>(e: &'e Element, name: &str) -> Option<&'e str> {
+    e.attrs
+        .iter()
+        .find(|(k, _)| k.prefix.is_none() && k.ns.is_empty() && &*k.local == name)
+        .map(|(_, v)| &**v)
 }
 
 const ATTACHMENT_EXTENSIONS: &[&str] = &[

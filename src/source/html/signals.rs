@@ -32,6 +32,7 @@ pub fn fold(s: &str) -> String {
         }
         match c {
             'đ' | 'Đ' => out.push('d'),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
             c => out.extend(c.to_lowercase()),
         }
     };
@@ -214,27 +215,107 @@ pub fn may_open_heading(text: &str) -> bool {
         )
 }
 
+/// Words that open a link to more of a list, folded.
+const MORE: &[&str] = &[
+    "xem tiep",
+    "xem them",
+    "xem tat ca",
+    "doc tiep",
+    "doc them",
+    "chi tiet",
+    "tiep theo",
+    "trang sau",
+    "trang truoc",
+];
+
 /// Texts of links that lead to more of a list, never to one article:
 /// "Xem tiếp", "Các tin bài khác »", "Xem tất cả".
 pub fn is_more_link_text(text: &str) -> bool {
-    const MORE: &[&str] = &[
-        "xem tiep",
-        "xem them",
-        "xem tat ca",
-        "doc tiep",
-        "doc them",
-        "chi tiet",
-        "tiep theo",
-        "trang sau",
-        "trang truoc",
-    ];
     // "More" links are short; headlines rarely are.
-    if text.len() > 120 || text.chars().count() > 50 {
+    if text.len() > 120 || text.chars().count() > 50 || !may_open_like_more(text) {
         return false;
     }
+    reads_as_more(text)
+}
+
+/// [`is_more_link_text`] past its cheap tests: the words of the folded text.
+fn reads_as_more(text: &str) -> bool {
     let t = fold(text);
     let t = t.trim_start_matches(['«', '<', ' ']);
     matches_any(t, MORE) || heading_kind(t) == Some(Heading::News)
+}
+
+/// A cheap test before [`is_more_link_text`] folds a whole text: false
+/// when the first three characters of its fold (past a leading `«`, `<`
+/// and spaces) are ASCII and open no entry of [`MORE`] or [`NEWS`], which
+/// every text it accepts opens with. Those characters are folded here one
+/// by one as `fold` does; the reordering of combining marks that `fold`'s
+/// NFD path adds moves no letter, and a non-ASCII character among the
+/// three (a mark left in place, a letter of another script) makes it
+/// answer true.
+fn may_open_like_more(text: &str) -> bool {
+    let mut head = [0u8; 3];
+    let mut n = 0;
+    let mut started = false;
+    let mut space = false;
+    let mut ascii = true;
+    // Feed one folded character; false once three are read.
+    let mut feed = |c: char| -> bool {
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            return true;
+        }
+        if c.is_whitespace() || c == '\u{200b}' {
+            space = started;
+            return true;
+        }
+        if !started && matches!(c, '«' | '<') {
+            return true;
+        }
+        started = true;
+        let lower = match c {
+            'đ' | 'Đ' => 'd',
+            c if c.is_ascii() => c.to_ascii_lowercase(),
+            _ => {
+                ascii = false;
+                return false;
+            }
+        };
+        for b in [space.then_some(b' '), Some(lower as u8)]
+            .into_iter()
+            .flatten()
+        {
+            if n < 3 {
+                head[n] = b;
+                n += 1;
+            }
+        }
+        space = false;
+        n < 3
+    };
+    for c in text.chars() {
+        let more = if c.is_ascii() || matches!(c, 'đ' | 'Đ') {
+            feed(c)
+        } else {
+            let mut more = true;
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if more {
+                    more = feed(d);
+                }
+            });
+            more
+        };
+        if !more {
+            break;
+        }
+    }
+    if !ascii {
+        return true;
+    }
+    n == 3
+        && MORE
+            .iter()
+            .chain(NEWS)
+            .any(|h| h.as_bytes().get(..3) == Some(&head[..]))
 }
 
 /// The shape of an article's address: how deep its path is, the extension
@@ -250,12 +331,17 @@ pub struct Shape {
 
 impl Shape {
     pub fn of(url: &Url) -> Shape {
-        let segs: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
-        let last = segs.last().copied().unwrap_or("");
+        let mut depth = 0;
+        let mut last = "";
+        for seg in url.path().split('/').filter(|s| !s.is_empty()) {
+            depth += 1;
+            last = seg;
+        }
         let ext = last
             .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
+            .map(|(_, e)| e)
             .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+            .map(str::to_ascii_lowercase)
             .unwrap_or_default();
         let mut run = 0;
         let mut numbered = false;
@@ -268,7 +354,7 @@ impl Shape {
             }
         }
         Shape {
-            depth: segs.len(),
+            depth,
             ext,
             numbered,
         }
@@ -508,6 +594,44 @@ mod tests {
             assert!(is_more_link_text(t), "{t}");
         }
         assert!(!is_more_link_text("Xem xét kỷ luật cán bộ vi phạm"));
+    }
+
+    #[test]
+    fn the_cheap_test_before_folding_never_refuses_a_more_link() {
+        // Whatever the first letters are (accented, upper-case, NFD, other
+        // scripts, after «, < or spaces), a text the words accept passes the
+        // cheap test first.
+        let firsts = ('\0'..='\u{024F}')
+            .chain('\u{1E00}'..='\u{1EFF}')
+            .chain(['\u{2013}', '\u{201C}', 'ſ', 'İ', 'K', 'Å', '\u{200b}', '≮']);
+        let mut accepted = 0;
+        for c in firsts {
+            for s in [
+                format!("{c}em tiếp »"),
+                format!("{c}ác tin khác"),
+                format!("« {c}in liên quan"),
+                format!("<{c} xem thêm"),
+                format!("{c}\u{301}ài viết khác"),
+                format!("{c}{c}{c}"),
+                format!("X{c}m thêm"),
+                format!("Xe{c} thêm"),
+                format!("T{c}n khác"),
+            ] {
+                if reads_as_more(&s) {
+                    accepted += 1;
+                    assert!(may_open_like_more(&s), "{s:?}");
+                }
+            }
+        }
+        assert!(accepted > 20, "{accepted}");
+        for h in MORE.iter().chain(NEWS) {
+            let nfd: String = h.nfd().collect();
+            for s in [h.to_string(), h.to_uppercase(), nfd, format!("« {h} »")] {
+                assert!(may_open_like_more(&s), "{s:?}");
+            }
+        }
+        assert!(!may_open_like_more("Hải Phòng khởi công cầu mới"));
+        assert!(!may_open_like_more("Trường học xanh"));
     }
 
     #[test]

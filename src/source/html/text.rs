@@ -45,9 +45,9 @@ pub fn may_hold_date(el: ElementRef) -> bool {
     })
 }
 
-/// The number of words in `el`'s text, as [`clean`] would split it, without
-/// building the text.
-pub fn word_count(el: ElementRef) -> usize {
+/// Whether `el`'s text holds at least `n` words, as [`clean`] would split
+/// it, without building the text: it stops reading at the `n`-th word.
+pub fn has_words(el: ElementRef, n: usize) -> bool {
     let mut words = 0;
     let mut in_word = false;
     for t in el.text() {
@@ -57,10 +57,13 @@ pub fn word_count(el: ElementRef) -> usize {
             } else if !in_word && !c.is_control() {
                 in_word = true;
                 words += 1;
+                if words >= n {
+                    return true;
+                }
             }
         }
     }
-    words
+    words >= n
 }
 
 pub fn is_ellipsis_cut(s: &str) -> bool {
