@@ -326,16 +326,89 @@ fn first_core(text: &str) -> Option<Core> {
     if !has_digit_run(text, 4) {
         return None;
     }
+    let forms = Forms::of(text);
+    let search = |may: bool, re: &Regex, kind: Kind, validate: Validate| {
+        may.then(|| first_valid(re, text, kind, validate)).flatten()
+    };
     [
-        first_valid(&DMY, text, Kind::Other, dmy),
-        first_valid(&YMD, text, Kind::Iso, ymd),
-        first_valid(&VI_LONG, text, Kind::Other, vi_long),
-        first_valid(&EN_DMY, text, Kind::Other, en_dmy),
-        first_valid(&EN_MDY, text, Kind::Other, en_mdy),
+        search(forms.dmy, &DMY, Kind::Other, dmy),
+        search(forms.ymd, &YMD, Kind::Iso, ymd),
+        search(forms.vi_long, &VI_LONG, Kind::Other, vi_long),
+        search(forms.english, &EN_DMY, Kind::Other, en_dmy),
+        search(forms.english, &EN_MDY, Kind::Other, en_mdy),
     ]
     .into_iter()
     .flatten()
     .min_by_key(|c| (c.start, std::cmp::Reverse(c.end)))
+}
+
+/// Checks a match of a date regex and reads its date.
+type Validate = fn(&Captures, &str) -> Option<NaiveDate>;
+
+/// Which full-date forms a text may hold, from what each needs besides its
+/// year, found in one pass over the bytes instead of one regex search of
+/// the whole text per form (a text holds one form at most, most often
+/// none). A form marked false cannot match; one marked true may.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Forms {
+    /// [`DMY`]: a digit, a separator, then four digits.
+    dmy: bool,
+    /// [`YMD`]: four digits, a separator, then a digit.
+    ymd: bool,
+    /// [`VI_LONG`]: a digit, white space, then `th` (of `tháng`) in any case.
+    vi_long: bool,
+    /// [`EN_DMY`], [`EN_MDY`]: the first three letters of an English month
+    /// in any case (or `ſ`, which `(?i)` matches as `s`).
+    english: bool,
+}
+
+impl Forms {
+    fn of(text: &str) -> Forms {
+        const fn tri(s: &[u8; 3]) -> u32 {
+            (s[0] as u32) << 16 | (s[1] as u32) << 8 | s[2] as u32
+        }
+        let bytes = text.as_bytes();
+        let mut forms = Forms::default();
+        let mut digits = 0usize;
+        let mut window = 0u32;
+        for (i, &b) in bytes.iter().enumerate() {
+            let lower = b.to_ascii_lowercase();
+            window = (window << 8 | u32::from(lower)) & 0xff_ffff;
+            // Tested by the month's last letter, most bytes are no month's.
+            forms.english |= match lower {
+                b'n' => window == tri(b"jan") || window == tri(b"jun"),
+                b'b' => window == tri(b"feb"),
+                b'r' => window == tri(b"mar") || window == tri(b"apr"),
+                b'y' => window == tri(b"may"),
+                b'l' => window == tri(b"jul"),
+                b'g' => window == tri(b"aug"),
+                b'p' => window == tri(b"sep"),
+                b't' => window == tri(b"oct"),
+                b'v' => window == tri(b"nov"),
+                b'c' => window == tri(b"dec"),
+                _ => false,
+            };
+            if matches!(b, b'/' | b'.' | b'-') {
+                let next = |n: usize| {
+                    bytes
+                        .get(i + 1..i + 1 + n)
+                        .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                };
+                forms.ymd |= digits >= 4 && next(1);
+                forms.dmy |= digits >= 1 && next(4);
+            }
+            if !forms.vi_long && lower == b'h' && i >= 1 && bytes[i - 1].eq_ignore_ascii_case(&b't')
+            {
+                let before = &text[..i - 1];
+                let spaced = before.trim_end_matches(char::is_whitespace);
+                forms.vi_long =
+                    spaced.len() < before.len() && spaced.ends_with(|c: char| c.is_ascii_digit());
+            }
+            digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+        }
+        forms.english |= text.contains('ſ');
+        forms
+    }
 }
 
 /// Whether `text` holds `n` ASCII digits in a row.
@@ -352,12 +425,7 @@ fn has_digit_run(text: &str, n: usize) -> bool {
 /// candidate overlapping a rejected one is skipped (`xngày 23 tháng 12 năm
 /// 2025` is refused at `ngày`, then found at `23`). Each retry moves
 /// forward, so this ends.
-fn first_valid(
-    re: &Regex,
-    text: &str,
-    kind: Kind,
-    validate: fn(&Captures, &str) -> Option<NaiveDate>,
-) -> Option<Core> {
+fn first_valid(re: &Regex, text: &str, kind: Kind, validate: Validate) -> Option<Core> {
     let mut pos = 0;
     while pos < text.len() {
         let caps = re.captures_at(text, pos)?;
@@ -1144,6 +1212,52 @@ mod tests {
 
     /// Every built-in pattern compiles (`re` panics otherwise) and finds the
     /// form its comment promises, and none matches a text with no date.
+    #[test]
+    fn a_form_the_one_pass_rules_out_is_never_matched() {
+        let texts = [
+            "23/12/2025",
+            "Hà Nội, 1.2.2025 - tin",
+            "2025-12-23T08:00:00+07:00",
+            "2025/1/2",
+            "Ngày 23 tháng 12 năm 2025",
+            "NGÀY 23\u{a0}THÁNG 12, 2025",
+            "23 Tha\u{301}ng 12 2025",
+            "23\u{2003}\u{2003}tHáng 1 2025",
+            "23rd December, 2025",
+            "Dec. 23, 2025",
+            "SEPT 3 2025",
+            "ſep 3, 2025",
+            "3 ſeptember 2025",
+            "Tue, 23 Dec 2025 08:00:00 +0700",
+            "Học sinh 2025 thi tốt 12 tháng",
+            "số 12-2025 ngày 3 tháng",
+            "Trường học xanh sạch đẹp năm 2025",
+            "",
+        ];
+        let forms = [
+            ("DMY", &*DMY, (|f: &Forms| f.dmy) as fn(&Forms) -> bool),
+            ("YMD", &*YMD, |f| f.ymd),
+            ("VI_LONG", &*VI_LONG, |f| f.vi_long),
+            ("EN_DMY", &*EN_DMY, |f| f.english),
+            ("EN_MDY", &*EN_MDY, |f| f.english),
+        ];
+        let mut matched = 0;
+        for t in texts {
+            let f = Forms::of(t);
+            for (name, re, may) in &forms {
+                if re.is_match(t) {
+                    matched += 1;
+                    assert!(may(&f), "{name} matches {t:?}, ruled out: {f:?}");
+                }
+            }
+        }
+        assert!(matched >= 12, "{matched}");
+        assert_eq!(
+            Forms::of("Trường học xanh sạch đẹp của thành phố năm 2025"),
+            Forms::default()
+        );
+    }
+
     #[test]
     fn regexes_compile() {
         for (name, r, sample) in [
