@@ -127,6 +127,15 @@ pub fn explain(
 
 /// A `<base href>` overrides the page URL for relative links.
 pub fn document_base(doc: &Html, page: &Url) -> Url {
+    // Most pages have none: a glance over every node, in the order they
+    // were made, says so before a walk in document order.
+    let any = doc.tree.values().any(|n| {
+        n.as_element()
+            .is_some_and(|e| e.name() == "base" && attr(e, "href").is_some())
+    });
+    if !any {
+        return page.clone();
+    }
     // The first `base` with an `href`, in document order, as `base[href]`
     // selects it, without matching a selector against every element.
     doc.root_element()
