@@ -607,6 +607,18 @@ fn letter_inside_word(text: &str, i: usize) -> bool {
     char_at(text, i).is_some_and(char::is_alphabetic) && !starts_word(text, i)
 }
 
+/// Whether `c` may end `ngày` as [`lenient`] matches it under `(?i)`: a
+/// `y` of any tone or case, or a combining mark.
+fn ends_ngay(c: char) -> bool {
+    "yỳýỷỹỵYỲÝỶỸỴ".contains(c) || is_mark(c)
+}
+
+/// Whether the char just before byte `start` is one `pred` accepts: a
+/// cheap test before [`match_before`] with a regex that closes with one.
+fn ends_with_any(text: &str, start: usize, pred: impl Fn(char) -> bool) -> bool {
+    char_before(text, start).is_some_and(pred)
+}
+
 /// Match an end-anchored regex against the text before byte `start`, looking
 /// at most [`WINDOW`] bytes back. Returns the captures and the absolute start
 /// of the match. A match that opens with a letter must start a word.
@@ -651,6 +663,13 @@ fn apply_meridiem(t: NaiveTime, marker: &str) -> NaiveTime {
 /// A time written right after byte `end`; returns it and the new end.
 fn time_after(text: &str, end: usize) -> Option<(NaiveTime, usize)> {
     let window = after_window(text, end);
+    // What TIME_AFTER opens with past white space: a separator, `lúc`,
+    // the hour itself or ISO's `T`.
+    if !window.trim_start().starts_with(|c: char| {
+        c.is_ascii_digit() || matches!(c, ',' | '|' | '-' | '–' | '—' | 'l' | 'L' | 'T')
+    }) {
+        return None;
+    }
     let caps = TIME_AFTER.captures(window)?;
     let mut new_end = end + caps.get(0)?.end();
     let hour = num(&caps, 1)?;
@@ -684,6 +703,12 @@ fn time_after(text: &str, end: usize) -> Option<(NaiveTime, usize)> {
 /// A time written right before byte `start` (`12:47 | 07/07/2025`);
 /// returns it and the new start.
 fn time_before(text: &str, start: usize) -> Option<(NaiveTime, usize)> {
+    // What TIME_BEFORE closes with: white space, a separator or `ngày`.
+    if !ends_with_any(text, start, |c| {
+        c.is_whitespace() || matches!(c, ',' | '|' | '-' | '–' | '—') || ends_ngay(c)
+    }) {
+        return None;
+    }
     let (caps, m_start) = match_before(&TIME_BEFORE, text, start)?;
     if glued_before(text, m_start, Some(':')) {
         return None;
@@ -736,10 +761,19 @@ fn offset_of(caps: &Captures, sign: usize, hours: usize, minutes: usize) -> Opti
 fn zone_after(text: &str, end: usize, has_time: bool, kind: Kind) -> Option<(FixedOffset, usize)> {
     let window = after_window(text, end);
     let ends_word = |e: usize| !char_at(text, e).is_some_and(char::is_alphanumeric);
-    if let Some(c) = ZONE_PAREN.captures(window) {
-        return Some((offset_of(&c, 1, 2, 3)?, end + c.get(0)?.end()));
+    // Every zone opens, past white space, with one of a few characters:
+    // the regexes are asked only when the text does.
+    let lead = window.trim_start();
+    let opens = |cs: &[char]| lead.starts_with(cs);
+    if opens(&['(']) {
+        if let Some(c) = ZONE_PAREN.captures(window) {
+            return Some((offset_of(&c, 1, 2, 3)?, end + c.get(0)?.end()));
+        }
     }
-    if let Some(c) = ZONE_LABEL.captures(window) {
+    if let Some(c) = opens(&['g', 'G', 'u', 'U'])
+        .then(|| ZONE_LABEL.captures(window))
+        .flatten()
+    {
         let e = end + c.get(0)?.end();
         return if ends_word(e) {
             Some((offset_of(&c, 1, 2, 3)?, e))
@@ -750,7 +784,9 @@ fn zone_after(text: &str, end: usize, has_time: bool, kind: Kind) -> Option<(Fix
     if !has_time {
         return None;
     }
-    if let Some(c) = ZONE_NAME.captures(window) {
+    let named = window.starts_with(['Z', 'z'])
+        || (window.starts_with(char::is_whitespace) && opens(&['E', 'C', 'M', 'P', 'I']));
+    if let Some(c) = named.then(|| ZONE_NAME.captures(window)).flatten() {
         let e = end + c.get(0)?.end();
         if !ends_word(e) {
             return None;
@@ -766,6 +802,9 @@ fn zone_after(text: &str, end: usize, has_time: bool, kind: Kind) -> Option<(Fix
             Some(_) => return None,
         };
         return Some((FixedOffset::east_opt(hours * 3600)?, e));
+    }
+    if !opens(&['+', '-']) {
+        return None;
     }
     let numeric = if kind == Kind::Iso {
         ZONE_ISO.captures(window)
@@ -819,14 +858,20 @@ fn attach_time_and_zone(text: &str, f: &mut Found, kind: Kind) {
 fn attach_surroundings(text: &str, f: &mut Found) {
     let (mut weekday, mut label) = (false, false);
     loop {
-        if !weekday {
+        // WEEKDAY_BEFORE closes with white space, a separator, `ngày` or
+        // its colon; LABEL_BEFORE with a colon and white space.
+        if !weekday
+            && ends_with_any(text, f.start, |c| {
+                c.is_whitespace() || matches!(c, ',' | '-' | '–' | '—' | '|' | ':') || ends_ngay(c)
+            })
+        {
             if let Some((_, s)) = match_before(&WEEKDAY_BEFORE, text, f.start) {
                 f.start = s;
                 weekday = true;
                 continue;
             }
         }
-        if !label {
+        if !label && text[..f.start].trim_end().ends_with(':') {
             if let Some((_, s)) = match_before(&LABEL_BEFORE, text, f.start) {
                 f.start = s;
                 label = true;
@@ -1256,6 +1301,68 @@ mod tests {
             Forms::of("Trường học xanh sạch đẹp của thành phố năm 2025"),
             Forms::default()
         );
+    }
+
+    #[test]
+    fn the_tests_before_the_surrounding_regexes_refuse_nothing_they_match() {
+        let lead = |w: &str| w.trim_start().chars().next().unwrap_or(' ');
+        for w in [
+            " 08:30",
+            ", 8h30",
+            " lúc 08:30",
+            " LÚC 8h",
+            "T08:30:00",
+            " - 08:30",
+            " — 9h",
+        ] {
+            assert!(TIME_AFTER.is_match(w), "{w:?}");
+            assert!(time_after(&format!("x{w}"), 1).is_some(), "{w:?}");
+        }
+        for w in [
+            "08:30 ",
+            "12:47 | ",
+            "8h30 ngày ",
+            "8h30 ngàY",
+            "8h30 ngaỳ",
+            "8h30 nga\u{300}y",
+            "08:30 CH, ",
+        ] {
+            assert!(TIME_BEFORE.is_match(w), "{w:?}");
+            assert!(time_before(w, w.len()).is_some(), "{w:?}");
+        }
+        for w in [
+            "Thứ Ba, ",
+            "Chủ nhật - ",
+            "T2 ",
+            "Tue, ",
+            "Thứ Bảy ngày ",
+            "Thứ hai ngàỹ",
+            "CN ngày:",
+        ] {
+            assert!(WEEKDAY_BEFORE.is_match(w), "{w:?}");
+            let c = w.chars().next_back().unwrap();
+            assert!(
+                c.is_whitespace() || matches!(c, ',' | '-' | ':') || ends_ngay(c),
+                "{w:?}"
+            );
+        }
+        assert!(LABEL_BEFORE.is_match("Cập nhật : "));
+        for (w, first) in [
+            (" (GMT+7)", '('),
+            ("GMT+7", 'G'),
+            (" utc", 'u'),
+            ("Z", 'Z'),
+            (" ICT", 'I'),
+            ("+07:00", '+'),
+            (" +0700", '+'),
+        ] {
+            assert_eq!(lead(w), first, "{w:?}");
+            assert!(
+                zone_after(&format!("x{w}"), 1, true, Kind::Iso).is_some()
+                    || zone_after(&format!("x{w}"), 1, true, Kind::Other).is_some(),
+                "{w:?}"
+            );
+        }
     }
 
     #[test]
