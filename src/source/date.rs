@@ -326,16 +326,89 @@ fn first_core(text: &str) -> Option<Core> {
     if !has_digit_run(text, 4) {
         return None;
     }
+    let forms = Forms::of(text);
+    let search = |may: bool, re: &Regex, kind: Kind, validate: Validate| {
+        may.then(|| first_valid(re, text, kind, validate)).flatten()
+    };
     [
-        first_valid(&DMY, text, Kind::Other, dmy),
-        first_valid(&YMD, text, Kind::Iso, ymd),
-        first_valid(&VI_LONG, text, Kind::Other, vi_long),
-        first_valid(&EN_DMY, text, Kind::Other, en_dmy),
-        first_valid(&EN_MDY, text, Kind::Other, en_mdy),
+        search(forms.dmy, &DMY, Kind::Other, dmy),
+        search(forms.ymd, &YMD, Kind::Iso, ymd),
+        search(forms.vi_long, &VI_LONG, Kind::Other, vi_long),
+        search(forms.english, &EN_DMY, Kind::Other, en_dmy),
+        search(forms.english, &EN_MDY, Kind::Other, en_mdy),
     ]
     .into_iter()
     .flatten()
     .min_by_key(|c| (c.start, std::cmp::Reverse(c.end)))
+}
+
+/// Checks a match of a date regex and reads its date.
+type Validate = fn(&Captures, &str) -> Option<NaiveDate>;
+
+/// Which full-date forms a text may hold, from what each needs besides its
+/// year, found in one pass over the bytes instead of one regex search of
+/// the whole text per form (a text holds one form at most, most often
+/// none). A form marked false cannot match; one marked true may.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Forms {
+    /// [`DMY`]: a digit, a separator, then four digits.
+    dmy: bool,
+    /// [`YMD`]: four digits, a separator, then a digit.
+    ymd: bool,
+    /// [`VI_LONG`]: a digit, white space, then `th` (of `tháng`) in any case.
+    vi_long: bool,
+    /// [`EN_DMY`], [`EN_MDY`]: the first three letters of an English month
+    /// in any case (or `ſ`, which `(?i)` matches as `s`).
+    english: bool,
+}
+
+impl Forms {
+    fn of(text: &str) -> Forms {
+        const fn tri(s: &[u8; 3]) -> u32 {
+            (s[0] as u32) << 16 | (s[1] as u32) << 8 | s[2] as u32
+        }
+        let bytes = text.as_bytes();
+        let mut forms = Forms::default();
+        let mut digits = 0usize;
+        let mut window = 0u32;
+        for (i, &b) in bytes.iter().enumerate() {
+            let lower = b.to_ascii_lowercase();
+            window = (window << 8 | u32::from(lower)) & 0xff_ffff;
+            // Tested by the month's last letter, most bytes are no month's.
+            forms.english |= match lower {
+                b'n' => window == tri(b"jan") || window == tri(b"jun"),
+                b'b' => window == tri(b"feb"),
+                b'r' => window == tri(b"mar") || window == tri(b"apr"),
+                b'y' => window == tri(b"may"),
+                b'l' => window == tri(b"jul"),
+                b'g' => window == tri(b"aug"),
+                b'p' => window == tri(b"sep"),
+                b't' => window == tri(b"oct"),
+                b'v' => window == tri(b"nov"),
+                b'c' => window == tri(b"dec"),
+                _ => false,
+            };
+            if matches!(b, b'/' | b'.' | b'-') {
+                let next = |n: usize| {
+                    bytes
+                        .get(i + 1..i + 1 + n)
+                        .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                };
+                forms.ymd |= digits >= 4 && next(1);
+                forms.dmy |= digits >= 1 && next(4);
+            }
+            if !forms.vi_long && lower == b'h' && i >= 1 && bytes[i - 1].eq_ignore_ascii_case(&b't')
+            {
+                let before = &text[..i - 1];
+                let spaced = before.trim_end_matches(char::is_whitespace);
+                forms.vi_long =
+                    spaced.len() < before.len() && spaced.ends_with(|c: char| c.is_ascii_digit());
+            }
+            digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+        }
+        forms.english |= text.contains('ſ');
+        forms
+    }
 }
 
 /// Whether `text` holds `n` ASCII digits in a row.
@@ -352,12 +425,7 @@ fn has_digit_run(text: &str, n: usize) -> bool {
 /// candidate overlapping a rejected one is skipped (`xngày 23 tháng 12 năm
 /// 2025` is refused at `ngày`, then found at `23`). Each retry moves
 /// forward, so this ends.
-fn first_valid(
-    re: &Regex,
-    text: &str,
-    kind: Kind,
-    validate: fn(&Captures, &str) -> Option<NaiveDate>,
-) -> Option<Core> {
+fn first_valid(re: &Regex, text: &str, kind: Kind, validate: Validate) -> Option<Core> {
     let mut pos = 0;
     while pos < text.len() {
         let caps = re.captures_at(text, pos)?;
@@ -539,6 +607,18 @@ fn letter_inside_word(text: &str, i: usize) -> bool {
     char_at(text, i).is_some_and(char::is_alphabetic) && !starts_word(text, i)
 }
 
+/// Whether `c` may end `ngày` as [`lenient`] matches it under `(?i)`: a
+/// `y` of any tone or case, or a combining mark.
+fn ends_ngay(c: char) -> bool {
+    "yỳýỷỹỵYỲÝỶỸỴ".contains(c) || is_mark(c)
+}
+
+/// Whether the char just before byte `start` is one `pred` accepts: a
+/// cheap test before [`match_before`] with a regex that closes with one.
+fn ends_with_any(text: &str, start: usize, pred: impl Fn(char) -> bool) -> bool {
+    char_before(text, start).is_some_and(pred)
+}
+
 /// Match an end-anchored regex against the text before byte `start`, looking
 /// at most [`WINDOW`] bytes back. Returns the captures and the absolute start
 /// of the match. A match that opens with a letter must start a word.
@@ -583,6 +663,13 @@ fn apply_meridiem(t: NaiveTime, marker: &str) -> NaiveTime {
 /// A time written right after byte `end`; returns it and the new end.
 fn time_after(text: &str, end: usize) -> Option<(NaiveTime, usize)> {
     let window = after_window(text, end);
+    // What TIME_AFTER opens with past white space: a separator, `lúc`,
+    // the hour itself or ISO's `T`.
+    if !window.trim_start().starts_with(|c: char| {
+        c.is_ascii_digit() || matches!(c, ',' | '|' | '-' | '–' | '—' | 'l' | 'L' | 'T')
+    }) {
+        return None;
+    }
     let caps = TIME_AFTER.captures(window)?;
     let mut new_end = end + caps.get(0)?.end();
     let hour = num(&caps, 1)?;
@@ -616,6 +703,12 @@ fn time_after(text: &str, end: usize) -> Option<(NaiveTime, usize)> {
 /// A time written right before byte `start` (`12:47 | 07/07/2025`);
 /// returns it and the new start.
 fn time_before(text: &str, start: usize) -> Option<(NaiveTime, usize)> {
+    // What TIME_BEFORE closes with: white space, a separator or `ngày`.
+    if !ends_with_any(text, start, |c| {
+        c.is_whitespace() || matches!(c, ',' | '|' | '-' | '–' | '—') || ends_ngay(c)
+    }) {
+        return None;
+    }
     let (caps, m_start) = match_before(&TIME_BEFORE, text, start)?;
     if glued_before(text, m_start, Some(':')) {
         return None;
@@ -668,10 +761,19 @@ fn offset_of(caps: &Captures, sign: usize, hours: usize, minutes: usize) -> Opti
 fn zone_after(text: &str, end: usize, has_time: bool, kind: Kind) -> Option<(FixedOffset, usize)> {
     let window = after_window(text, end);
     let ends_word = |e: usize| !char_at(text, e).is_some_and(char::is_alphanumeric);
-    if let Some(c) = ZONE_PAREN.captures(window) {
-        return Some((offset_of(&c, 1, 2, 3)?, end + c.get(0)?.end()));
+    // Every zone opens, past white space, with one of a few characters:
+    // the regexes are asked only when the text does.
+    let lead = window.trim_start();
+    let opens = |cs: &[char]| lead.starts_with(cs);
+    if opens(&['(']) {
+        if let Some(c) = ZONE_PAREN.captures(window) {
+            return Some((offset_of(&c, 1, 2, 3)?, end + c.get(0)?.end()));
+        }
     }
-    if let Some(c) = ZONE_LABEL.captures(window) {
+    if let Some(c) = opens(&['g', 'G', 'u', 'U'])
+        .then(|| ZONE_LABEL.captures(window))
+        .flatten()
+    {
         let e = end + c.get(0)?.end();
         return if ends_word(e) {
             Some((offset_of(&c, 1, 2, 3)?, e))
@@ -682,7 +784,9 @@ fn zone_after(text: &str, end: usize, has_time: bool, kind: Kind) -> Option<(Fix
     if !has_time {
         return None;
     }
-    if let Some(c) = ZONE_NAME.captures(window) {
+    let named = window.starts_with(['Z', 'z'])
+        || (window.starts_with(char::is_whitespace) && opens(&['E', 'C', 'M', 'P', 'I']));
+    if let Some(c) = named.then(|| ZONE_NAME.captures(window)).flatten() {
         let e = end + c.get(0)?.end();
         if !ends_word(e) {
             return None;
@@ -698,6 +802,9 @@ fn zone_after(text: &str, end: usize, has_time: bool, kind: Kind) -> Option<(Fix
             Some(_) => return None,
         };
         return Some((FixedOffset::east_opt(hours * 3600)?, e));
+    }
+    if !opens(&['+', '-']) {
+        return None;
     }
     let numeric = if kind == Kind::Iso {
         ZONE_ISO.captures(window)
@@ -751,14 +858,20 @@ fn attach_time_and_zone(text: &str, f: &mut Found, kind: Kind) {
 fn attach_surroundings(text: &str, f: &mut Found) {
     let (mut weekday, mut label) = (false, false);
     loop {
-        if !weekday {
+        // WEEKDAY_BEFORE closes with white space, a separator, `ngày` or
+        // its colon; LABEL_BEFORE with a colon and white space.
+        if !weekday
+            && ends_with_any(text, f.start, |c| {
+                c.is_whitespace() || matches!(c, ',' | '-' | '–' | '—' | '|' | ':') || ends_ngay(c)
+            })
+        {
             if let Some((_, s)) = match_before(&WEEKDAY_BEFORE, text, f.start) {
                 f.start = s;
                 weekday = true;
                 continue;
             }
         }
-        if !label {
+        if !label && text[..f.start].trim_end().ends_with(':') {
             if let Some((_, s)) = match_before(&LABEL_BEFORE, text, f.start) {
                 f.start = s;
                 label = true;
@@ -1144,6 +1257,114 @@ mod tests {
 
     /// Every built-in pattern compiles (`re` panics otherwise) and finds the
     /// form its comment promises, and none matches a text with no date.
+    #[test]
+    fn a_form_the_one_pass_rules_out_is_never_matched() {
+        let texts = [
+            "23/12/2025",
+            "Hà Nội, 1.2.2025 - tin",
+            "2025-12-23T08:00:00+07:00",
+            "2025/1/2",
+            "Ngày 23 tháng 12 năm 2025",
+            "NGÀY 23\u{a0}THÁNG 12, 2025",
+            "23 Tha\u{301}ng 12 2025",
+            "23\u{2003}\u{2003}tHáng 1 2025",
+            "23rd December, 2025",
+            "Dec. 23, 2025",
+            "SEPT 3 2025",
+            "ſep 3, 2025",
+            "3 ſeptember 2025",
+            "Tue, 23 Dec 2025 08:00:00 +0700",
+            "Học sinh 2025 thi tốt 12 tháng",
+            "số 12-2025 ngày 3 tháng",
+            "Trường học xanh sạch đẹp năm 2025",
+            "",
+        ];
+        let forms = [
+            ("DMY", &*DMY, (|f: &Forms| f.dmy) as fn(&Forms) -> bool),
+            ("YMD", &*YMD, |f| f.ymd),
+            ("VI_LONG", &*VI_LONG, |f| f.vi_long),
+            ("EN_DMY", &*EN_DMY, |f| f.english),
+            ("EN_MDY", &*EN_MDY, |f| f.english),
+        ];
+        let mut matched = 0;
+        for t in texts {
+            let f = Forms::of(t);
+            for (name, re, may) in &forms {
+                if re.is_match(t) {
+                    matched += 1;
+                    assert!(may(&f), "{name} matches {t:?}, ruled out: {f:?}");
+                }
+            }
+        }
+        assert!(matched >= 12, "{matched}");
+        assert_eq!(
+            Forms::of("Trường học xanh sạch đẹp của thành phố năm 2025"),
+            Forms::default()
+        );
+    }
+
+    #[test]
+    fn the_tests_before_the_surrounding_regexes_refuse_nothing_they_match() {
+        let lead = |w: &str| w.trim_start().chars().next().unwrap_or(' ');
+        for w in [
+            " 08:30",
+            ", 8h30",
+            " lúc 08:30",
+            " LÚC 8h",
+            "T08:30:00",
+            " - 08:30",
+            " — 9h",
+        ] {
+            assert!(TIME_AFTER.is_match(w), "{w:?}");
+            assert!(time_after(&format!("x{w}"), 1).is_some(), "{w:?}");
+        }
+        for w in [
+            "08:30 ",
+            "12:47 | ",
+            "8h30 ngày ",
+            "8h30 ngàY",
+            "8h30 ngaỳ",
+            "8h30 nga\u{300}y",
+            "08:30 CH, ",
+        ] {
+            assert!(TIME_BEFORE.is_match(w), "{w:?}");
+            assert!(time_before(w, w.len()).is_some(), "{w:?}");
+        }
+        for w in [
+            "Thứ Ba, ",
+            "Chủ nhật - ",
+            "T2 ",
+            "Tue, ",
+            "Thứ Bảy ngày ",
+            "Thứ hai ngàỹ",
+            "CN ngày:",
+        ] {
+            assert!(WEEKDAY_BEFORE.is_match(w), "{w:?}");
+            let c = w.chars().next_back().unwrap();
+            assert!(
+                c.is_whitespace() || matches!(c, ',' | '-' | ':') || ends_ngay(c),
+                "{w:?}"
+            );
+        }
+        assert!(LABEL_BEFORE.is_match("Cập nhật : "));
+        for (w, first) in [
+            (" (GMT+7)", '('),
+            ("GMT+7", 'G'),
+            (" utc", 'u'),
+            ("Z", 'Z'),
+            (" ICT", 'I'),
+            ("+07:00", '+'),
+            (" +0700", '+'),
+        ] {
+            assert_eq!(lead(w), first, "{w:?}");
+            assert!(
+                zone_after(&format!("x{w}"), 1, true, Kind::Iso).is_some()
+                    || zone_after(&format!("x{w}"), 1, true, Kind::Other).is_some(),
+                "{w:?}"
+            );
+        }
+    }
+
     #[test]
     fn regexes_compile() {
         for (name, r, sample) in [

@@ -22,6 +22,7 @@
 //! `suggest` (`preview --suggest`).
 
 use chrono::{DateTime, FixedOffset};
+use scraper::node::Element;
 use scraper::Html;
 use url::Url;
 
@@ -126,6 +127,15 @@ pub fn explain(
 
 /// A `<base href>` overrides the page URL for relative links.
 pub fn document_base(doc: &Html, page: &Url) -> Url {
+    // Most pages have none: a glance over every node, in the order they
+    // were made, says so before a walk in document order.
+    let any = doc.tree.values().any(|n| {
+        n.as_element()
+            .is_some_and(|e| e.name() == "base" && attr(e, "href").is_some())
+    });
+    if !any {
+        return page.clone();
+    }
     // The first `base` with an `href`, in document order, as `base[href]`
     // selects it, without matching a selector against every element.
     doc.root_element()
@@ -134,6 +144,17 @@ pub fn document_base(doc: &Html, page: &Url) -> Url {
         .find_map(|b| b.value().attr("href"))
         .and_then(|h| page.join(h.trim()).ok())
         .unwrap_or_else(|| page.clone())
+}
+
+/// The value of attribute `name` (lower-case, no namespace), as
+/// `Element::attr` gives it, without turning `name` into an interned atom
+/// first: that lookup costs more than scanning an element's few attributes,
+/// and the index pass asks it of every element.
+fn attr<'e>(e: &'e Element, name: &str) -> Option<&'e str> {
+    e.attrs
+        .iter()
+        .find(|(k, _)| k.prefix.is_none() && k.ns.is_empty() && &*k.local == name)
+        .map(|(_, v)| &**v)
 }
 
 const ATTACHMENT_EXTENSIONS: &[&str] = &[

@@ -13,10 +13,10 @@ use url::Url;
 
 use super::signals::{self, heading_kind, is_more_link_text, may_open_heading, Heading, Shape};
 use super::text::{
-    best_title, clean, is_ellipsis_cut, is_inline_tag, is_skipped_tag, may_end_in_date,
-    may_hold_date, split_title_date, teaser, text_of, text_outside, word_count,
+    best_title, clean, has_words, is_ellipsis_cut, is_inline_tag, is_skipped_tag, may_end_in_date,
+    may_hold_date, split_title_date, teaser, text_of, text_outside,
 };
-use super::{resolve_link, Extraction, Outcome};
+use super::{attr, resolve_link, Extraction, Outcome};
 use crate::item::{canonical_link, Harvested};
 use crate::source::date::{find_date_in, Context};
 
@@ -215,7 +215,7 @@ impl<'a> Auto<'a> {
             }
         };
         let (visible, date) = cut(text_of(el));
-        let title_attr = el.value().attr("title");
+        let title_attr = attr(el.value(), "title");
         let title = best_title(&visible, title_attr);
         if title == visible {
             (title, date)
@@ -230,7 +230,9 @@ impl<'a> Auto<'a> {
     /// stack.
     fn index_links(&mut self, base: &Url) {
         let mut keys: HashMap<String, usize> = HashMap::default();
-        let mut stack: Vec<(NodeId, Links)> = Vec::new();
+        // Each open element, the links under it so far, and whether it is a
+        // navigation block.
+        let mut stack: Vec<(NodeId, Links, bool)> = Vec::new();
         let mut nav_depth = 0usize;
         for edge in self.doc.root_element().traverse() {
             match edge {
@@ -239,7 +241,7 @@ impl<'a> Auto<'a> {
                         continue;
                     };
                     let name = el.value().name();
-                    let is_nav = name == "nav" || el.value().attr("role") == Some("navigation");
+                    let is_nav = name == "nav" || attr(el.value(), "role") == Some("navigation");
                     if is_nav {
                         nav_depth += 1;
                     }
@@ -247,13 +249,12 @@ impl<'a> Auto<'a> {
                     // Most links of a page (menus, tags, "more") are short,
                     // with no `title`: they can be neither a headline nor a
                     // better title for one, so they are not even resolved.
-                    let title_attr = el.value().attr("title");
                     if name == "a"
                         && nav_depth == 0
-                        && (title_attr.is_some() || word_count(el) >= 4)
+                        && (attr(el.value(), "title").is_some() || has_words(el, 4))
                     {
                         if let Some(url) =
-                            el.value().attr("href").and_then(|h| resolve_link(base, h))
+                            attr(el.value(), "href").and_then(|h| resolve_link(base, h))
                         {
                             let (title, date) = self.anchor_title(el);
                             let words = title
@@ -294,17 +295,16 @@ impl<'a> Auto<'a> {
                             }
                         }
                     }
-                    stack.push((el.id(), links));
+                    stack.push((el.id(), links, is_nav));
                 }
                 Edge::Close(node) => {
-                    let Some(el) = ElementRef::wrap(node) else {
+                    if ElementRef::wrap(node).is_none() {
                         continue;
-                    };
-                    let name = el.value().name();
-                    if name == "nav" || el.value().attr("role") == Some("navigation") {
+                    }
+                    let (id, links, is_nav) = stack.pop().expect("balanced traversal");
+                    if is_nav {
                         nav_depth -= 1;
                     }
-                    let (id, links) = stack.pop().expect("balanced traversal");
                     if links != Links::None {
                         self.under.insert(id, links);
                         if let Some(parent) = stack.last_mut() {
@@ -509,7 +509,7 @@ impl<'a> Auto<'a> {
                 li.child_elements().next().is_some_and(|first| {
                     first.value().name() == "a"
                         && !self.anchors.get(&first.id()).is_some_and(|a| a.headline)
-                        && word_count(first) <= 4
+                        && !has_words(first, 5)
                         && first != el
                 })
             })
@@ -563,7 +563,7 @@ impl<'a> Auto<'a> {
                     node.parent().and_then(ElementRef::wrap)
                 }
                 Node::Element(e) if e.name() == "img" => {
-                    let alt = e.attr("alt").or_else(|| e.attr("title")).unwrap_or("");
+                    let alt = attr(e, "alt").or_else(|| attr(e, "title")).unwrap_or("");
                     if heading_kind(alt).is_some() {
                         ElementRef::wrap(node)
                     } else {
@@ -592,7 +592,7 @@ impl<'a> Auto<'a> {
                 // Whether a link's address resolves is asked only of a
                 // news heading, at the end: resolving is the costly part.
                 if block.value().name() == "a" {
-                    if let Some(h) = block.value().attr("href") {
+                    if let Some(h) = attr(block.value(), "href") {
                         hrefs.push(h);
                     }
                 }
@@ -616,9 +616,8 @@ impl<'a> Auto<'a> {
             let kind = if let Node::Element(_) = node.value() {
                 let e = ElementRef::wrap(node).expect("an element");
                 heading_kind(
-                    e.value()
-                        .attr("alt")
-                        .or_else(|| e.value().attr("title"))
+                    attr(e.value(), "alt")
+                        .or_else(|| attr(e.value(), "title"))
                         .unwrap_or(""),
                 )
             } else {
@@ -947,7 +946,7 @@ impl<'a> Auto<'a> {
                 .get(&el.id())
                 .is_some_and(|a| a.link == link || a.headline)
                 || (el.value().name() == "a"
-                    && (word_count(el) < 4 || is_more_link_text(&text_of(el))))
+                    && (!has_words(el, 4) || is_more_link_text(&text_of(el))))
         };
         let (text, machine_date) = text_outside(nodes, &skip, self.tz);
         let found = find_date_in(&text, self.tz, Some(&self.ctx));

@@ -16,7 +16,11 @@ use crate::source::date::{find_date, parse_date};
 /// trailing punctuation (`:`, `»`, `>`, `...`) dropped: "TIN MỚI »",
 /// "Tin moi" and "tin  mới:" all fold to "tin moi".
 pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    if s.is_ascii() {
+        return fold_ascii(s);
+    }
+    // Bytes, not a `String`: most of what is pushed is ASCII, a byte each.
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
     let mut space = false;
     let mut push = |c: char| {
         if ('\u{300}'..='\u{36f}').contains(&c) {
@@ -27,12 +31,17 @@ pub fn fold(s: &str) -> String {
             return;
         }
         if space {
-            out.push(' ');
+            out.push(b' ');
             space = false;
         }
         match c {
-            'đ' | 'Đ' => out.push('d'),
-            c => out.extend(c.to_lowercase()),
+            'đ' | 'Đ' => out.push(b'd'),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase() as u8),
+            c => {
+                for l in c.to_lowercase() {
+                    out.extend_from_slice(l.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+            }
         }
     };
     // Headings and headlines are nearly always Latin letters alone: those
@@ -48,10 +57,42 @@ pub fn fold(s: &str) -> String {
     } else {
         s.nfd().for_each(push);
     }
-    let trimmed = out.trim_end_matches(|c: char| {
-        c.is_whitespace() || matches!(c, ':' | '.' | '»' | '>' | '›' | '→' | '…' | '-' | '|')
-    });
-    trimmed.to_string()
+    let mut out = String::from_utf8(out).expect("whole characters");
+    let kept = out
+        .trim_end_matches(|c: char| {
+            c.is_whitespace() || matches!(c, ':' | '.' | '»' | '>' | '›' | '→' | '…' | '-' | '|')
+        })
+        .len();
+    out.truncate(kept);
+    out
+}
+
+/// [`fold`] of an ASCII text (most headings and link texts tested are),
+/// byte by byte: the same result without a `char` at a time.
+fn fold_ascii(s: &str) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
+    let mut space = false;
+    for &b in s.as_bytes() {
+        // `char::is_whitespace` in ASCII: the five of `is_ascii_whitespace`
+        // and the vertical tab.
+        if b.is_ascii_whitespace() || b == 0x0b {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(b' ');
+                space = false;
+            }
+            out.push(b.to_ascii_lowercase());
+        }
+    }
+    while let Some(&b) = out.last() {
+        if b.is_ascii_whitespace() || b == 0x0b || matches!(b, b':' | b'.' | b'>' | b'-' | b'|') {
+            out.pop();
+        } else {
+            break;
+        }
+    }
+    String::from_utf8(out).expect("ASCII in, ASCII out")
 }
 
 /// Whether `c` is ASCII or a precomposed Latin letter: no combining mark
@@ -214,27 +255,107 @@ pub fn may_open_heading(text: &str) -> bool {
         )
 }
 
+/// Words that open a link to more of a list, folded.
+const MORE: &[&str] = &[
+    "xem tiep",
+    "xem them",
+    "xem tat ca",
+    "doc tiep",
+    "doc them",
+    "chi tiet",
+    "tiep theo",
+    "trang sau",
+    "trang truoc",
+];
+
 /// Texts of links that lead to more of a list, never to one article:
 /// "Xem tiếp", "Các tin bài khác »", "Xem tất cả".
 pub fn is_more_link_text(text: &str) -> bool {
-    const MORE: &[&str] = &[
-        "xem tiep",
-        "xem them",
-        "xem tat ca",
-        "doc tiep",
-        "doc them",
-        "chi tiet",
-        "tiep theo",
-        "trang sau",
-        "trang truoc",
-    ];
     // "More" links are short; headlines rarely are.
-    if text.len() > 120 || text.chars().count() > 50 {
+    if text.len() > 120 || text.chars().count() > 50 || !may_open_like_more(text) {
         return false;
     }
+    reads_as_more(text)
+}
+
+/// [`is_more_link_text`] past its cheap tests: the words of the folded text.
+fn reads_as_more(text: &str) -> bool {
     let t = fold(text);
     let t = t.trim_start_matches(['«', '<', ' ']);
     matches_any(t, MORE) || heading_kind(t) == Some(Heading::News)
+}
+
+/// A cheap test before [`is_more_link_text`] folds a whole text: false
+/// when the first three characters of its fold (past a leading `«`, `<`
+/// and spaces) are ASCII and open no entry of [`MORE`] or [`NEWS`], which
+/// every text it accepts opens with. Those characters are folded here one
+/// by one as `fold` does; the reordering of combining marks that `fold`'s
+/// NFD path adds moves no letter, and a non-ASCII character among the
+/// three (a mark left in place, a letter of another script) makes it
+/// answer true.
+fn may_open_like_more(text: &str) -> bool {
+    let mut head = [0u8; 3];
+    let mut n = 0;
+    let mut started = false;
+    let mut space = false;
+    let mut ascii = true;
+    // Feed one folded character; false once three are read.
+    let mut feed = |c: char| -> bool {
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            return true;
+        }
+        if c.is_whitespace() || c == '\u{200b}' {
+            space = started;
+            return true;
+        }
+        if !started && matches!(c, '«' | '<') {
+            return true;
+        }
+        started = true;
+        let lower = match c {
+            'đ' | 'Đ' => 'd',
+            c if c.is_ascii() => c.to_ascii_lowercase(),
+            _ => {
+                ascii = false;
+                return false;
+            }
+        };
+        for b in [space.then_some(b' '), Some(lower as u8)]
+            .into_iter()
+            .flatten()
+        {
+            if n < 3 {
+                head[n] = b;
+                n += 1;
+            }
+        }
+        space = false;
+        n < 3
+    };
+    for c in text.chars() {
+        let more = if c.is_ascii() || matches!(c, 'đ' | 'Đ') {
+            feed(c)
+        } else {
+            let mut more = true;
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if more {
+                    more = feed(d);
+                }
+            });
+            more
+        };
+        if !more {
+            break;
+        }
+    }
+    if !ascii {
+        return true;
+    }
+    n == 3
+        && MORE
+            .iter()
+            .chain(NEWS)
+            .any(|h| h.as_bytes().get(..3) == Some(&head[..]))
 }
 
 /// The shape of an article's address: how deep its path is, the extension
@@ -250,12 +371,17 @@ pub struct Shape {
 
 impl Shape {
     pub fn of(url: &Url) -> Shape {
-        let segs: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
-        let last = segs.last().copied().unwrap_or("");
+        let mut depth = 0;
+        let mut last = "";
+        for seg in url.path().split('/').filter(|s| !s.is_empty()) {
+            depth += 1;
+            last = seg;
+        }
         let ext = last
             .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
+            .map(|(_, e)| e)
             .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+            .map(str::to_ascii_lowercase)
             .unwrap_or_default();
         let mut run = 0;
         let mut numbered = false;
@@ -268,7 +394,7 @@ impl Shape {
             }
         }
         Shape {
-            depth: segs.len(),
+            depth,
             ext,
             numbered,
         }
@@ -458,6 +584,26 @@ mod tests {
     }
 
     #[test]
+    fn ascii_texts_fold_as_any_text_does() {
+        let slow = |s: &str| {
+            // The same text with a non-ASCII character (which folds to
+            // nothing) at its start takes the general path.
+            fold(&format!("\u{301}{s}"))
+        };
+        for b in 0u8..=0x7f {
+            let c = char::from(b);
+            for s in [
+                format!("{c}"),
+                format!(" Tin {c}{c} MOI  cap\tnhat {c}"),
+                format!("XEM{c}THEM:{c}"),
+                format!("{c}x |:- .{c}"),
+            ] {
+                assert_eq!(fold(&s), slow(&s), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
     fn headings_fold_case_accents_and_punctuation() {
         for h in [
             "Tin cùng mục",
@@ -508,6 +654,44 @@ mod tests {
             assert!(is_more_link_text(t), "{t}");
         }
         assert!(!is_more_link_text("Xem xét kỷ luật cán bộ vi phạm"));
+    }
+
+    #[test]
+    fn the_cheap_test_before_folding_never_refuses_a_more_link() {
+        // Whatever the first letters are (accented, upper-case, NFD, other
+        // scripts, after «, < or spaces), a text the words accept passes the
+        // cheap test first.
+        let firsts = ('\0'..='\u{024F}')
+            .chain('\u{1E00}'..='\u{1EFF}')
+            .chain(['\u{2013}', '\u{201C}', 'ſ', 'İ', 'K', 'Å', '\u{200b}', '≮']);
+        let mut accepted = 0;
+        for c in firsts {
+            for s in [
+                format!("{c}em tiếp »"),
+                format!("{c}ác tin khác"),
+                format!("« {c}in liên quan"),
+                format!("<{c} xem thêm"),
+                format!("{c}\u{301}ài viết khác"),
+                format!("{c}{c}{c}"),
+                format!("X{c}m thêm"),
+                format!("Xe{c} thêm"),
+                format!("T{c}n khác"),
+            ] {
+                if reads_as_more(&s) {
+                    accepted += 1;
+                    assert!(may_open_like_more(&s), "{s:?}");
+                }
+            }
+        }
+        assert!(accepted > 20, "{accepted}");
+        for h in MORE.iter().chain(NEWS) {
+            let nfd: String = h.nfd().collect();
+            for s in [h.to_string(), h.to_uppercase(), nfd, format!("« {h} »")] {
+                assert!(may_open_like_more(&s), "{s:?}");
+            }
+        }
+        assert!(!may_open_like_more("Hải Phòng khởi công cầu mới"));
+        assert!(!may_open_like_more("Trường học xanh"));
     }
 
     #[test]

@@ -17,7 +17,19 @@ pub fn clean(s: &str) -> String {
     let mut space = false;
     let mut surely_nfc = true;
     for c in s.chars() {
-        if c.is_whitespace() || c == '\u{200b}' {
+        // ASCII, most of any text, in fewer tests: printable, white space,
+        // or a control (dropped).
+        if c.is_ascii_graphic() {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        } else if c.is_ascii() {
+            if c.is_ascii_whitespace() || c == '\u{0B}' {
+                space = !out.is_empty();
+            }
+        } else if c.is_whitespace() || c == '\u{200b}' {
             space = !out.is_empty();
         } else if !c.is_control() && !matches!(c, '\u{fffe}' | '\u{ffff}') {
             if space {
@@ -45,9 +57,9 @@ pub fn may_hold_date(el: ElementRef) -> bool {
     })
 }
 
-/// The number of words in `el`'s text, as [`clean`] would split it, without
-/// building the text.
-pub fn word_count(el: ElementRef) -> usize {
+/// Whether `el`'s text holds at least `n` words, as [`clean`] would split
+/// it, without building the text: it stops reading at the `n`-th word.
+pub fn has_words(el: ElementRef, n: usize) -> bool {
     let mut words = 0;
     let mut in_word = false;
     for t in el.text() {
@@ -57,10 +69,13 @@ pub fn word_count(el: ElementRef) -> usize {
             } else if !in_word && !c.is_control() {
                 in_word = true;
                 words += 1;
+                if words >= n {
+                    return true;
+                }
             }
         }
     }
-    words
+    words >= n
 }
 
 pub fn is_ellipsis_cut(s: &str) -> bool {
@@ -175,15 +190,29 @@ pub fn readable_text(el: ElementRef) -> String {
 
 /// The teaser: what is left of an item's text once the headline and the
 /// date are out, without the separators that stood around the date.
+/// `text` is [`clean`]'s output: NFC, with single spaces and no other white
+/// space, so once the date leaves a space in its place, cleaning it again
+/// comes down to closing the spaces around that one.
 pub fn teaser(
-    mut text: String,
+    text: String,
     date_range: Option<std::ops::Range<usize>>,
     title: &str,
 ) -> Option<String> {
-    if let Some(r) = date_range {
-        text.replace_range(r, " ");
-    }
-    let t = clean(&text);
+    let joined;
+    let t = match date_range {
+        Some(r) => {
+            let before = text[..r.start].trim_end_matches(' ');
+            let after = text[r.end..].trim_start_matches(' ');
+            let gap = if before.is_empty() || after.is_empty() {
+                ""
+            } else {
+                " "
+            };
+            joined = format!("{before}{gap}{after}");
+            joined.as_str()
+        }
+        None => text.as_str(),
+    };
     let t = t.trim_matches(|c: char| {
         c.is_whitespace() || matches!(c, '-' | '|' | '–' | '—' | ',' | ':' | '/')
     });
@@ -232,6 +261,42 @@ mod tests {
         );
         assert_eq!(clean("a \u{1} b"), "a b");
         assert_eq!(clean(" \t "), "");
+    }
+
+    #[test]
+    fn clean_reads_every_ascii_character_as_the_unicode_rules_do() {
+        for b in 0u8..=0x7f {
+            let c = char::from(b);
+            let want = if c.is_whitespace() {
+                "a b".to_string()
+            } else if c.is_control() {
+                "ab".to_string()
+            } else {
+                format!("a{c}b")
+            };
+            assert_eq!(clean(&format!("a{c}b")), want, "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn a_teaser_closes_the_spaces_the_date_leaves() {
+        let text = clean("Học sinh giỏi - 23/12/2025 - nhận thưởng của thành phố");
+        let start = text.find("- 23").unwrap();
+        let end = text.find("2025").unwrap() + 4;
+        assert_eq!(
+            teaser(text.clone(), Some(start..end), "x").as_deref(),
+            Some("Học sinh giỏi - nhận thưởng của thành phố")
+        );
+        let head = text.find("nhận").unwrap();
+        assert_eq!(
+            teaser(text.clone(), Some(0..head), "x").as_deref(),
+            Some("nhận thưởng của thành phố")
+        );
+        assert_eq!(
+            teaser(text.clone(), Some(start..text.len()), "x").as_deref(),
+            Some("Học sinh giỏi")
+        );
+        assert_eq!(teaser(text.clone(), None, &text), None);
     }
 
     #[test]
