@@ -20,13 +20,16 @@
 //! which knows every other rule, before it saves it.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
 
 use toml_edit::{Document, Item, Table};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::config::{check_id, line_col, url_key};
+use crate::config::{check_id, line_col, url_key, Config};
 
 /// A source to append.
 ///
@@ -619,6 +622,94 @@ fn render_source(s: &NewSource, nl: &str) -> String {
         }
     }
     out
+}
+
+/// Why [`save`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// The edited text does not load as a configuration.
+    #[error("the edit would break the file: {0}")]
+    Invalid(crate::config::ConfigError),
+    #[error("cannot write next to the configuration: {0}")]
+    Temp(std::io::Error),
+    #[error("cannot replace the configuration: {0}")]
+    Replace(std::io::Error),
+}
+
+/// Validate the edited text as a whole configuration, then replace the file
+/// atomically (a temporary file renamed over the old one; one left by a
+/// killed edit is removed by the next edit). Used by `tinkhac feeds` and the
+/// web admin alike; a running daemon notices the change by itself.
+pub fn save(path: &Path, text: &str) -> Result<Config, SaveError> {
+    let cfg = Config::parse(text, path).map_err(SaveError::Invalid)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let prefix = temp_prefix(path);
+    remove_stale_temps(dir, &prefix);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(SaveError::Temp)?;
+    tmp.write_all(text.as_bytes()).map_err(SaveError::Temp)?;
+    tmp.as_file().sync_all().map_err(SaveError::Temp)?;
+    tmp.persist(path).map_err(|e| SaveError::Replace(e.error))?;
+    Ok(cfg)
+}
+
+/// A short digest of the file's text: what an edit form carries, so that a
+/// save can tell the file changed since the form was shown.
+pub fn version(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Temporary copies of `feeds.toml` are named `.feeds.toml.tinkhac-XXXXXX.tmp`,
+/// so that one left by an edit that was killed before its rename is known
+/// for what it is.
+fn temp_prefix(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map_or_else(|| "feeds.toml".into(), |n| n.to_string_lossy().into_owned());
+    format!(".{name}.tinkhac-")
+}
+
+/// A temporary copy older than this was left by a killed edit: edits take
+/// milliseconds, and a younger one may be another edit's in progress.
+const STALE_TEMP: Duration = Duration::from_secs(60);
+
+/// Remove temporary copies of the configuration left by killed edits.
+fn remove_stale_temps(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(prefix) && name.ends_with(".tmp")) {
+            continue;
+        }
+        let age = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if age.is_some_and(|a| a > STALE_TEMP) {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => {
+                    tracing::info!(file = %name, "removed a temporary file left by an interrupted edit")
+                }
+                Err(err) => {
+                    tracing::warn!(file = %name, error = %err, "cannot remove a stale temporary file")
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
