@@ -486,6 +486,7 @@ pub fn adhoc_source(config: &Config, id: &str, url: Url) -> SourceConfig {
         scrape: None,
         topics: Vec::new(),
         intranet: false,
+        paused: false,
     }
 }
 

@@ -107,6 +107,9 @@ pub struct SourceConfig {
     /// The source is on the local network and known by a name: it may reach
     /// loopback, private and link-local addresses (`fetch::reach`).
     pub intranet: bool,
+    /// Not polled until resumed (`paused = true`, written by the web admin's
+    /// "Tạm dừng"); its items stay in the feeds.
+    pub paused: bool,
 }
 
 /// Explicit CSS selectors for an HTML source. The strings are kept to show
@@ -255,6 +258,8 @@ struct RawSource {
     topics: Vec<Spanned<String>>,
     #[serde(default)]
     intranet: bool,
+    #[serde(default)]
+    paused: bool,
 }
 
 #[derive(Deserialize)]
@@ -754,6 +759,7 @@ impl Cx<'_> {
                 scrape,
                 topics: s.topics.iter().map(known_topic).collect::<Result<_, _>>()?,
                 intranet: s.intranet,
+                paused: s.paused,
             });
         }
 

@@ -180,6 +180,7 @@ pub fn demo_config(
             scrape: None,
             topics: Vec::new(),
             intranet: false,
+            paused: false,
         })
         .collect();
     cfg

@@ -220,6 +220,80 @@ pub fn remove_source(text: &str, id: &str) -> Result<String, EditError> {
     Ok(out)
 }
 
+/// Pause the `[[source]]` whose id is `id` (a `paused = true` line right
+/// under its header) or resume it (its `paused` line taken out), leaving every
+/// other byte as it was. Asking for what the source already is changes
+/// nothing. A `paused` key written anywhere but on a line of its own is
+/// refused rather than guessed at.
+pub fn set_paused(text: &str, id: &str, paused: bool) -> Result<String, EditError> {
+    let doc = parse(text)?;
+    let existing = sources(text, &doc)?;
+    let Some(entry) = existing.iter().find(|e| e.id == id) else {
+        return Err(EditError::NotFound(id.to_string()));
+    };
+    let now = entry.table.get("paused");
+    if now.and_then(Item::as_bool).unwrap_or(false) == paused {
+        return Ok(text.to_string());
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let (range, line) = match entry.table.get_key_value("paused") {
+        Some((key, item)) => {
+            let (Some(k), Some(v)) = (key.span(), item.span()) else {
+                return Err(unlocated(id));
+            };
+            let start = text[..k.start].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[v.end..]
+                .find('\n')
+                .map_or(text.len(), |i| v.end + i + 1);
+            let rest = text[v.end..end].trim();
+            if !text[start..k.start].trim().is_empty()
+                || !(rest.is_empty() || rest.starts_with('#'))
+            {
+                return Err(unlocated(id));
+            }
+            let line = if paused {
+                format!("paused = true{newline}")
+            } else {
+                String::new()
+            };
+            (start..end, line)
+        }
+        None => {
+            let header = header_of(entry.table).ok_or_else(|| unlocated(id))?;
+            match text[header.header.end..].find('\n') {
+                Some(i) => {
+                    let at = header.header.end + i + 1;
+                    (at..at, format!("paused = true{newline}"))
+                }
+                None => (
+                    text.len()..text.len(),
+                    format!("{newline}paused = true{newline}"),
+                ),
+            }
+        }
+    };
+    let mut out = String::with_capacity(text.len() + line.len());
+    out.push_str(&text[..range.start]);
+    out.push_str(&line);
+    out.push_str(&text[range.end..]);
+
+    let check = parse(&out)?;
+    let after = sources(&out, &check)?;
+    let done = after.iter().find(|e| e.id == id).is_some_and(|e| {
+        e.table
+            .get("paused")
+            .and_then(Item::as_bool)
+            .unwrap_or(false)
+            == paused
+    });
+    if after.len() != existing.len() || !done {
+        return Err(EditError::Parse(format!(
+            "internal error: pausing or resuming source {id:?} did not give a valid file"
+        )));
+    }
+    Ok(out)
+}
+
 /// A source id (1..=64 of a-z 0-9 '-') derived from a name or URL.
 ///
 /// Vietnamese diacritics are folded (NFD, combining marks dropped, đ/Đ and
@@ -715,6 +789,45 @@ fn remove_stale_temps(dir: &Path, prefix: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pausing_and_resuming_touch_one_line_of_the_source() {
+        let text = "# Sở GD\n[[source]]\nid = \"a\"\nurl = \"https://a.vn/\"\n[source.scrape]\nitems = \"li\"\n\n# B\n[[source]]\nid = \"b\"\nurl = \"https://b.vn/\"\n# cuối\n";
+        let paused = set_paused(text, "a", true).unwrap();
+        assert_eq!(
+            paused,
+            text.replacen(
+                "[[source]]\nid = \"a\"",
+                "[[source]]\npaused = true\nid = \"a\"",
+                1
+            )
+        );
+        assert_eq!(
+            set_paused(&paused, "a", true).unwrap(),
+            paused,
+            "already paused"
+        );
+        assert_eq!(
+            set_paused(&paused, "a", false).unwrap(),
+            text,
+            "resumed: byte for byte"
+        );
+        assert_eq!(
+            set_paused(text, "b", false).unwrap(),
+            text,
+            "already running"
+        );
+        // Written by hand, with a comment, or as false: the line is replaced or goes.
+        let by_hand = text.replace("id = \"b\"\n", "id = \"b\"\n  paused = true   # đang sửa\n");
+        assert_eq!(set_paused(&by_hand, "b", false).unwrap(), text);
+        let as_false = text.replace("id = \"b\"\n", "id = \"b\"\npaused = false\n");
+        assert!(set_paused(&as_false, "b", true)
+            .unwrap()
+            .contains("id = \"b\"\npaused = true\nurl"));
+        assert!(matches!(set_paused(text, "c", true), Err(EditError::NotFound(id)) if id == "c"));
+        let inline = text.replace("id = \"b\"\n", "id = \"b\"\npaused = true; x = 1\n");
+        assert!(set_paused(&inline, "b", false).is_err());
+    }
 
     /// The project's own feed list: comments, a commented-out example
     /// source, topics with long keyword arrays, `[telegram]`.

@@ -208,6 +208,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/login", get(login_form).post(login))
         .route("/admin/logout", axum::routing::post(logout))
         .route("/admin/source/{id}/remove", get(remove_form).post(remove))
+        .route("/admin/source/{id}/pause", axum::routing::post(pause))
+        .route("/admin/source/{id}/resume", axum::routing::post(resume))
 }
 
 fn web(st: &AppState) -> &AdminWeb {
@@ -457,6 +459,7 @@ async fn sources(State(st): State<AppState>, req: Request) -> Response {
                             .collect()
                     })
                     .unwrap_or_default(),
+                paused: c.is_some_and(|c| c.paused),
                 health: s.health,
                 health_note: s.health_note,
                 last_success: s.last_success.map(local),
@@ -470,15 +473,11 @@ async fn sources(State(st): State<AppState>, req: Request) -> Response {
             }
         })
         .collect();
-    let done = crate::publish::http::query_value(&req.uri().query().map(str::to_string), "xoa")
-        .map(|id| {
-            Notice::done(
-                "Đã xoá nguồn",
-                &format!(
-                    "Nguồn «{id}» đã được xoá khỏi feeds.toml; tin đã lưu của nó vẫn giữ nguyên."
-                ),
-            )
-        });
+    let query = req.uri().query().map(str::to_string);
+    let done = crate::publish::http::query_value(&query, "da")
+        .and_then(|d| Edit::from_slug(&d))
+        .zip(crate::publish::http::query_value(&query, "nguon"))
+        .map(|(what, id)| what.notice(&id));
     page(
         StatusCode::OK,
         admin_page::sources(&admin_page::SourcesView {
@@ -537,10 +536,93 @@ fn not_listed(st: &AppState, id: &str) -> Response {
     )
 }
 
+/// An edit of one source that the web admin makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    Remove,
+    Pause,
+    Resume,
+}
+
+impl Edit {
+    /// Its name in the redirect's query (`/admin/?da=xoa&nguon=ID`).
+    fn slug(self) -> &'static str {
+        match self {
+            Edit::Remove => "xoa",
+            Edit::Pause => "tam-dung",
+            Edit::Resume => "tiep-tuc",
+        }
+    }
+
+    fn from_slug(slug: &str) -> Option<Edit> {
+        [Edit::Remove, Edit::Pause, Edit::Resume]
+            .into_iter()
+            .find(|e| e.slug() == slug)
+    }
+
+    /// What the log says was done.
+    fn logged(self) -> &'static str {
+        match self {
+            Edit::Remove => "web admin: source removed from the configuration",
+            Edit::Pause => "web admin: source paused in the configuration",
+            Edit::Resume => "web admin: source resumed in the configuration",
+        }
+    }
+
+    /// What the page says was done.
+    fn notice(self, id: &str) -> Notice {
+        match self {
+            Edit::Remove => Notice::done(
+                "Đã xoá nguồn",
+                &format!(
+                    "Nguồn «{id}» đã được xoá khỏi feeds.toml; tin đã lưu của nó vẫn giữ nguyên."
+                ),
+            ),
+            Edit::Pause => Notice::done(
+                "Đã tạm dừng nguồn",
+                &format!("Nguồn «{id}» không được lấy tin nữa cho đến khi bấm «Tiếp tục»."),
+            ),
+            Edit::Resume => Notice::done(
+                "Đã cho nguồn chạy tiếp",
+                &format!("Nguồn «{id}» được lấy tin lại theo chu kỳ của nó."),
+            ),
+        }
+    }
+
+    fn apply(self, text: &str, id: &str) -> Result<String, feeds_edit::EditError> {
+        match self {
+            Edit::Remove => feeds_edit::remove_source(text, id),
+            Edit::Pause => feeds_edit::set_paused(text, id, true),
+            Edit::Resume => feeds_edit::set_paused(text, id, false),
+        }
+    }
+}
+
 /// `POST /admin/source/{id}/remove`: remove it from `feeds.toml` (as
-/// `tinkhac feeds remove` does) if the file is still the version the form
-/// was rendered from, then ask the daemon to reload.
-async fn remove(State(st): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+/// `tinkhac feeds remove` does).
+async fn remove(st: State<AppState>, id: Path<String>, req: Request) -> Response {
+    edit(st, id, req, Edit::Remove).await
+}
+
+/// `POST /admin/source/{id}/pause`: `paused = true` in its table.
+async fn pause(st: State<AppState>, id: Path<String>, req: Request) -> Response {
+    edit(st, id, req, Edit::Pause).await
+}
+
+/// `POST /admin/source/{id}/resume`: its `paused` line taken out.
+async fn resume(st: State<AppState>, id: Path<String>, req: Request) -> Response {
+    edit(st, id, req, Edit::Resume).await
+}
+
+/// Edit one source in `feeds.toml` if the session and its CSRF token check
+/// out and the file is still the version the form was rendered from; then
+/// ask the daemon to reload and show the sources again.
+async fn edit(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+    what: Edit,
+) -> Response {
     let (parts, form) = form(req).await;
     if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
         return *r;
@@ -552,10 +634,10 @@ async fn remove(State(st): State<AppState>, Path(id): Path<String>, req: Request
         Err(r) => return *r,
     };
     if form.get("version").map(String::as_str) != Some(version.as_str()) {
-        tracing::warn!(source = %id, "web admin: removal refused, feeds.toml changed since the form was shown");
+        tracing::warn!(source = %id, edit = ?what, "web admin: edit refused, feeds.toml changed since the form was shown");
         return changed_meanwhile(&st);
     }
-    let edited = match feeds_edit::remove_source(&text, &id) {
+    let edited = match what.apply(&text, &id) {
         Ok(t) => t,
         Err(feeds_edit::EditError::NotFound(_)) => return not_listed(&st, &id),
         Err(e) => {
@@ -568,7 +650,7 @@ async fn remove(State(st): State<AppState>, Path(id): Path<String>, req: Request
     };
     let path = st.config().path.clone();
     if let Err(e) = feeds_edit::save(&path, &edited) {
-        tracing::error!(source = %id, error = %e, "web admin: removal not written");
+        tracing::error!(source = %id, edit = ?what, error = %e, "web admin: edit not written");
         return refused(
             &st,
             StatusCode::CONFLICT,
@@ -579,13 +661,15 @@ async fn remove(State(st): State<AppState>, Path(id): Path<String>, req: Request
         source = %id,
         client = %client_of(peer(&parts), &parts.headers),
         file = %path.display(),
-        "web admin: source removed from the configuration"
+        "{}",
+        what.logged()
     );
     if let Some(tx) = &st.reload {
         let _ = tx.try_send(());
     }
     let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("xoa", &id)
+        .append_pair("da", what.slug())
+        .append_pair("nguon", &id)
         .finish();
     see_other(&format!("/admin/?{query}"))
 }

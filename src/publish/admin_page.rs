@@ -55,6 +55,8 @@ pub struct SourceAdminRow {
     pub interval: String,
     /// The topics it is restricted to, by name (empty: every topic).
     pub topics: Vec<String>,
+    /// `paused = true`: not polled until resumed.
+    pub paused: bool,
 }
 
 pub struct SourcesView {
@@ -208,7 +210,7 @@ pub fn sources(v: &SourcesView) -> String {
                             }
                         }
                         tbody {
-                            @for s in &v.sources { (source_row(s)) }
+                            @for s in &v.sources { (source_row(s, &v.csrf, &v.version)) }
                         }
                     }
                 }
@@ -217,7 +219,26 @@ pub fn sources(v: &SourcesView) -> String {
     )
 }
 
-fn source_row(s: &SourceAdminRow) -> Markup {
+/// A form that posts one source edit (with the CSRF token and the file's
+/// version).
+fn edit_button(
+    id: &str,
+    action: &str,
+    label: &str,
+    class: &str,
+    csrf: &str,
+    version: &str,
+) -> Markup {
+    html! {
+        form.inline method="post" action={ "/admin/source/" (id) "/" (action) } {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="version" value=(version);
+            button class=(class) type="submit" { (label) }
+        }
+    }
+}
+
+fn source_row(s: &SourceAdminRow, csrf: &str, version: &str) -> Markup {
     let linked = http_url(&s.url);
     html! {
         tr class={ "src r" (s.health.class()) } id={ "nguon-" (s.id) } {
@@ -237,6 +258,9 @@ fn source_row(s: &SourceAdminRow) -> Markup {
             }
             td.status data-label="Tình trạng" {
                 div {
+                    @if s.paused {
+                        span.badge.h-new { "Tạm dừng" } " "
+                    }
                     span.badge.(s.health.class()) { (s.health.label()) }
                     @if let Some(note) = &s.health_note {
                         div.note { (note) }
@@ -280,6 +304,11 @@ fn source_row(s: &SourceAdminRow) -> Markup {
             }
             td data-label="Thao tác" {
                 div.actions {
+                    @if s.paused {
+                        (edit_button(&s.id, "resume", "Tiếp tục", "primary", csrf, version))
+                    } @else {
+                        (edit_button(&s.id, "pause", "Tạm dừng", "", csrf, version))
+                    }
                     a.button.danger href={ "/admin/source/" (s.id) "/remove" } { "Xoá" }
                 }
             }
@@ -340,6 +369,7 @@ mod tests {
                 next_poll: None,
                 interval: "15 phút".into(),
                 topics: vec![hostile.into()],
+                paused: false,
             }],
             csrf: "c".into(),
             version: "v".into(),

@@ -283,7 +283,10 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
     let version = hidden(&form, "version");
     let csrf = hidden(&form, "csrf");
     let before = std::fs::read(&s.path).unwrap();
-    let wrong = format!("{}0", &csrf[..csrf.len() - 1]);
+    // The right token but its last digit.
+    let last = if csrf.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{last}", &csrf[..csrf.len() - 1]);
+    assert_ne!(wrong, csrf);
     let bodies: [Vec<(&str, &str)>; 3] = [
         vec![("version", &version)],
         vec![("csrf", ""), ("version", &version)],
@@ -426,7 +429,7 @@ async fn a_source_removed_through_the_form_leaves_the_file_and_the_daemon() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
-    assert_eq!(to, "/admin/?xoa=thuy-nguyen");
+    assert_eq!(to, "/admin/?da=xoa&nguon=thuy-nguyen");
 
     let text = std::fs::read_to_string(&cfg.path).unwrap();
     assert!(!text.contains("id = \"thuy-nguyen\""), "{text}");
@@ -468,4 +471,103 @@ async fn a_source_removed_through_the_form_leaves_the_file_and_the_daemon() {
         d.log.iter().all(|l| !l.contains(TOKEN)),
         "no secret in the log"
     );
+}
+
+/// Each source's `next_poll` in `/status.json` (null: not scheduled).
+async fn next_polls(base: &str) -> Vec<(String, serde_json::Value)> {
+    let st: serde_json::Value = reqwest::get(format!("{base}/status.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    st["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_string(),
+                s["next_poll"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_source_is_not_scheduled_until_resumed() {
+    let portal = TestPortal::start().await;
+    let body = format!(
+        "[[source]]\nid = \"hp-giao-duc\"\nurl = \"{}\"\n\n\
+         # Thuỷ Nguyên: thử một tháng.\n[[source]]\nid = \"thuy-nguyen\"\nurl = \"{}\"\n",
+        portal.url(&portal.path_of("hp-danh-muc-giao-duc.html")),
+        portal.url(&portal.path_of("thuynguyen-tin-tuc.html"))
+    );
+    let cfg = support::config(&body);
+    let original = std::fs::read_to_string(&cfg.path).unwrap();
+    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", TOKEN)]);
+    d.wait_log(" polled ", 2, Duration::from_secs(60)).await;
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let client = client();
+    let (_, cookie) = login(&client, &base, TOKEN).await;
+    let post = |action: &'static str, page: String| {
+        let (client, base, cookie) = (client.clone(), base.clone(), cookie.clone());
+        async move {
+            client
+                .post(format!("{base}/admin/source/thuy-nguyen/{action}"))
+                .header(header::COOKIE, &cookie)
+                .form(&[
+                    ("csrf", hidden(&page, "csrf").as_str()),
+                    ("version", &hidden(&page, "version")),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    let (_, page) = get_page(&client, &format!("{base}/admin/"), &cookie).await;
+    assert!(page.contains("/admin/source/thuy-nguyen/pause"), "{page}");
+    let r = post("pause", page).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let text = std::fs::read_to_string(&cfg.path).unwrap();
+    assert_eq!(
+        text,
+        original.replace(
+            "[[source]]\nid = \"thuy-nguyen\"",
+            "[[source]]\npaused = true\nid = \"thuy-nguyen\""
+        )
+    );
+    d.wait_log(
+        "paused: not polled until resumed",
+        1,
+        Duration::from_secs(60),
+    )
+    .await;
+    let polls = next_polls(&base).await;
+    assert!(polls[0].1.is_string(), "{polls:?}");
+    assert_eq!(polls[1].0, "thuy-nguyen");
+    assert!(polls[1].1.is_null(), "paused: not scheduled: {polls:?}");
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let (_, page) = get_page(&client, &format!("{base}{to}"), &cookie).await;
+    assert!(page.contains("Đã tạm dừng nguồn"), "{page}");
+    assert!(page.contains("/admin/source/thuy-nguyen/resume"), "{page}");
+
+    let r = post("resume", page).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), original);
+    d.wait_log("configuration reloaded", 2, Duration::from_secs(60))
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let polls = next_polls(&base).await;
+        if polls[1].1.is_string() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never rescheduled: {polls:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
