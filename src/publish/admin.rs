@@ -207,6 +207,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/", get(sources))
         .route("/admin/login", get(login_form).post(login))
         .route("/admin/logout", axum::routing::post(logout))
+        .route("/admin/add", get(add_form).post(add))
+        .route("/admin/add/preview", axum::routing::post(add_preview))
         .route("/admin/source/{id}/remove", get(remove_form).post(remove))
         .route("/admin/source/{id}/pause", axum::routing::post(pause))
         .route("/admin/source/{id}/resume", axum::routing::post(resume))
@@ -256,22 +258,39 @@ fn refused(st: &AppState, status: StatusCode, notice: Notice) -> Response {
     page(status, admin_page::message(&site_title(st), &notice))
 }
 
-/// A form's fields; a repeated name keeps its first value.
-fn fields(body: &[u8]) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for (k, v) in url::form_urlencoded::parse(body) {
-        out.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+/// A posted form's fields, in order.
+#[derive(Default)]
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn parse(body: &[u8]) -> Form {
+        Form(url::form_urlencoded::parse(body).into_owned().collect())
     }
-    out
+
+    /// A field's first value.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated field (checkboxes).
+    fn all<'f>(&'f self, name: &'f str) -> impl Iterator<Item = &'f str> {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The request's head and its form, or None when the body is too large.
-async fn form(req: Request) -> (axum::http::request::Parts, Option<HashMap<String, String>>) {
+async fn form(req: Request) -> (axum::http::request::Parts, Option<Form>) {
     let (parts, body) = req.into_parts();
     let form = axum::body::to_bytes(body, FORM_BYTES)
         .await
         .ok()
-        .map(|b| fields(&b));
+        .map(|b| Form::parse(&b));
     (parts, form)
 }
 
@@ -288,12 +307,12 @@ fn peer(parts: &axum::http::request::Parts) -> Option<SocketAddr> {
 fn checked_post(
     st: &AppState,
     parts: &axum::http::request::Parts,
-    form: Option<&HashMap<String, String>>,
+    form: Option<&Form>,
 ) -> Result<(), Box<Response>> {
     let Some(csrf) = web(st).session(&parts.headers) else {
         return Err(Box::new(see_other("/admin/login")));
     };
-    let sent = form.and_then(|f| f.get("csrf")).map_or("", String::as_str);
+    let sent = form.and_then(|f| f.get("csrf")).unwrap_or("");
     if !same_secret(&csrf, sent) {
         tracing::warn!(
             path = %parts.uri.path(),
@@ -539,6 +558,7 @@ fn not_listed(st: &AppState, id: &str) -> Response {
 /// An edit of one source that the web admin makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Edit {
+    Add,
     Remove,
     Pause,
     Resume,
@@ -548,6 +568,7 @@ impl Edit {
     /// Its name in the redirect's query (`/admin/?da=xoa&nguon=ID`).
     fn slug(self) -> &'static str {
         match self {
+            Edit::Add => "them",
             Edit::Remove => "xoa",
             Edit::Pause => "tam-dung",
             Edit::Resume => "tiep-tuc",
@@ -555,7 +576,7 @@ impl Edit {
     }
 
     fn from_slug(slug: &str) -> Option<Edit> {
-        [Edit::Remove, Edit::Pause, Edit::Resume]
+        [Edit::Add, Edit::Remove, Edit::Pause, Edit::Resume]
             .into_iter()
             .find(|e| e.slug() == slug)
     }
@@ -563,6 +584,7 @@ impl Edit {
     /// What the log says was done.
     fn logged(self) -> &'static str {
         match self {
+            Edit::Add => "web admin: source added to the configuration",
             Edit::Remove => "web admin: source removed from the configuration",
             Edit::Pause => "web admin: source paused in the configuration",
             Edit::Resume => "web admin: source resumed in the configuration",
@@ -572,6 +594,12 @@ impl Edit {
     /// What the page says was done.
     fn notice(self, id: &str) -> Notice {
         match self {
+            Edit::Add => Notice::done(
+                "Đã thêm nguồn",
+                &format!(
+                    "Nguồn «{id}» đã được thêm vào feeds.toml; tinkhac bắt đầu lấy tin của nó."
+                ),
+            ),
             Edit::Remove => Notice::done(
                 "Đã xoá nguồn",
                 &format!(
@@ -588,61 +616,75 @@ impl Edit {
             ),
         }
     }
-
-    fn apply(self, text: &str, id: &str) -> Result<String, feeds_edit::EditError> {
-        match self {
-            Edit::Remove => feeds_edit::remove_source(text, id),
-            Edit::Pause => feeds_edit::set_paused(text, id, true),
-            Edit::Resume => feeds_edit::set_paused(text, id, false),
-        }
-    }
 }
 
 /// `POST /admin/source/{id}/remove`: remove it from `feeds.toml` (as
 /// `tinkhac feeds remove` does).
 async fn remove(st: State<AppState>, id: Path<String>, req: Request) -> Response {
-    edit(st, id, req, Edit::Remove).await
+    edit(st, id, req, Edit::Remove, |t, id| {
+        feeds_edit::remove_source(t, id)
+    })
+    .await
 }
 
 /// `POST /admin/source/{id}/pause`: `paused = true` in its table.
 async fn pause(st: State<AppState>, id: Path<String>, req: Request) -> Response {
-    edit(st, id, req, Edit::Pause).await
+    edit(st, id, req, Edit::Pause, |t, id| {
+        feeds_edit::set_paused(t, id, true)
+    })
+    .await
 }
 
 /// `POST /admin/source/{id}/resume`: its `paused` line taken out.
 async fn resume(st: State<AppState>, id: Path<String>, req: Request) -> Response {
-    edit(st, id, req, Edit::Resume).await
+    edit(st, id, req, Edit::Resume, |t, id| {
+        feeds_edit::set_paused(t, id, false)
+    })
+    .await
 }
 
 /// Edit one source in `feeds.toml` if the session and its CSRF token check
-/// out and the file is still the version the form was rendered from; then
-/// ask the daemon to reload and show the sources again.
+/// out.
 async fn edit(
     State(st): State<AppState>,
     Path(id): Path<String>,
     req: Request,
     what: Edit,
+    change: impl FnOnce(&str, &str) -> Result<String, feeds_edit::EditError>,
 ) -> Response {
     let (parts, form) = form(req).await;
     if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
         return *r;
     }
-    let form = form.unwrap_or_default();
-    let _one_edit_at_a_time = web(&st).edits.lock().await;
-    let (text, version) = match read_file(&st) {
+    write_edit(&st, &parts, &form.unwrap_or_default(), &id, what, change).await
+}
+
+/// Write one edit of `feeds.toml` if the file is still the version the form
+/// was rendered from (the caller checked the session and the CSRF token);
+/// then ask the daemon to reload and show the sources again.
+async fn write_edit(
+    st: &AppState,
+    parts: &axum::http::request::Parts,
+    form: &Form,
+    id: &str,
+    what: Edit,
+    change: impl FnOnce(&str, &str) -> Result<String, feeds_edit::EditError>,
+) -> Response {
+    let _one_edit_at_a_time = web(st).edits.lock().await;
+    let (text, version) = match read_file(st) {
         Ok(f) => f,
         Err(r) => return *r,
     };
-    if form.get("version").map(String::as_str) != Some(version.as_str()) {
+    if form.get("version") != Some(version.as_str()) {
         tracing::warn!(source = %id, edit = ?what, "web admin: edit refused, feeds.toml changed since the form was shown");
-        return changed_meanwhile(&st);
+        return changed_meanwhile(st);
     }
-    let edited = match what.apply(&text, &id) {
+    let edited = match change(&text, id) {
         Ok(t) => t,
-        Err(feeds_edit::EditError::NotFound(_)) => return not_listed(&st, &id),
+        Err(feeds_edit::EditError::NotFound(_)) => return not_listed(st, id),
         Err(e) => {
             return refused(
-                &st,
+                st,
                 StatusCode::CONFLICT,
                 Notice::error("Không sửa được feeds.toml", &e.to_string()),
             )
@@ -650,16 +692,16 @@ async fn edit(
     };
     let path = st.config().path.clone();
     if let Err(e) = feeds_edit::save(&path, &edited) {
-        tracing::error!(source = %id, edit = ?what, error = %e, "web admin: edit not written");
+        tracing::warn!(source = %id, edit = ?what, error = %e, "web admin: edit not written");
         return refused(
-            &st,
-            StatusCode::CONFLICT,
+            st,
+            StatusCode::BAD_REQUEST,
             Notice::error("Không ghi được feeds.toml", &e.to_string()),
         );
     }
     tracing::info!(
         source = %id,
-        client = %client_of(peer(&parts), &parts.headers),
+        client = %client_of(peer(parts), &parts.headers),
         file = %path.display(),
         "{}",
         what.logged()
@@ -669,9 +711,143 @@ async fn edit(
     }
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("da", what.slug())
-        .append_pair("nguon", &id)
+        .append_pair("nguon", id)
         .finish();
     see_other(&format!("/admin/?{query}"))
+}
+
+/// `GET /admin/add`: the URL to read.
+async fn add_form(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(csrf) = web(&st).session(&headers) else {
+        return see_other("/admin/login");
+    };
+    page(
+        StatusCode::OK,
+        admin_page::add_form(&site_title(&st), &csrf, "", None),
+    )
+}
+
+/// `POST /admin/add/preview`: read the URL once as `feeds add` does and show
+/// what it would give, with the form that adds it. Nothing is written.
+async fn add_preview(State(st): State<AppState>, req: Request) -> Response {
+    let (parts, form) = form(req).await;
+    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
+        return *r;
+    }
+    let form = form.unwrap_or_default();
+    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
+    let raw = form.get("url").unwrap_or("").trim().to_string();
+    let site = site_title(&st);
+    let again = |status, title: &str, text: &str| {
+        page(
+            status,
+            admin_page::add_form(&site, &csrf, &raw, Some(&Notice::error(title, text))),
+        )
+    };
+    let url = match crate::config::parse_source_url(&raw) {
+        Ok(u) => u,
+        Err(e) => return again(StatusCode::BAD_REQUEST, "Địa chỉ không dùng được", &e),
+    };
+    let (text, version) = match read_file(&st) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let config = st.config();
+    let taken: Vec<String> = config.sources.iter().map(|s| s.id.clone()).collect();
+    // The same checks `feeds add` makes before it reads anything.
+    let probe = feeds_edit::NewSource {
+        id: feeds_edit::slug_id("new", &taken),
+        name: "new".into(),
+        url: url.to_string(),
+        ..feeds_edit::NewSource::default()
+    };
+    if let Err(e) = feeds_edit::add_source(&text, &probe) {
+        return again(
+            StatusCode::CONFLICT,
+            "Không thêm được nguồn này",
+            &e.to_string(),
+        );
+    }
+    let source = crate::ops::adhoc_source(&config, &probe.id, url.clone());
+    let seen = crate::ops::preview(&config, &source).await;
+    let name = seen
+        .title
+        .clone()
+        .unwrap_or_else(|| url.host_str().unwrap_or("nguồn mới").to_string());
+    let topic_names = |ids: &[String]| -> Vec<String> {
+        ids.iter()
+            .map(|id| {
+                config
+                    .topics
+                    .iter()
+                    .find(|t| &t.id == id)
+                    .map_or_else(|| id.clone(), |t| t.name.clone())
+            })
+            .collect()
+    };
+    let tz = config.fetch.timezone;
+    page(
+        StatusCode::OK,
+        admin_page::add_preview(&admin_page::PreviewView {
+            title: site.clone(),
+            url: url.to_string(),
+            id: feeds_edit::slug_id(&name, &taken),
+            name,
+            kind: seen.kind,
+            notes: seen.notes,
+            error: seen.error,
+            no_list: seen.no_list,
+            items: seen
+                .items
+                .into_iter()
+                .map(|i| admin_page::PreviewRow {
+                    topics: topic_names(&i.topics),
+                    title: i.title,
+                    link: i.link,
+                    published: i.published.map(|d| d.with_timezone(&tz)),
+                    summary: i.summary,
+                })
+                .collect(),
+            topics: config
+                .topics
+                .iter()
+                .map(|t| (t.id.clone(), t.name.clone()))
+                .collect(),
+            default_interval: humantime::format_duration(config.fetch.interval).to_string(),
+            csrf: csrf.clone(),
+            version,
+        }),
+    )
+}
+
+/// `POST /admin/add`: add the previewed source, as `feeds add` writes it.
+async fn add(State(st): State<AppState>, req: Request) -> Response {
+    let (parts, form) = form(req).await;
+    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
+        return *r;
+    }
+    let form = form.unwrap_or_default();
+    let field = |name: &str| form.get(name).unwrap_or("").trim().to_string();
+    let new = feeds_edit::NewSource {
+        id: field("id"),
+        name: field("name"),
+        url: field("url"),
+        interval: Some(field("interval")).filter(|i| !i.is_empty()),
+        topics: form.all("topic").map(str::to_string).collect(),
+        ..feeds_edit::NewSource::default()
+    };
+    if new.name.is_empty() {
+        return refused(
+            &st,
+            StatusCode::BAD_REQUEST,
+            Notice::error("Thiếu tên nguồn", "Hãy đặt tên cho nguồn rồi thêm lại."),
+        );
+    }
+    let id = new.id.clone();
+    write_edit(&st, &parts, &form, &id, Edit::Add, |text, _| {
+        feeds_edit::add_source(text, &new)
+    })
+    .await
 }
 
 fn changed_meanwhile(st: &AppState) -> Response {

@@ -70,6 +70,42 @@ pub struct SourcesView {
     pub notice: Option<Notice>,
 }
 
+/// What reading a URL gave, and the form that adds it.
+pub struct PreviewView {
+    pub title: String,
+    pub url: String,
+    /// Suggested: from the source's own title.
+    pub id: String,
+    pub name: String,
+    /// "feed" or "html", once read.
+    pub kind: Option<&'static str>,
+    pub notes: Vec<String>,
+    /// Why nothing was read, if so.
+    pub error: Option<String>,
+    /// The page holds no news list tinkhac finds.
+    pub no_list: bool,
+    pub items: Vec<PreviewRow>,
+    /// Every configured topic: (id, name).
+    pub topics: Vec<(String, String)>,
+    /// `[fetch] interval`, e.g. "15m".
+    pub default_interval: String,
+    pub csrf: String,
+    pub version: String,
+}
+
+/// One item the source would give.
+pub struct PreviewRow {
+    pub title: String,
+    pub link: Option<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+    pub summary: Option<String>,
+    /// By name.
+    pub topics: Vec<String>,
+}
+
+/// Items a preview lists at most.
+const PREVIEW_ITEMS: usize = 50;
+
 pub struct RemoveView {
     pub title: String,
     pub id: String,
@@ -94,6 +130,8 @@ border:1px solid var(--line);border-radius:.375rem;background:var(--card);color:
 padding:.75rem 1rem;margin:1rem 0}
 .done h2{margin:0 0 .5rem;color:var(--ok);font-size:1.1rem}
 .done p{margin:.25rem 0}
+label.check{font-weight:400;margin:.25rem 0}
+fieldset{border:1px solid var(--line);border-radius:.375rem;margin:.75rem 0;padding:.5rem .75rem}
 "#;
 
 fn document(site: &str, heading: &str, nav: bool, csrf: Option<&str>, body: Markup) -> String {
@@ -108,6 +146,7 @@ fn document(site: &str, heading: &str, nav: bool, csrf: Option<&str>, body: Mark
                     @if nav {
                         nav aria-label="Mục lục" {
                             a href="/admin/" { "Nguồn tin" }
+                            a href="/admin/add" { "Thêm nguồn" }
                             a href="/" { "Trang trạng thái" }
                             @if let Some(csrf) = csrf {
                                 form.inline method="post" action="/admin/logout" {
@@ -338,6 +377,121 @@ pub fn confirm_remove(v: &RemoveView) -> String {
                     input type="hidden" name="version" value=(v.version);
                     div.actions {
                         button.danger type="submit" { "Xoá nguồn này" }
+                        a.button href="/admin/" { "Huỷ" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The first step of adding a source: its URL.
+pub fn add_form(site: &str, csrf: &str, url: &str, why: Option<&Notice>) -> String {
+    document(
+        site,
+        "Thêm nguồn tin",
+        true,
+        Some(csrf),
+        html! {
+            @if let Some(n) = why { (notice(n)) }
+            form.box method="post" action="/admin/add/preview" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="url" { "Địa chỉ trang tin hoặc RSS" }
+                input #url type="text" inputmode="url" name="url" value=(url)
+                    placeholder="https://…" required;
+                p.sub {
+                    "tinkhac đọc địa chỉ này một lần để bạn xem trước các tin sẽ lấy "
+                    "được; chưa có gì được ghi vào feeds.toml."
+                }
+                div.actions { button.primary type="submit" { "Xem trước" } }
+            }
+        },
+    )
+}
+
+/// What a URL would give, and (when it gave items) the form that adds it.
+pub fn add_preview(v: &PreviewView) -> String {
+    let heading = format!("Xem trước: {}", v.name);
+    document(
+        &v.title,
+        &heading,
+        true,
+        Some(&v.csrf),
+        html! {
+            p.sub.url { (v.url) }
+            @if let Some(err) = &v.error {
+                section.alert role="alert" {
+                    h2 { "Không đọc được tin nào từ địa chỉ này" }
+                    pre { (err) }
+                    @if v.no_list {
+                        p {
+                            "Trang không có danh sách tin mà tinkhac tự nhận ra. Xem gợi ý "
+                            "bộ chọn CSS bằng " code { "tinkhac preview --suggest URL" }
+                            ", rồi thêm nguồn với khối " code { "[source.scrape]" }
+                            " trong feeds.toml."
+                        }
+                    }
+                }
+                p { a href="/admin/add" { "Thử địa chỉ khác" } }
+            } @else if v.items.is_empty() {
+                section.alert role="alert" {
+                    h2 { "Địa chỉ này hiện không có tin nào" }
+                    p { "Không có gì để thêm. Hãy thử lại sau hoặc dùng địa chỉ khác." }
+                }
+                p { a href="/admin/add" { "Thử địa chỉ khác" } }
+            } @else {
+                p {
+                    "Đọc được " strong { (count_vi(v.items.len() as u64)) " tin" }
+                    @if let Some(kind) = v.kind { " (" (kind) ")" }
+                    ". Nếu đúng là các tin cần lấy, hãy đặt mã, tên và chu kỳ ở cuối trang rồi thêm."
+                }
+                @for n in &v.notes { p.sub { (n) } }
+                ul.items {
+                    @for i in v.items.iter().take(PREVIEW_ITEMS) {
+                        li {
+                            (link_or_text(i.link.as_deref().and_then(http_url), &i.title))
+                            div.meta {
+                                @match &i.published {
+                                    Some(t) => (time(t)),
+                                    None => span { "không có ngày (dùng lúc lấy được)" },
+                                }
+                                @if !i.topics.is_empty() {
+                                    ul.tags { @for t in &i.topics { li { (t) } } }
+                                }
+                            }
+                            @if let Some(sum) = &i.summary {
+                                div.sub { (sum) }
+                            }
+                        }
+                    }
+                }
+                @if v.items.len() > PREVIEW_ITEMS {
+                    p.sub { "… và " (v.items.len() - PREVIEW_ITEMS) " tin nữa." }
+                }
+                h2 { "Thêm nguồn này" }
+                form.box method="post" action="/admin/add" {
+                    input type="hidden" name="csrf" value=(v.csrf);
+                    input type="hidden" name="version" value=(v.version);
+                    input type="hidden" name="url" value=(v.url);
+                    label for="id" { "Mã nguồn (chữ thường, số, dấu -)" }
+                    input #id type="text" name="id" value=(v.id) required;
+                    label for="name" { "Tên" }
+                    input #name type="text" name="name" value=(v.name) required;
+                    label for="interval" { "Chu kỳ lấy tin (để trống: " (v.default_interval) ")" }
+                    input #interval type="text" name="interval" placeholder=(v.default_interval);
+                    @if !v.topics.is_empty() {
+                        fieldset {
+                            legend { "Mọi tin của nguồn này thuộc chủ đề (không bắt buộc)" }
+                            @for (id, name) in &v.topics {
+                                label.check {
+                                    input type="checkbox" name="topic" value=(id);
+                                    " " (name)
+                                }
+                            }
+                        }
+                    }
+                    div.actions {
+                        button.primary type="submit" { "Thêm nguồn này" }
                         a.button href="/admin/" { "Huỷ" }
                     }
                 }

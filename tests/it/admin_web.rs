@@ -151,7 +151,7 @@ async fn without_an_admin_token_there_is_no_admin() {
 #[tokio::test]
 async fn without_a_session_every_admin_page_sends_to_the_login() {
     let s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), Some(TOKEN)).await;
-    for path in ["/admin/", "/admin/source/so-gddt/remove"] {
+    for path in ["/admin/", "/admin/add", "/admin/source/so-gddt/remove"] {
         for cookie in ["", "tinkhac_admin=0123456789abcdef"] {
             let r = s
                 .client
@@ -317,6 +317,44 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(std::fs::read(&s.path).unwrap(), before);
+    // Every other form of the admin too.
+    for (path, body) in [
+        (
+            "/admin/source/so-gddt/pause",
+            vec![("version", version.as_str())],
+        ),
+        (
+            "/admin/add",
+            vec![
+                ("version", version.as_str()),
+                ("url", "https://moi.example.vn/tin"),
+                ("id", "moi"),
+                ("name", "Mới"),
+            ],
+        ),
+        (
+            "/admin/add/preview",
+            vec![("url", "https://moi.example.vn/tin")],
+        ),
+        ("/admin/logout", vec![]),
+    ] {
+        let r = s
+            .client
+            .post(format!("{}{path}", s.base))
+            .header(header::COOKIE, &cookie)
+            .form(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(std::fs::read(&s.path).unwrap(), before, "{path}");
+    }
+    let (status, _) = get_page(&s.client, &format!("{}/admin/", s.base), &cookie).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a logout without its token does not log out"
+    );
     assert!(s.reloads.try_recv().is_err(), "no reload was asked for");
 }
 
@@ -570,4 +608,148 @@ async fn a_paused_source_is_not_scheduled_until_resumed() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_added_from_its_url_is_previewed_written_and_polled() {
+    let portal = TestPortal::start().await;
+    let body = format!(
+        "# Thuỷ Nguyên: thử một tháng.\n[[source]]\nid = \"thuy-nguyen\"\nurl = \"{}\"\n\n\
+         # --- chủ đề ---\n{}",
+        portal.url(&portal.path_of("thuynguyen-tin-tuc.html")),
+        support::shipped_topics_toml()
+    );
+    let cfg = support::config(&body);
+    let original = std::fs::read_to_string(&cfg.path).unwrap();
+    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", TOKEN)]);
+    d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let client = client();
+    let (_, cookie) = login(&client, &base, TOKEN).await;
+    let (status, form) = get_page(&client, &format!("{base}/admin/add"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = hidden(&form, "csrf");
+
+    // A URL already listed is refused before anything is read.
+    let listed = portal.url(&portal.path_of("thuynguyen-tin-tuc.html"));
+    let r = client
+        .post(format!("{base}/admin/add/preview"))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("url", listed.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("thuy-nguyen"));
+
+    let url = portal.url(&portal.path_of("hp-danh-muc-giao-duc.html"));
+    let r = client
+        .post(format!("{base}/admin/add/preview"))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("url", url.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let preview = r.text().await.unwrap();
+    for want in [
+        "Hải Phòng tổ chức kỳ thi chọn học sinh giỏi cấp thành phố lớp 12",
+        "Đọc được",
+        "12 tin",
+        "Giáo dục – chính sách",
+        "Thêm nguồn này",
+    ] {
+        assert!(preview.contains(want), "{want} in\n{preview}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&cfg.path).unwrap(),
+        original,
+        "a preview writes nothing"
+    );
+    assert_eq!(hidden(&preview, "url"), url.as_str());
+    let name = hidden(&preview, "name");
+    assert!(name.starts_with("Giáo dục"), "named from its title: {name}");
+
+    let r = client
+        .post(format!("{base}/admin/add"))
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", hidden(&preview, "csrf").as_str()),
+            ("version", &hidden(&preview, "version")),
+            ("url", &hidden(&preview, "url")),
+            ("id", "hp-giao-duc"),
+            ("name", "Hải Phòng – Giáo dục"),
+            ("interval", "20m"),
+            ("topic", "giao-duc"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        "/admin/?da=them&nguon=hp-giao-duc"
+    );
+    let text = std::fs::read_to_string(&cfg.path).unwrap();
+    let config = Config::load(&cfg.path).unwrap();
+    let added = config.source("hp-giao-duc").expect("written");
+    assert_eq!(added.name, "Hải Phòng – Giáo dục");
+    assert_eq!(added.interval, Duration::from_secs(20 * 60));
+    assert_eq!(added.topics, ["giao-duc"]);
+    assert_eq!(added.url.as_str(), url.as_str());
+    assert!(
+        text.starts_with(&original[..original.find("# --- chủ đề ---").unwrap()]),
+        "what was there stays:\n{text}"
+    );
+    assert!(text.contains("# --- chủ đề ---") && text.contains("# Thuỷ Nguyên: thử một tháng."));
+    // The running daemon picks it up and polls it.
+    d.wait_log("configuration reloaded", 1, Duration::from_secs(60))
+        .await;
+    d.wait_log(" polled ", 2, Duration::from_secs(60)).await;
+    assert!(
+        d.log
+            .iter()
+            .any(|l| l.contains(" polled ") && l.contains("hp-giao-duc")),
+        "{:?}",
+        d.log
+    );
+    assert!(d
+        .log
+        .iter()
+        .any(|l| l.contains("web admin: source added") && l.contains("hp-giao-duc")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_in_a_previewed_item_is_inert() {
+    let portal = TestPortal::start().await;
+    portal.publish([support::GenItem {
+        title: "<script>alert(1)</script> Thông báo tuyển sinh".into(),
+        summary: "<img src=x onerror=alert(2)> lịch thi".into(),
+    }]);
+    let s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), Some(TOKEN)).await;
+    let (_, cookie) = login(&s.client, &s.base, TOKEN).await;
+    let (_, form) = get_page(&s.client, &format!("{}/admin/add", s.base), &cookie).await;
+    let url = portal.url("/gen/giao-duc.rss");
+    let r = s
+        .client
+        .post(format!("{}/admin/add/preview", s.base))
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", hidden(&form, "csrf").as_str()),
+            ("url", url.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Thông báo tuyển sinh"), "{page}");
+    assert!(
+        !page.contains("<script") && !page.contains("<img"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
 }
