@@ -157,17 +157,31 @@ impl Limiter {
         });
     }
 
-    /// Whether `client` may try a token now.
-    pub fn allows(&mut self, client: IpAddr, now: Instant) -> bool {
+    /// Whether `client` may try a token now; if so the try is counted as a
+    /// wrong one at once (so that tries sent together cannot all pass the
+    /// check before any is counted) until [`Limiter::forgive`] takes it back.
+    pub fn attempt(&mut self, client: IpAddr, now: Instant) -> bool {
         self.prune(now);
         let mine = self.per_client.get(&client).map_or(0, VecDeque::len);
-        mine < LOGIN_FAILURES_PER_CLIENT && self.global.len() < LOGIN_FAILURES_GLOBAL
-    }
-
-    /// Count a wrong token from `client`.
-    pub fn failed(&mut self, client: IpAddr, now: Instant) {
+        if mine >= LOGIN_FAILURES_PER_CLIENT || self.global.len() >= LOGIN_FAILURES_GLOBAL {
+            return false;
+        }
         self.global.push_back(now);
         self.per_client.entry(client).or_default().push_back(now);
+        true
+    }
+
+    /// The try `client` made at `at` had the right token: it does not count.
+    pub fn forgive(&mut self, client: IpAddr, at: Instant) {
+        let take = |q: &mut VecDeque<Instant>| {
+            if let Some(i) = q.iter().rposition(|t| *t == at) {
+                q.remove(i);
+            }
+        };
+        take(&mut self.global);
+        if let Some(q) = self.per_client.get_mut(&client) {
+            take(q);
+        }
     }
 }
 
@@ -316,6 +330,7 @@ fn checked_post(
     if !same_secret(&csrf, sent) {
         tracing::warn!(
             path = %parts.uri.path(),
+            client = %client_of(peer(parts), &parts.headers),
             "web admin: a form was posted without a valid CSRF token; nothing changed"
         );
         return Err(Box::new(refused(
@@ -343,7 +358,7 @@ async fn login(State(st): State<AppState>, req: Request) -> Response {
     let client = client_of(peer(&parts), &parts.headers);
     let w = web(&st);
     let now = Instant::now();
-    if !w.limiter.lock().expect("poisoned").allows(client, now) {
+    if !w.limiter.lock().expect("poisoned").attempt(client, now) {
         tracing::warn!(%client, "web admin: login refused, too many wrong tokens");
         let mut r = page(
             StatusCode::TOO_MANY_REQUESTS,
@@ -359,12 +374,8 @@ async fn login(State(st): State<AppState>, req: Request) -> Response {
             .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         return r;
     }
-    let token = form
-        .as_ref()
-        .and_then(|f| f.get("token"))
-        .map_or("", |t| t.trim());
+    let token = form.as_ref().and_then(|f| f.get("token")).unwrap_or("");
     if !same_secret(&w.token, token) {
-        w.limiter.lock().expect("poisoned").failed(client, now);
         tracing::warn!(%client, "web admin: login refused, wrong token");
         return page(
             StatusCode::FORBIDDEN,
@@ -377,6 +388,7 @@ async fn login(State(st): State<AppState>, req: Request) -> Response {
             ),
         );
     }
+    w.limiter.lock().expect("poisoned").forgive(client, now);
     let id = match w.open() {
         Ok(id) => id,
         Err(e) => {
@@ -872,25 +884,28 @@ mod tests {
         let mut l = Limiter::default();
         let t0 = Instant::now();
         let a: IpAddr = "10.0.0.1".parse().unwrap();
-        for _ in 0..LOGIN_FAILURES_PER_CLIENT {
-            assert!(l.allows(a, t0));
-            l.failed(a, t0);
+        // Right tokens do not count.
+        let t1 = t0 + Duration::from_millis(1);
+        for _ in 0..10 {
+            assert!(l.attempt(a, t1));
+            l.forgive(a, t1);
         }
-        assert!(!l.allows(a, t0), "a sixth try within the minute");
+        for _ in 0..LOGIN_FAILURES_PER_CLIENT {
+            assert!(l.attempt(a, t0));
+        }
+        assert!(!l.attempt(a, t0), "a sixth try within the minute");
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!(l.allows(b, t0), "another client is not held back by a");
+        assert!(l.attempt(b, t0), "another client is not held back by a");
         assert!(
-            l.allows(a, t0 + LIMIT_WINDOW),
+            l.attempt(a, t0 + LIMIT_WINDOW),
             "a minute later a may try again"
         );
         let mut g = Limiter::default();
         for i in 0..LOGIN_FAILURES_GLOBAL {
-            let c = IpAddr::from([10, 0, 1, i as u8]);
-            assert!(g.allows(c, t0));
-            g.failed(c, t0);
+            assert!(g.attempt(IpAddr::from([10, 0, 1, i as u8]), t0));
         }
         assert!(
-            !g.allows("10.9.9.9".parse().unwrap(), t0),
+            !g.attempt("10.9.9.9".parse().unwrap(), t0),
             "over all clients, a fresh address is held back too"
         );
     }
