@@ -118,6 +118,7 @@ pub struct RemoveView {
 /// What the admin pages add to the status page's stylesheet: forms.
 const ADMIN_CSS: &str = r#"
 form.inline{display:inline}
+main>.box{margin:1rem 0}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0 0}
 button,.button{font:inherit;font-size:.9375rem;padding:.375rem .875rem;border-radius:.375rem;cursor:pointer;
 border:1px solid var(--line);background:var(--card);color:var(--fg);text-decoration:none;display:inline-block}
