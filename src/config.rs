@@ -104,12 +104,12 @@ pub struct SourceConfig {
     pub scrape: Option<ScrapeConfig>,
     /// Topics every item of this source belongs to, whatever its text says.
     pub topics: Vec<String>,
-    /// The source is on the local network and known by a name: it may reach
-    /// loopback, private and link-local addresses (`fetch::reach`).
-    pub intranet: bool,
     /// Not polled until resumed (`paused = true`, written by the web admin's
     /// "Tạm dừng"); its items stay in the feeds.
     pub paused: bool,
+    /// The source is on the local network and known by a name: it may reach
+    /// loopback, private and link-local addresses (`fetch::reach`).
+    pub intranet: bool,
 }
 
 /// Explicit CSS selectors for an HTML source. The strings are kept to show
@@ -257,9 +257,9 @@ struct RawSource {
     #[serde(default)]
     topics: Vec<Spanned<String>>,
     #[serde(default)]
-    intranet: bool,
-    #[serde(default)]
     paused: bool,
+    #[serde(default)]
+    intranet: bool,
 }
 
 #[derive(Deserialize)]
@@ -758,8 +758,8 @@ impl Cx<'_> {
                 },
                 scrape,
                 topics: s.topics.iter().map(known_topic).collect::<Result<_, _>>()?,
-                intranet: s.intranet,
                 paused: s.paused,
+                intranet: s.intranet,
             });
         }
 

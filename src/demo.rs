@@ -179,8 +179,8 @@ pub fn demo_config(
             timeout: std::time::Duration::from_secs(10),
             scrape: None,
             topics: Vec::new(),
-            intranet: false,
             paused: false,
+            intranet: false,
         })
         .collect();
     cfg

@@ -224,8 +224,8 @@ pub fn adhoc_source(config: &Config, id: &str, url: url::Url) -> SourceConfig {
         timeout: config.fetch.timeout,
         scrape: None,
         topics: Vec::new(),
-        intranet: false,
         paused: false,
+        intranet: false,
     }
 }
 
