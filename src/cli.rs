@@ -16,9 +16,11 @@ use url::Url;
 
 use crate::config::{Config, SourceConfig, SourceKind, DEFAULT_CONFIG};
 use crate::daemon;
-use crate::fetch::{Body, Fetched, Validators};
+use crate::fetch::Body;
 use crate::item::item_id;
 use crate::notify::telegram::{load_token, Secret};
+use crate::ops::fetch_unconditionally;
+pub use crate::ops::{adhoc_source, fetch_and_harvest_titled};
 use crate::output::print_reports;
 use crate::publish::rss::{self, FeedMeta};
 use crate::runtime::{shutdown_on_signals, App, Secrets};
@@ -483,22 +485,6 @@ fn cmd_check(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A source for a bare URL, with the configured defaults.
-pub fn adhoc_source(config: &Config, id: &str, url: Url) -> SourceConfig {
-    SourceConfig {
-        id: id.into(),
-        name: url.host_str().unwrap_or(id).to_string(),
-        url,
-        kind: SourceKind::Auto,
-        interval: config.fetch.interval,
-        timeout: config.fetch.timeout,
-        scrape: None,
-        topics: Vec::new(),
-        intranet: false,
-        follow: None,
-    }
-}
-
 /// Fetch a source once, unconditionally, and harvest it as a poll would
 /// ([`crate::pipeline`]); stores nothing.
 pub async fn fetch_and_harvest(
@@ -511,48 +497,11 @@ pub async fn fetch_and_harvest(
     Ok(admitted.harvest)
 }
 
-/// [`fetch_and_harvest`], and the source's own title (a feed's title; a
-/// page's `<title>` without its last " - Site name" part), to name it.
-pub async fn fetch_and_harvest_titled(
-    config: &Config,
-    source: &SourceConfig,
-) -> (anyhow::Result<source::Harvest>, Option<String>) {
-    let harvester = match crate::pipeline::Harvester::new(&config.fetch) {
-        Ok(h) => h,
-        Err(e) => return (Err(e), None),
-    };
-    let body = match fetch_unconditionally(&harvester, source).await {
-        Ok(b) => b,
-        Err(e) => return (Err(e), None),
-    };
-    let title = source::title_of(&body);
-    let harvest = harvester
-        .harvest(config, source, body, Utc::now())
-        .await
-        .map(|a| a.harvest)
-        .map_err(anyhow::Error::from);
-    (harvest, title)
-}
-
 /// Fetch a source's body once, unconditionally, as a poll would (its reach,
 /// its host slot, its timeout).
 pub async fn fetch_body(config: &Config, source: &SourceConfig) -> anyhow::Result<Body> {
     let harvester = crate::pipeline::Harvester::new(&config.fetch)?;
     fetch_unconditionally(&harvester, source).await
-}
-
-async fn fetch_unconditionally(
-    harvester: &crate::pipeline::Harvester,
-    source: &SourceConfig,
-) -> anyhow::Result<Body> {
-    let slot = harvester.host_slot(source).await;
-    match harvester
-        .fetch(slot, source, &Validators::default())
-        .await?
-    {
-        Fetched::Body(b) => Ok(b),
-        Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
-    }
 }
 
 /// The source `preview` names: a configured id, or a URL to try.

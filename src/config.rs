@@ -142,6 +142,9 @@ pub struct SourceConfig {
     pub scrape: Option<ScrapeConfig>,
     /// Topics every item of this source belongs to, whatever its text says.
     pub topics: Vec<String>,
+    /// Not polled until resumed (`paused = true`, written by the web admin's
+    /// "Tạm dừng"); its items stay in the feeds.
+    pub paused: bool,
     /// The source is on the local network and known by a name: it may reach
     /// loopback, private and link-local addresses (`fetch::reach`).
     pub intranet: bool,
@@ -318,6 +321,8 @@ struct RawSource {
     scrape: Option<RawScrape>,
     #[serde(default)]
     topics: Vec<Spanned<String>>,
+    #[serde(default)]
+    paused: bool,
     #[serde(default)]
     intranet: bool,
     follow: Option<bool>,
@@ -819,6 +824,7 @@ impl Cx<'_> {
                 },
                 scrape,
                 topics: s.topics.iter().map(known_topic).collect::<Result<_, _>>()?,
+                paused: s.paused,
                 intranet: s.intranet,
                 follow: s.follow,
             });

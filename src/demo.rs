@@ -186,6 +186,7 @@ pub fn demo_config(
             timeout: std::time::Duration::from_secs(10),
             scrape: None,
             topics: Vec::new(),
+            paused: false,
             intranet: false,
             follow: None,
         })

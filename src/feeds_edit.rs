@@ -20,13 +20,16 @@
 //! which knows every other rule, before it saves it.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
 
 use toml_edit::{Document, Item, Table};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::config::{check_id, line_col, url_key};
+use crate::config::{check_id, line_col, url_key, Config};
 
 /// A source to append.
 ///
@@ -214,6 +217,80 @@ pub fn remove_source(text: &str, id: &str) -> Result<String, EditError> {
     if after.len() + 1 != existing.len() || after.iter().any(|e| e.id == id) {
         return Err(EditError::Parse(format!(
             "internal error: removing source {id:?} did not give a valid file"
+        )));
+    }
+    Ok(out)
+}
+
+/// Pause the `[[source]]` whose id is `id` (a `paused = true` line right
+/// under its header) or resume it (its `paused` line taken out), leaving every
+/// other byte as it was. Asking for what the source already is changes
+/// nothing. A `paused` key written anywhere but on a line of its own is
+/// refused rather than guessed at.
+pub fn set_paused(text: &str, id: &str, paused: bool) -> Result<String, EditError> {
+    let doc = parse(text)?;
+    let existing = sources(text, &doc)?;
+    let Some(entry) = existing.iter().find(|e| e.id == id) else {
+        return Err(EditError::NotFound(id.to_string()));
+    };
+    let now = entry.table.get("paused");
+    if now.and_then(Item::as_bool).unwrap_or(false) == paused {
+        return Ok(text.to_string());
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let (range, line) = match entry.table.get_key_value("paused") {
+        Some((key, item)) => {
+            let (Some(k), Some(v)) = (key.span(), item.span()) else {
+                return Err(unlocated(id));
+            };
+            let start = text[..k.start].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[v.end..]
+                .find('\n')
+                .map_or(text.len(), |i| v.end + i + 1);
+            let rest = text[v.end..end].trim();
+            if !text[start..k.start].trim().is_empty()
+                || !(rest.is_empty() || rest.starts_with('#'))
+            {
+                return Err(unlocated(id));
+            }
+            let line = if paused {
+                format!("paused = true{newline}")
+            } else {
+                String::new()
+            };
+            (start..end, line)
+        }
+        None => {
+            let header = header_of(entry.table).ok_or_else(|| unlocated(id))?;
+            match text[header.header.end..].find('\n') {
+                Some(i) => {
+                    let at = header.header.end + i + 1;
+                    (at..at, format!("paused = true{newline}"))
+                }
+                None => (
+                    text.len()..text.len(),
+                    format!("{newline}paused = true{newline}"),
+                ),
+            }
+        }
+    };
+    let mut out = String::with_capacity(text.len() + line.len());
+    out.push_str(&text[..range.start]);
+    out.push_str(&line);
+    out.push_str(&text[range.end..]);
+
+    let check = parse(&out)?;
+    let after = sources(&out, &check)?;
+    let done = after.iter().find(|e| e.id == id).is_some_and(|e| {
+        e.table
+            .get("paused")
+            .and_then(Item::as_bool)
+            .unwrap_or(false)
+            == paused
+    });
+    if after.len() != existing.len() || !done {
+        return Err(EditError::Parse(format!(
+            "internal error: pausing or resuming source {id:?} did not give a valid file"
         )));
     }
     Ok(out)
@@ -626,9 +703,136 @@ fn render_source(s: &NewSource, nl: &str) -> String {
     out
 }
 
+/// Why [`save`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// The edited text does not load as a configuration.
+    #[error("the edit would break the file: {0}")]
+    Invalid(crate::config::ConfigError),
+    #[error("cannot write next to the configuration: {0}")]
+    Temp(std::io::Error),
+    #[error("cannot replace the configuration: {0}")]
+    Replace(std::io::Error),
+}
+
+/// Validate the edited text as a whole configuration, then replace the file
+/// atomically (a temporary file renamed over the old one; one left by a
+/// killed edit is removed by the next edit). Used by `tinkhac feeds` and the
+/// web admin alike; a running daemon notices the change by itself.
+pub fn save(path: &Path, text: &str) -> Result<Config, SaveError> {
+    let cfg = Config::parse(text, path).map_err(SaveError::Invalid)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let prefix = temp_prefix(path);
+    remove_stale_temps(dir, &prefix);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(SaveError::Temp)?;
+    tmp.write_all(text.as_bytes()).map_err(SaveError::Temp)?;
+    tmp.as_file().sync_all().map_err(SaveError::Temp)?;
+    tmp.persist(path).map_err(|e| SaveError::Replace(e.error))?;
+    Ok(cfg)
+}
+
+/// A short digest of the file's text: what an edit form carries, so that a
+/// save can tell the file changed since the form was shown.
+pub fn version(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Temporary copies of `feeds.toml` are named `.feeds.toml.tinkhac-XXXXXX.tmp`,
+/// so that one left by an edit that was killed before its rename is known
+/// for what it is.
+fn temp_prefix(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map_or_else(|| "feeds.toml".into(), |n| n.to_string_lossy().into_owned());
+    format!(".{name}.tinkhac-")
+}
+
+/// A temporary copy older than this was left by a killed edit: edits take
+/// milliseconds, and a younger one may be another edit's in progress.
+const STALE_TEMP: Duration = Duration::from_secs(60);
+
+/// Remove temporary copies of the configuration left by killed edits.
+fn remove_stale_temps(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(prefix) && name.ends_with(".tmp")) {
+            continue;
+        }
+        let age = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if age.is_some_and(|a| a > STALE_TEMP) {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => {
+                    tracing::info!(file = %name, "removed a temporary file left by an interrupted edit")
+                }
+                Err(err) => {
+                    tracing::warn!(file = %name, error = %err, "cannot remove a stale temporary file")
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pausing_and_resuming_touch_one_line_of_the_source() {
+        let text = "# Sở GD\n[[source]]\nid = \"a\"\nurl = \"https://a.vn/\"\n[source.scrape]\nitems = \"li\"\n\n# B\n[[source]]\nid = \"b\"\nurl = \"https://b.vn/\"\n# cuối\n";
+        let paused = set_paused(text, "a", true).unwrap();
+        assert_eq!(
+            paused,
+            text.replacen(
+                "[[source]]\nid = \"a\"",
+                "[[source]]\npaused = true\nid = \"a\"",
+                1
+            )
+        );
+        assert_eq!(
+            set_paused(&paused, "a", true).unwrap(),
+            paused,
+            "already paused"
+        );
+        assert_eq!(
+            set_paused(&paused, "a", false).unwrap(),
+            text,
+            "resumed: byte for byte"
+        );
+        assert_eq!(
+            set_paused(text, "b", false).unwrap(),
+            text,
+            "already running"
+        );
+        // Written by hand, with a comment, or as false: the line is replaced or goes.
+        let by_hand = text.replace("id = \"b\"\n", "id = \"b\"\n  paused = true   # đang sửa\n");
+        assert_eq!(set_paused(&by_hand, "b", false).unwrap(), text);
+        let as_false = text.replace("id = \"b\"\n", "id = \"b\"\npaused = false\n");
+        assert!(set_paused(&as_false, "b", true)
+            .unwrap()
+            .contains("id = \"b\"\npaused = true\nurl"));
+        assert!(matches!(set_paused(text, "c", true), Err(EditError::NotFound(id)) if id == "c"));
+        let inline = text.replace("id = \"b\"\n", "id = \"b\"\npaused = true; x = 1\n");
+        assert!(set_paused(&inline, "b", false).is_err());
+    }
 
     /// The project's own feed list: comments, a commented-out example
     /// source, topics with long keyword arrays, `[telegram]`.

@@ -4,14 +4,20 @@
 //! `/admin/telegram/resend`) when the same command is run while it holds
 //! the store (sled lets one process open it). So a backup, a restore, a
 //! look at the Telegram queue or a deliberate resend never needs a stop.
+//!
+//! Also what `preview` and `feeds add` read a URL with, shared with the web
+//! admin's "add a source": one unconditional fetch and harvest, as a poll
+//! does, storing nothing.
 
 use std::io::Write;
 
 use anyhow::Context;
 use chrono::Utc;
 
-use crate::config::Config;
+use crate::config::{Config, SourceConfig, SourceKind};
+use crate::fetch::{Body, Fetched, Validators};
 use crate::item::Item;
+use crate::source;
 use crate::store::contract::OutboxStore;
 use crate::store::{Filter, Store};
 
@@ -205,4 +211,134 @@ pub fn zone_label(tz: chrono::FixedOffset) -> String {
 /// `23/12/2025 08:30`.
 pub fn local_time(t: chrono::DateTime<chrono::Utc>, tz: chrono::FixedOffset) -> String {
     t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// A source for a bare URL, with the configured defaults.
+pub fn adhoc_source(config: &Config, id: &str, url: url::Url) -> SourceConfig {
+    SourceConfig {
+        id: id.into(),
+        name: url.host_str().unwrap_or(id).to_string(),
+        url,
+        kind: SourceKind::Auto,
+        interval: config.fetch.interval,
+        timeout: config.fetch.timeout,
+        scrape: None,
+        topics: Vec::new(),
+        paused: false,
+        intranet: false,
+        follow: None,
+    }
+}
+
+/// Fetch a source once, unconditionally, and harvest it as a poll would
+/// ([`crate::pipeline`]; stores nothing), with the source's own title (a feed's title; a
+/// page's `<title>` without its last " - Site name" part), to name it.
+pub async fn fetch_and_harvest_titled(
+    config: &Config,
+    source: &SourceConfig,
+) -> (anyhow::Result<source::Harvest>, Option<String>) {
+    let harvester = match crate::pipeline::Harvester::new(&config.fetch) {
+        Ok(h) => h,
+        Err(e) => return (Err(e), None),
+    };
+    let body = match fetch_unconditionally(&harvester, source).await {
+        Ok(b) => b,
+        Err(e) => return (Err(e), None),
+    };
+    let title = source::title_of(&body);
+    let harvest = harvester
+        .harvest(config, source, body, Utc::now())
+        .await
+        .map(|a| a.harvest)
+        .map_err(anyhow::Error::from);
+    (harvest, title)
+}
+
+/// Fetch a source's body once, unconditionally, as a poll would (its reach,
+/// its host slot, its timeout).
+pub async fn fetch_unconditionally(
+    harvester: &crate::pipeline::Harvester,
+    source: &SourceConfig,
+) -> anyhow::Result<Body> {
+    let slot = harvester.host_slot(source).await;
+    match harvester
+        .fetch(slot, source, &Validators::default())
+        .await?
+    {
+        Fetched::Body(b) => Ok(b),
+        Fetched::NotModified => anyhow::bail!("the server answered 304 to an unconditional GET"),
+    }
+}
+
+/// One item as a preview shows it, with the topics it would get.
+pub struct PreviewItem {
+    pub title: String,
+    pub link: Option<String>,
+    pub published: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub summary: Option<String>,
+    pub topics: Vec<String>,
+}
+
+/// What reading a URL once gave, for the web admin's "add a source".
+pub struct Previewed {
+    /// The source's own title (a feed's title, a page's `<title>`).
+    pub title: Option<String>,
+    /// "feed" or "html", once read.
+    pub kind: Option<&'static str>,
+    pub notes: Vec<String>,
+    pub items: Vec<PreviewItem>,
+    /// Why nothing could be read (the whole cause chain), if so.
+    pub error: Option<String>,
+    /// The page was read but holds no news list tinkhac finds.
+    pub no_list: bool,
+}
+
+/// Read `source` once as `feeds add` does (fetch, harvest, classify with the
+/// configured topics); stores nothing.
+pub async fn preview(config: &Config, source: &SourceConfig) -> Previewed {
+    let (harvest, title) = fetch_and_harvest_titled(config, source).await;
+    let mut out = Previewed {
+        title,
+        kind: None,
+        notes: Vec::new(),
+        items: Vec::new(),
+        error: None,
+        no_list: false,
+    };
+    let classifier = match crate::daemon::classifier_for(config) {
+        Ok(c) => c,
+        Err(e) => {
+            out.error = Some(format!("{e:#}"));
+            return out;
+        }
+    };
+    match harvest {
+        Ok(h) => {
+            out.kind = Some(h.kind.as_str());
+            out.notes = h.notes;
+            out.items = h
+                .items
+                .into_iter()
+                .map(|i| PreviewItem {
+                    topics: crate::pipeline::item_topics(
+                        &classifier,
+                        source,
+                        &i.title,
+                        i.summary.as_deref(),
+                    ),
+                    title: i.title,
+                    link: i.link.map(String::from),
+                    published: i.published,
+                    summary: i.summary,
+                })
+                .collect();
+        }
+        Err(e) => {
+            out.no_list = e
+                .downcast_ref::<crate::pipeline::HarvestError>()
+                .is_some_and(crate::pipeline::HarvestError::is_no_list);
+            out.error = Some(format!("{e:#}"));
+        }
+    }
+    out
 }

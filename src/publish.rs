@@ -1,9 +1,12 @@
 //! Publishing: feeds rendered from the store (`rss`, `atom`, `json_feed`),
 //! and the HTTP server that serves them (`http`, its connections bounded by
-//! `server`). The helpers below say once, for every format, what a followed
-//! item (`Item::article`) adds: its text, byline, image, attachments and
-//! document numbers.
+//! `server`; the web admin in `admin`, its pages in `admin_page`). The
+//! helpers below say once, for every format, what a followed item
+//! (`Item::article`) adds: its text, byline, image, attachments and document
+//! numbers.
 
+pub mod admin;
+pub mod admin_page;
 pub mod atom;
 pub mod http;
 pub mod json_feed;

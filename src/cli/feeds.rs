@@ -10,7 +10,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Context;
 
@@ -102,69 +101,10 @@ fn store_exists(path: &Path) -> bool {
     std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_some())
 }
 
-/// Validate the edited text as a whole configuration, then replace the file.
+/// Validate the edited text as a whole configuration, then replace the file
+/// ([`feeds_edit::save`], shared with the web admin).
 fn write_config(path: &Path, text: &str) -> anyhow::Result<Config> {
-    let cfg = Config::parse(text, path)
-        .map_err(|e| anyhow::anyhow!("the edit would break the file: {e}"))?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let prefix = temp_prefix(path);
-    remove_stale_temps(dir, &prefix);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .context("cannot write next to the configuration")?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .context("cannot replace the configuration")?;
-    Ok(cfg)
-}
-
-/// Temporary copies of `feeds.toml` are named `.feeds.toml.tinkhac-XXXXXX.tmp`,
-/// so that one left by an edit that was killed before its rename is known
-/// for what it is.
-fn temp_prefix(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map_or_else(|| "feeds.toml".into(), |n| n.to_string_lossy().into_owned());
-    format!(".{name}.tinkhac-")
-}
-
-/// A temporary copy older than this was left by a killed edit: edits take
-/// milliseconds, and a younger one may be another edit's in progress.
-const STALE_TEMP: Duration = Duration::from_secs(60);
-
-/// Remove temporary copies of the configuration left by killed edits.
-fn remove_stale_temps(dir: &Path, prefix: &str) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let name = name.to_string_lossy();
-        if !(name.starts_with(prefix) && name.ends_with(".tmp")) {
-            continue;
-        }
-        let age = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok());
-        if age.is_some_and(|a| a > STALE_TEMP) {
-            match std::fs::remove_file(e.path()) {
-                Ok(()) => {
-                    tracing::info!(file = %name, "removed a temporary file left by an interrupted edit")
-                }
-                Err(err) => {
-                    tracing::warn!(file = %name, error = %err, "cannot remove a stale temporary file")
-                }
-            }
-        }
-    }
+    Ok(feeds_edit::save(path, text)?)
 }
 
 /// `feeds add`: everything that can be checked without the network is

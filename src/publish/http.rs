@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::publish::rss::{self, FeedMeta};
-use crate::publish::{atom, json_feed, server, status_page};
+use crate::publish::{admin, atom, json_feed, server, status_page};
 use crate::status::{self, StatusReport};
 use crate::store::{Filter, Store};
 
@@ -34,10 +34,13 @@ pub struct AppState {
     pub live: Arc<Live>,
     /// Behind an `Arc`: axum clones the state for every request.
     pub store: Arc<Store>,
-    /// Where `POST /admin/reload` asks for a reload (the daemon only).
-    reload: Option<tokio::sync::mpsc::Sender<()>>,
+    /// Where `POST /admin/reload` (and the web admin, after an edit) asks
+    /// for a reload (the daemon only).
+    pub(super) reload: Option<tokio::sync::mpsc::Sender<()>>,
     /// `TINKHAC_ADMIN_TOKEN`: without it, no endpoint that changes state exists.
     admin_token: Option<Arc<str>>,
+    /// The web admin's sessions and login limits, when a token is set.
+    pub(super) web: Option<Arc<admin::AdminWeb>>,
     cache: Arc<Mutex<FeedCache>>,
 }
 
@@ -56,6 +59,7 @@ impl AppState {
             store: Arc::new(store),
             reload: None,
             admin_token: None,
+            web: None,
             cache: Arc::default(),
         }
     }
@@ -70,14 +74,18 @@ impl AppState {
     /// environment; see `cli`). Without one they are not routed at all.
     pub fn with_admin_token(mut self, token: Option<String>) -> AppState {
         self.admin_token = token.filter(|t| !t.is_empty()).map(Arc::from);
+        self.web = self
+            .admin_token
+            .clone()
+            .map(|t| Arc::new(admin::AdminWeb::new(t)));
         self
     }
 
-    fn config(&self) -> Arc<Config> {
+    pub(super) fn config(&self) -> Arc<Config> {
         self.live.config()
     }
 
-    fn report(&self) -> StatusReport {
+    pub(super) fn report(&self) -> StatusReport {
         let channel = self
             .live
             .channel
@@ -159,6 +167,7 @@ pub fn router(state: AppState) -> Router {
                 "/admin/telegram/resend",
                 axum::routing::post(admin_telegram_resend),
             )
+            .merge(admin::routes())
     } else {
         r
     };
@@ -175,6 +184,12 @@ fn authorised(st: &AppState, headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
+    same_secret(want, got)
+}
+
+/// Whether two secrets are equal, in time that does not depend on where
+/// they differ (or on their lengths: both are hashed first).
+pub(super) fn same_secret(want: &str, got: &str) -> bool {
     let (a, b) = (
         Sha256::digest(want.as_bytes()),
         Sha256::digest(got.as_bytes()),
@@ -216,7 +231,7 @@ fn admin_failed(e: anyhow::Error) -> Response {
     (StatusCode::BAD_REQUEST, format!("{e:#}\n")).into_response()
 }
 
-fn query_value(query: &Option<String>, key: &str) -> Option<String> {
+pub(super) fn query_value(query: &Option<String>, key: &str) -> Option<String> {
     url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())

@@ -18,8 +18,8 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -115,10 +115,10 @@ pub async fn serve(
             _ = shutdown.cancelled() => break,
             p = permits.clone().acquire_owned() => p.expect("never closed"),
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
             r = listener.accept() => match r {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of descriptors or a connection reset before it
                     // was accepted: neither ends the server. Pause a moment
@@ -131,7 +131,15 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let io = TokioIo::new(StallGuard::new(stream, limits.idle_timeout));
-        let conn = http.serve_connection(io, TowerToHyperService::new(router.clone()));
+        // Each request carries its peer's address (`ConnectInfo`), which
+        // the web admin's login rate limit keys on.
+        let app = router.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            tower_service::Service::call(&mut app.clone(), req)
+        });
+        let conn = http.serve_connection(io, service);
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
             let mut conn = std::pin::pin!(conn);

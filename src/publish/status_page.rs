@@ -72,7 +72,7 @@ impl Health {
         }
     }
 
-    fn class(self) -> &'static str {
+    pub(super) fn class(self) -> &'static str {
         match self {
             Health::Ok => "h-ok",
             Health::New => "h-new",
@@ -274,7 +274,12 @@ pub fn render(v: &StatusView) -> String {
 
 /// The `<head>` of every page: its title, the feeds readers can discover
 /// from it, the style sheet.
-fn page_head(title: &str, feeds: &[FeedLink]) -> Markup {
+pub(super) fn page_head(title: &str, feeds: &[FeedLink]) -> Markup {
+    page_head_with(title, feeds, "")
+}
+
+/// [`page_head`] with more style rules after the page's own (the admin's).
+pub(super) fn page_head_with(title: &str, feeds: &[FeedLink], more_css: &'static str) -> Markup {
     html! {
         head {
             meta charset="utf-8";
@@ -286,7 +291,7 @@ fn page_head(title: &str, feeds: &[FeedLink]) -> Markup {
                     link rel="alternate" type=(mime) title=(f.label) href=(url);
                 }
             }
-            style { (PreEscaped(CSS)) }
+            style { (PreEscaped(CSS)) (PreEscaped(more_css)) }
         }
     }
 }
@@ -678,7 +683,7 @@ fn feed_list(feeds: &[&FeedLink]) -> Markup {
 
 /// `text`, linked to `url` when there is one (already checked by
 /// [`http_url`]).
-fn link_or_text(url: Option<&str>, text: &str) -> Markup {
+pub(super) fn link_or_text(url: Option<&str>, text: &str) -> Markup {
     html! {
         @match url {
             Some(url) => a href=(url) { (text) },
@@ -688,7 +693,7 @@ fn link_or_text(url: Option<&str>, text: &str) -> Markup {
 }
 
 /// The URL, trimmed, if it may become a link: http or https only.
-fn http_url(raw: &str) -> Option<&str> {
+pub(super) fn http_url(raw: &str) -> Option<&str> {
     let url = raw.trim();
     let scheme = ["http://", "https://"].into_iter().find(|p| {
         url.get(..p.len())
@@ -726,7 +731,7 @@ fn mode_badge(mode: ChannelMode) -> Markup {
 
 /// A date as dd/mm/yyyy HH:MM (dd/mm/yyyy when it has no time of day), in
 /// a `<time>` element.
-fn time(t: &DateTime<FixedOffset>) -> Markup {
+pub(super) fn time(t: &DateTime<FixedOffset>) -> Markup {
     html! {
         time datetime=(crate::publish::whole_seconds(*t).to_rfc3339()) { (crate::item::shown_date(t)) }
     }
@@ -765,7 +770,7 @@ fn zone(t: &DateTime<FixedOffset>) -> String {
 }
 
 /// A count with Vietnamese thousands separators: 12.345.
-fn count_vi(n: u64) -> String {
+pub(super) fn count_vi(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -778,7 +783,7 @@ fn count_vi(n: u64) -> String {
 }
 
 /// The whole stylesheet: system fonts, light and dark, cards below 50rem.
-const CSS: &str = r#"
+pub(super) const CSS: &str = r#"
 :root{--bg:#f5f6f8;--fg:#1c2024;--sub:#58616b;--card:#fff;--line:#dde1e6;--link:#0b57d0;
 --ok:#1b6a32;--ok-bg:#e2f3e6;--new:#1d4f91;--new-bg:#e3ecfa;--warn:#864700;--warn-bg:#fcefd6;
 --bad:#a3131a;--bad-bg:#fde4e3}

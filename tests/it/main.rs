@@ -2,6 +2,7 @@
 //! real binary. No live network.
 
 mod admin;
+mod admin_web;
 mod article;
 mod browser;
 mod caps;

@@ -1,0 +1,755 @@
+//! The web admin (`/admin/`), as a browser without JavaScript uses it: plain
+//! requests with the session cookie and the forms' hidden fields. Security
+//! first (no token, no page; no session, no page; wrong tokens limited; no
+//! CSRF token, no change; a stale form, no change), then an edit that the
+//! running daemon picks up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header;
+use reqwest::StatusCode;
+use tinkhac::config::Config;
+use tinkhac::publish::http::{self, AppState};
+use tinkhac::store::Store;
+use tokio_util::sync::CancellationToken;
+
+use crate::admin::port_of;
+use crate::support::{self, Daemon, TestPortal};
+
+const TOKEN: &str = "mật-khẩu-quản-trị-42";
+
+/// `feeds.toml` with two sources and the admin's comments around them.
+fn feeds_toml(base_url: &str, first_name: &str) -> String {
+    format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\ntitle = \"Tin thử\"\nbase_url = \"{base_url}\"\n\n\
+         [storage]\npath = \"store\"\n\n[fetch]\ninterval = \"10m\"\ntimeout = \"2s\"\n\n\
+         # Sở Giáo dục: hỏi chị Lan trước khi đổi.\n\
+         [[source]]\nid = \"so-gddt\"\nname = \"{first_name}\"\nurl = \"https://so-gddt.example.vn/tin\"\n\n\
+         # Huyện Thuỷ Nguyên: trang tin chính.\n\
+         [[source]]\nid = \"thuy-nguyen\"\nname = \"Thuỷ Nguyên\"\nurl = \"https://thuynguyen.example.vn/tin\"\n\
+         # cuối tệp: ghi chú của quản trị\n"
+    )
+}
+
+/// The server over a store alone, as the daemon wires it, on 127.0.0.1:0.
+struct Server {
+    base: String,
+    path: std::path::PathBuf,
+    client: reqwest::Client,
+    stop: CancellationToken,
+    reloads: tokio::sync::mpsc::Receiver<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn server(text: &str, token: Option<&str>) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feeds.toml");
+    std::fs::write(&path, text).unwrap();
+    let config = Config::load(&path).unwrap();
+    let store = Store::open(&config.storage.path, 1 << 20).unwrap();
+    let (tx, reloads) = tokio::sync::mpsc::channel(8);
+    let state = AppState::new(Arc::new(config), store)
+        .with_reload(tx)
+        .with_admin_token(token.map(str::to_string));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let stop = CancellationToken::new();
+    tokio::spawn(http::serve(listener, state, stop.clone()));
+    Server {
+        base,
+        path,
+        client: client(),
+        stop,
+        reloads,
+        _dir: dir,
+    }
+}
+
+/// A client that shows redirects instead of following them.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Log in; returns the `Set-Cookie` header and the `name=value` to send back.
+async fn login(client: &reqwest::Client, base: &str, token: &str) -> (String, String) {
+    let r = client
+        .post(format!("{base}/admin/login"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the right token logs in");
+    assert_eq!(r.headers()[header::LOCATION], "/admin/");
+    let set = r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let pair = set.split(';').next().unwrap().to_string();
+    (set, pair)
+}
+
+async fn get_page(client: &reqwest::Client, url: &str, cookie: &str) -> (StatusCode, String) {
+    let r = client
+        .get(url)
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// A hidden field's value in a page's form.
+fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} field in:\n{html}"))
+        + key.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn without_an_admin_token_there_is_no_admin() {
+    let s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), None).await;
+    for path in [
+        "/admin/",
+        "/admin/login",
+        "/admin",
+        "/admin/source/so-gddt/remove",
+    ] {
+        let r = s
+            .client
+            .get(format!("{}{path}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let r = s
+        .client
+        .post(format!("{}/admin/login", s.base))
+        .form(&[("token", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // The public pages are there: it is the admin that is missing.
+    let r = s.client.get(format!("{}/", s.base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn without_a_session_every_admin_page_sends_to_the_login() {
+    let s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), Some(TOKEN)).await;
+    for path in ["/admin/", "/admin/add", "/admin/source/so-gddt/remove"] {
+        for cookie in ["", "tinkhac_admin=0123456789abcdef"] {
+            let r = s
+                .client
+                .get(format!("{}{path}", s.base))
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path} {cookie:?}");
+            assert_eq!(r.headers()[header::LOCATION], "/admin/login");
+        }
+    }
+    let before = std::fs::read(&s.path).unwrap();
+    let r = s
+        .client
+        .post(format!("{}/admin/source/so-gddt/remove", s.base))
+        .form(&[("csrf", "x"), ("version", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(std::fs::read(&s.path).unwrap(), before);
+    let (status, page) = get_page(&s.client, &format!("{}/admin/login", s.base), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Mã quản trị") && page.contains("type=\"password\""));
+}
+
+#[tokio::test]
+async fn wrong_tokens_are_refused_then_rate_limited() {
+    let s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), Some(TOKEN)).await;
+    let try_token = |token: &'static str| {
+        let (client, base) = (s.client.clone(), s.base.clone());
+        async move {
+            client
+                .post(format!("{base}/admin/login"))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for wrong in [
+        "",
+        "mật-khẩu",
+        "MẬT-KHẨU-QUẢN-TRỊ-42",
+        "x",
+        "mật-khẩu-quản-trị-4",
+    ] {
+        let r = try_token(wrong).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{wrong:?}");
+        assert!(r.headers().get(header::SET_COOKIE).is_none());
+        assert!(r.text().await.unwrap().contains("Sai mã quản trị"));
+    }
+    // Over the limit even the right token waits.
+    let r = try_token(TOKEN).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()[header::RETRY_AFTER], "60");
+    assert!(r.headers().get(header::SET_COOKIE).is_none());
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Quá nhiều lần đăng nhập sai"), "{page}");
+}
+
+#[tokio::test]
+async fn the_right_token_opens_a_session_in_a_strict_cookie() {
+    let s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), Some(TOKEN)).await;
+    let (set, cookie) = login(&s.client, &s.base, TOKEN).await;
+    let attrs: Vec<&str> = set.split(';').map(str::trim).collect();
+    for want in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/admin",
+        "Max-Age=43200",
+    ] {
+        assert!(attrs.contains(&want), "{want} in {set}");
+    }
+    assert!(!attrs.contains(&"Secure"), "plain http base_url: {set}");
+    let id = cookie.strip_prefix("tinkhac_admin=").unwrap();
+    assert!(
+        id.len() >= 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
+
+    let (status, page) = get_page(&s.client, &format!("{}/admin/", s.base), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    for want in [
+        "Quản lý nguồn tin",
+        "Sở GD",
+        "so-gddt",
+        "Thuỷ Nguyên",
+        "10 phút",
+        "Xoá",
+    ] {
+        assert!(page.contains(want), "{want} in\n{page}");
+    }
+    // A second login is another session; logging out ends only its own.
+    let (_, other) = login(&s.client, &s.base, TOKEN).await;
+    assert_ne!(other, cookie);
+    let r = s
+        .client
+        .post(format!("{}/admin/logout", s.base))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", hidden(&page, "csrf").as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    let (status, _) = get_page(&s.client, &format!("{}/admin/", s.base), &cookie).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "logged out");
+    let (status, _) = get_page(&s.client, &format!("{}/admin/", s.base), &other).await;
+    assert_eq!(status, StatusCode::OK, "the other session lives on");
+
+    // Behind https the cookie is Secure.
+    let s = server(&feeds_toml("https://tin.example.vn/", "Sở GD"), Some(TOKEN)).await;
+    let (set, _) = login(&s.client, &s.base, TOKEN).await;
+    assert!(set.split(';').any(|a| a.trim() == "Secure"), "{set}");
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_changes_nothing() {
+    let mut s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), Some(TOKEN)).await;
+    let (_, cookie) = login(&s.client, &s.base, TOKEN).await;
+    let url = format!("{}/admin/source/so-gddt/remove", s.base);
+    let (status, form) = get_page(&s.client, &url, &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let version = hidden(&form, "version");
+    let csrf = hidden(&form, "csrf");
+    let before = std::fs::read(&s.path).unwrap();
+    // The right token but its last digit.
+    let last = if csrf.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{last}", &csrf[..csrf.len() - 1]);
+    assert_ne!(wrong, csrf);
+    let bodies: [Vec<(&str, &str)>; 3] = [
+        vec![("version", &version)],
+        vec![("csrf", ""), ("version", &version)],
+        vec![("csrf", &wrong), ("version", &version)],
+    ];
+    for body in bodies {
+        let r = s
+            .client
+            .post(&url)
+            .header(header::COOKIE, &cookie)
+            .form(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{body:?}");
+        assert!(r.text().await.unwrap().contains("Biểu mẫu không hợp lệ"));
+        assert_eq!(std::fs::read(&s.path).unwrap(), before, "{body:?}");
+    }
+    // Another session's token is no better.
+    let (_, other) = login(&s.client, &s.base, TOKEN).await;
+    let r = s
+        .client
+        .post(&url)
+        .header(header::COOKIE, &other)
+        .form(&[("csrf", csrf.as_str()), ("version", &version)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(std::fs::read(&s.path).unwrap(), before);
+    // Every other form of the admin too.
+    for (path, body) in [
+        (
+            "/admin/source/so-gddt/pause",
+            vec![("version", version.as_str())],
+        ),
+        (
+            "/admin/add",
+            vec![
+                ("version", version.as_str()),
+                ("url", "https://moi.example.vn/tin"),
+                ("id", "moi"),
+                ("name", "Mới"),
+            ],
+        ),
+        (
+            "/admin/add/preview",
+            vec![("url", "https://moi.example.vn/tin")],
+        ),
+        ("/admin/logout", vec![]),
+    ] {
+        let r = s
+            .client
+            .post(format!("{}{path}", s.base))
+            .header(header::COOKIE, &cookie)
+            .form(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(std::fs::read(&s.path).unwrap(), before, "{path}");
+    }
+    let (status, _) = get_page(&s.client, &format!("{}/admin/", s.base), &cookie).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a logout without its token does not log out"
+    );
+    assert!(s.reloads.try_recv().is_err(), "no reload was asked for");
+}
+
+#[tokio::test]
+async fn a_form_rendered_before_another_edit_is_refused() {
+    let mut s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), Some(TOKEN)).await;
+    let (_, cookie) = login(&s.client, &s.base, TOKEN).await;
+    let url = format!("{}/admin/source/so-gddt/remove", s.base);
+    let (_, form) = get_page(&s.client, &url, &cookie).await;
+    // Someone edits the file by hand meanwhile.
+    let mut text = std::fs::read_to_string(&s.path).unwrap();
+    text.push_str("# một ghi chú mới, viết tay\n");
+    std::fs::write(&s.path, &text).unwrap();
+    let r = s
+        .client
+        .post(&url)
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", hidden(&form, "csrf").as_str()),
+            ("version", &hidden(&form, "version")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("feeds.toml đã thay đổi"));
+    assert_eq!(
+        std::fs::read_to_string(&s.path).unwrap(),
+        text,
+        "the hand edit stays"
+    );
+    assert!(s.reloads.try_recv().is_err());
+
+    // A form rendered from the file as it is now goes through.
+    let (_, form) = get_page(&s.client, &url, &cookie).await;
+    let r = s
+        .client
+        .post(&url)
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", hidden(&form, "csrf").as_str()),
+            ("version", &hidden(&form, "version")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after = std::fs::read_to_string(&s.path).unwrap();
+    assert!(!after.contains("so-gddt") && after.contains("# một ghi chú mới, viết tay"));
+    assert!(
+        s.reloads.try_recv().is_ok(),
+        "the daemon is asked to reload"
+    );
+}
+
+#[tokio::test]
+async fn a_script_in_a_portal_title_is_inert_on_the_admin_pages() {
+    // `feeds add` names a source by its page's <title>.
+    let hostile = r#"<script>alert(\"x\")</script><img src=x onerror=alert(1)>"#;
+    let s = server(&feeds_toml("http://127.0.0.1/", hostile), Some(TOKEN)).await;
+    let (_, cookie) = login(&s.client, &s.base, TOKEN).await;
+    for path in ["/admin/", "/admin/source/so-gddt/remove"] {
+        let (status, page) = get_page(&s.client, &format!("{}{path}", s.base), &cookie).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            !page.contains("<script") && !page.contains("<img"),
+            "{path}:\n{page}"
+        );
+        assert!(
+            page.contains("&lt;script&gt;alert(\"x\")&lt;/script&gt;&lt;img")
+                || page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img"),
+            "{path}: shown as text:\n{page}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_removed_through_the_form_leaves_the_file_and_the_daemon() {
+    let portal = TestPortal::start().await;
+    let body = format!(
+        "# Nguồn chính của phòng, đừng xoá.\n[[source]]\nid = \"hp-giao-duc\"\nurl = \"{}\"\n\n\
+         # Thuỷ Nguyên: thử một tháng.\n[[source]]\nid = \"thuy-nguyen\"\nurl = \"{}\"\n\n\
+         # ghi chú cuối tệp\n",
+        portal.url(&portal.path_of("hp-danh-muc-giao-duc.html")),
+        portal.url(&portal.path_of("thuynguyen-tin-tuc.html"))
+    );
+    let cfg = support::config(&body);
+    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", TOKEN)]);
+    d.wait_log(" polled ", 2, Duration::from_secs(60)).await;
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let client = client();
+    let (_, cookie) = login(&client, &base, TOKEN).await;
+    let (status, page) = get_page(&client, &format!("{base}/admin/"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("thuy-nguyen") && page.contains("/admin/source/thuy-nguyen/remove"));
+
+    let url = format!("{base}/admin/source/thuy-nguyen/remove");
+    let (status, form) = get_page(&client, &url, &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("Xoá nguồn này"), "{form}");
+    let r = client
+        .post(&url)
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", hidden(&form, "csrf").as_str()),
+            ("version", &hidden(&form, "version")),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert_eq!(to, "/admin/?da=xoa&nguon=thuy-nguyen");
+
+    let text = std::fs::read_to_string(&cfg.path).unwrap();
+    assert!(!text.contains("id = \"thuy-nguyen\""), "{text}");
+    for kept in [
+        "# Nguồn chính của phòng, đừng xoá.",
+        "id = \"hp-giao-duc\"",
+        "# ghi chú cuối tệp",
+    ] {
+        assert!(text.contains(kept), "{kept} in\n{text}");
+    }
+    d.wait_log("configuration reloaded", 1, Duration::from_secs(60))
+        .await;
+    let removed = d
+        .log
+        .iter()
+        .find(|l| l.contains("web admin: source removed"))
+        .expect("the change is logged");
+    assert!(
+        removed.contains("thuy-nguyen") && !removed.contains(TOKEN),
+        "{removed}"
+    );
+    let st: serde_json::Value = reqwest::get(format!("{base}/status.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = st["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["hp-giao-duc"]);
+    let (_, page) = get_page(&client, &format!("{base}{to}"), &cookie).await;
+    assert!(page.contains("Đã xoá nguồn"), "{page}");
+    assert!(!page.contains("/admin/source/thuy-nguyen/remove"), "{page}");
+    assert!(
+        d.log.iter().all(|l| !l.contains(TOKEN)),
+        "no secret in the log"
+    );
+}
+
+/// Each source's `next_poll` in `/status.json` (null: not scheduled).
+async fn next_polls(base: &str) -> Vec<(String, serde_json::Value)> {
+    let st: serde_json::Value = reqwest::get(format!("{base}/status.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    st["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_string(),
+                s["next_poll"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_source_is_not_scheduled_until_resumed() {
+    let portal = TestPortal::start().await;
+    let body = format!(
+        "[[source]]\nid = \"hp-giao-duc\"\nurl = \"{}\"\n\n\
+         # Thuỷ Nguyên: thử một tháng.\n[[source]]\nid = \"thuy-nguyen\"\nurl = \"{}\"\n",
+        portal.url(&portal.path_of("hp-danh-muc-giao-duc.html")),
+        portal.url(&portal.path_of("thuynguyen-tin-tuc.html"))
+    );
+    let cfg = support::config(&body);
+    let original = std::fs::read_to_string(&cfg.path).unwrap();
+    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", TOKEN)]);
+    d.wait_log(" polled ", 2, Duration::from_secs(60)).await;
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let client = client();
+    let (_, cookie) = login(&client, &base, TOKEN).await;
+    let post = |action: &'static str, page: String| {
+        let (client, base, cookie) = (client.clone(), base.clone(), cookie.clone());
+        async move {
+            client
+                .post(format!("{base}/admin/source/thuy-nguyen/{action}"))
+                .header(header::COOKIE, &cookie)
+                .form(&[
+                    ("csrf", hidden(&page, "csrf").as_str()),
+                    ("version", &hidden(&page, "version")),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    let (_, page) = get_page(&client, &format!("{base}/admin/"), &cookie).await;
+    assert!(page.contains("/admin/source/thuy-nguyen/pause"), "{page}");
+    let r = post("pause", page).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let text = std::fs::read_to_string(&cfg.path).unwrap();
+    assert_eq!(
+        text,
+        original.replace(
+            "[[source]]\nid = \"thuy-nguyen\"",
+            "[[source]]\npaused = true\nid = \"thuy-nguyen\""
+        )
+    );
+    d.wait_log(
+        "paused: not polled until resumed",
+        1,
+        Duration::from_secs(60),
+    )
+    .await;
+    let polls = next_polls(&base).await;
+    assert!(polls[0].1.is_string(), "{polls:?}");
+    assert_eq!(polls[1].0, "thuy-nguyen");
+    assert!(polls[1].1.is_null(), "paused: not scheduled: {polls:?}");
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let (_, page) = get_page(&client, &format!("{base}{to}"), &cookie).await;
+    assert!(page.contains("Đã tạm dừng nguồn"), "{page}");
+    assert!(page.contains("/admin/source/thuy-nguyen/resume"), "{page}");
+
+    let r = post("resume", page).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), original);
+    d.wait_log("configuration reloaded", 2, Duration::from_secs(60))
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let polls = next_polls(&base).await;
+        if polls[1].1.is_string() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never rescheduled: {polls:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_added_from_its_url_is_previewed_written_and_polled() {
+    let portal = TestPortal::start().await;
+    let body = format!(
+        "# Thuỷ Nguyên: thử một tháng.\n[[source]]\nid = \"thuy-nguyen\"\nurl = \"{}\"\n\n\
+         # --- chủ đề ---\n{}",
+        portal.url(&portal.path_of("thuynguyen-tin-tuc.html")),
+        support::shipped_topics_toml()
+    );
+    let cfg = support::config(&body);
+    let original = std::fs::read_to_string(&cfg.path).unwrap();
+    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", TOKEN)]);
+    d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let client = client();
+    let (_, cookie) = login(&client, &base, TOKEN).await;
+    let (status, form) = get_page(&client, &format!("{base}/admin/add"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = hidden(&form, "csrf");
+
+    // A URL already listed is refused before anything is read.
+    let listed = portal.url(&portal.path_of("thuynguyen-tin-tuc.html"));
+    let r = client
+        .post(format!("{base}/admin/add/preview"))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("url", listed.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("thuy-nguyen"));
+
+    let url = portal.url(&portal.path_of("hp-danh-muc-giao-duc.html"));
+    let r = client
+        .post(format!("{base}/admin/add/preview"))
+        .header(header::COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("url", url.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let preview = r.text().await.unwrap();
+    for want in [
+        "Hải Phòng tổ chức kỳ thi chọn học sinh giỏi cấp thành phố lớp 12",
+        "Đọc được",
+        "12 tin",
+        "Giáo dục – chính sách",
+        "Thêm nguồn này",
+    ] {
+        assert!(preview.contains(want), "{want} in\n{preview}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&cfg.path).unwrap(),
+        original,
+        "a preview writes nothing"
+    );
+    assert_eq!(hidden(&preview, "url"), url.as_str());
+    let name = hidden(&preview, "name");
+    assert!(name.starts_with("Giáo dục"), "named from its title: {name}");
+
+    let r = client
+        .post(format!("{base}/admin/add"))
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", hidden(&preview, "csrf").as_str()),
+            ("version", &hidden(&preview, "version")),
+            ("url", &hidden(&preview, "url")),
+            ("id", "hp-giao-duc"),
+            ("name", "Hải Phòng – Giáo dục"),
+            ("interval", "20m"),
+            ("topic", "giao-duc"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        "/admin/?da=them&nguon=hp-giao-duc"
+    );
+    let text = std::fs::read_to_string(&cfg.path).unwrap();
+    let config = Config::load(&cfg.path).unwrap();
+    let added = config.source("hp-giao-duc").expect("written");
+    assert_eq!(added.name, "Hải Phòng – Giáo dục");
+    assert_eq!(added.interval, Duration::from_secs(20 * 60));
+    assert_eq!(added.topics, ["giao-duc"]);
+    assert_eq!(added.url.as_str(), url.as_str());
+    assert!(
+        text.starts_with(&original[..original.find("# --- chủ đề ---").unwrap()]),
+        "what was there stays:\n{text}"
+    );
+    assert!(text.contains("# --- chủ đề ---") && text.contains("# Thuỷ Nguyên: thử một tháng."));
+    // The running daemon picks it up and polls it.
+    d.wait_log("configuration reloaded", 1, Duration::from_secs(60))
+        .await;
+    d.wait_log(" polled ", 2, Duration::from_secs(60)).await;
+    assert!(
+        d.log
+            .iter()
+            .any(|l| l.contains(" polled ") && l.contains("hp-giao-duc")),
+        "{:?}",
+        d.log
+    );
+    assert!(d
+        .log
+        .iter()
+        .any(|l| l.contains("web admin: source added") && l.contains("hp-giao-duc")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_in_a_previewed_item_is_inert() {
+    let portal = TestPortal::start().await;
+    portal.publish([support::GenItem {
+        title: "<script>alert(1)</script> Thông báo tuyển sinh".into(),
+        summary: "<img src=x onerror=alert(2)> lịch thi".into(),
+    }]);
+    let s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), Some(TOKEN)).await;
+    let (_, cookie) = login(&s.client, &s.base, TOKEN).await;
+    let (_, form) = get_page(&s.client, &format!("{}/admin/add", s.base), &cookie).await;
+    let url = portal.url("/gen/giao-duc.rss");
+    let r = s
+        .client
+        .post(format!("{}/admin/add/preview", s.base))
+        .header(header::COOKIE, &cookie)
+        .form(&[
+            ("csrf", hidden(&form, "csrf").as_str()),
+            ("url", url.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Thông báo tuyển sinh"), "{page}");
+    assert!(
+        !page.contains("<script") && !page.contains("<img"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+}
