@@ -446,6 +446,14 @@ impl Config {
             None => "",
         }
     }
+
+    /// A topic's display name, or its id when no topic has that id.
+    pub fn topic_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.topics
+            .iter()
+            .find(|t| t.id == id)
+            .map_or(id, |t| t.name.as_str())
+    }
 }
 
 /// Parse durations written like `15m`, `30s`, `1h 30m`, `400d`.

@@ -480,13 +480,7 @@ async fn sources(State(st): State<AppState>, req: Request) -> Response {
                     .map(|c| {
                         c.topics
                             .iter()
-                            .map(|id| {
-                                config
-                                    .topics
-                                    .iter()
-                                    .find(|t| &t.id == id)
-                                    .map_or_else(|| id.clone(), |t| t.name.clone())
-                            })
+                            .map(|id| config.topic_name(id).to_string())
                             .collect()
                     })
                     .unwrap_or_default(),
@@ -788,13 +782,7 @@ async fn add_preview(State(st): State<AppState>, req: Request) -> Response {
         .unwrap_or_else(|| url.host_str().unwrap_or("nguồn mới").to_string());
     let topic_names = |ids: &[String]| -> Vec<String> {
         ids.iter()
-            .map(|id| {
-                config
-                    .topics
-                    .iter()
-                    .find(|t| &t.id == id)
-                    .map_or_else(|| id.clone(), |t| t.name.clone())
-            })
+            .map(|id| config.topic_name(id).to_string())
             .collect()
     };
     let tz = config.fetch.timezone;

@@ -523,13 +523,7 @@ fn item_row(config: &Config, i: &crate::item::Item) -> status_page::ItemRow {
         topics: i
             .topics
             .iter()
-            .map(|id| {
-                config
-                    .topics
-                    .iter()
-                    .find(|t| &t.id == id)
-                    .map_or_else(|| id.clone(), |t| t.name.clone())
-            })
+            .map(|id| config.topic_name(id).to_string())
             .collect(),
         attachments: i
             .article
