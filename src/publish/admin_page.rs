@@ -11,7 +11,9 @@
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
 
-use super::status_page::{count_vi, http_url, link_or_text, page_head_with, time, Health};
+use super::status_page::{
+    count_vi, health_cells, http_url, link_or_text, page_head_with, time, Health, HealthCells,
+};
 
 /// A message at the top of a page: something done, or why not.
 pub struct Notice {
@@ -296,44 +298,21 @@ fn source_row(s: &SourceAdminRow, csrf: &str, version: &str) -> Markup {
                     }
                 }
             }
-            td.status data-label="Tình trạng" {
-                div {
+            (health_cells(
+                &HealthCells {
+                    health: s.health,
+                    note: s.health_note.as_deref(),
+                    failures: s.consecutive_failures,
+                    last_error: s.last_error.as_deref(),
+                    last_success: s.last_success.as_ref(),
+                    items: s.items_last_poll,
+                },
+                html! {
                     @if s.paused {
                         span.badge.h-new { "Tạm dừng" } " "
                     }
-                    span.badge.(s.health.class()) { (s.health.label()) }
-                    @if let Some(note) = &s.health_note {
-                        div.note { (note) }
-                    }
-                    @if s.consecutive_failures > 0 {
-                        div.sub { (s.consecutive_failures) " lần lỗi liên tiếp" }
-                    }
-                    @if let Some(err) = &s.last_error {
-                        @if s.health == Health::Ok {
-                            div.err.old { "Lỗi trước đó: " (err) }
-                        } @else {
-                            div.err { "Lỗi: " (err) }
-                        }
-                    }
-                }
-            }
-            td data-label="Thành công gần nhất" {
-                div {
-                    @match &s.last_success {
-                        Some(t) => (time(t)),
-                        None => span.sub { "chưa lần nào" },
-                    }
-                }
-            }
-            td data-label="Số tin lần cuối" {
-                div {
-                    @if s.health == Health::New {
-                        span.sub { "—" }
-                    } @else {
-                        (count_vi(s.items_last_poll as u64)) " tin"
-                    }
-                }
-            }
+                },
+            ))
             td data-label="Chu kỳ" {
                 div {
                     (s.interval)

@@ -443,41 +443,14 @@ fn source_row(s: &SourceRow) -> Markup {
                     }
                 }
             }
-            td.status data-label="Tình trạng" {
-                div {
-                    span.badge.(s.health.class()) { (s.health.label()) }
-                    @if let Some(note) = &s.health_note {
-                        div.note { (note) }
-                    }
-                    @if s.consecutive_failures > 0 {
-                        div.sub { (s.consecutive_failures) " lần lỗi liên tiếp" }
-                    }
-                    @if let Some(err) = &s.last_error {
-                        @if s.health == Health::Ok {
-                            div.err.old { "Lỗi trước đó: " (err) }
-                        } @else {
-                            div.err { "Lỗi: " (err) }
-                        }
-                    }
-                }
-            }
-            td data-label="Thành công gần nhất" {
-                div {
-                    @match &s.last_success {
-                        Some(t) => (time(t)),
-                        None => span.sub { "chưa lần nào" },
-                    }
-                }
-            }
-            td data-label="Số tin lần cuối" {
-                div {
-                    @if s.health == Health::New {
-                        span.sub { "—" }
-                    } @else {
-                        (count_vi(s.items_last_poll as u64)) " tin"
-                    }
-                }
-            }
+            (health_cells(&HealthCells {
+                health: s.health,
+                note: s.health_note.as_deref(),
+                failures: s.consecutive_failures,
+                last_error: s.last_error.as_deref(),
+                last_success: s.last_success.as_ref(),
+                items: s.items_last_poll,
+            }, html! {}))
             td data-label="Lần lấy tới" {
                 div {
                     @match &s.next_poll {
@@ -485,6 +458,59 @@ fn source_row(s: &SourceRow) -> Markup {
                         None => span.sub { "chưa lên lịch" },
                     }
                     div.sub { "chu kỳ " (s.interval) }
+                }
+            }
+        }
+    }
+}
+
+/// What the status page and the admin's sources page both show of a source.
+pub struct HealthCells<'a> {
+    pub health: Health,
+    pub note: Option<&'a str>,
+    pub failures: u32,
+    pub last_error: Option<&'a str>,
+    pub last_success: Option<&'a DateTime<FixedOffset>>,
+    pub items: usize,
+}
+
+/// A source's health cell (`badges` first: the admin's "Tạm dừng"), when a
+/// poll last succeeded and how many items it found.
+pub fn health_cells(h: &HealthCells, badges: Markup) -> Markup {
+    html! {
+        td.status data-label="Tình trạng" {
+            div {
+                (badges)
+                span.badge.(h.health.class()) { (h.health.label()) }
+                @if let Some(note) = h.note {
+                    div.note { (note) }
+                }
+                @if h.failures > 0 {
+                    div.sub { (h.failures) " lần lỗi liên tiếp" }
+                }
+                @if let Some(err) = h.last_error {
+                    @if h.health == Health::Ok {
+                        div.err.old { "Lỗi trước đó: " (err) }
+                    } @else {
+                        div.err { "Lỗi: " (err) }
+                    }
+                }
+            }
+        }
+        td data-label="Thành công gần nhất" {
+            div {
+                @match h.last_success {
+                    Some(t) => (time(t)),
+                    None => span.sub { "chưa lần nào" },
+                }
+            }
+        }
+        td data-label="Số tin lần cuối" {
+            div {
+                @if h.health == Health::New {
+                    span.sub { "—" }
+                } @else {
+                    (count_vi(h.items as u64)) " tin"
                 }
             }
         }
