@@ -11,7 +11,8 @@
 //! `next_poll`), `telegram` (`chat_id`, `mode` one of `active` `paused`
 //! `dry-run` `stopped`, `paused_reason`, `paused_since`, `queue`,
 //! `set_aside`, `sent`, `would_send` (a dry run's, never in `sent`),
-//! `last_sent_at`, `last_sent_title`), `clock`, `retention_paused`, and
+//! `last_sent_at`, `last_sent_title`), `follow_ups` (`waiting` now, `done`
+//! and `given_up` since the daemon started), `clock`, `retention_paused`, and
 //! `instance` (see [`instance_of`]). The states are types ([`Health`], [`ChannelMode`])
 //! with those names as their serde renames; the rule for "degraded" is
 //! [`StatusReport::degraded`]. Handlers only serialise or render them.
@@ -38,6 +39,9 @@ pub struct StatusReport {
     pub items: usize,
     pub sources: Vec<SourceStatus>,
     pub telegram: Option<ChannelReport>,
+    /// The follow-ups to article pages: waiting, done, given up.
+    #[serde(default)]
+    pub follow_ups: crate::store::FollowCounts,
     /// The local clock checked against the portals' (a running daemon only).
     #[serde(default)]
     pub clock: Option<crate::clock::ClockReport>,
@@ -297,6 +301,7 @@ pub fn report(
         items: store.map_or(0, Store::item_count),
         sources,
         telegram,
+        follow_ups: store.map(Store::follow_counts).unwrap_or_default(),
         clock: None,
         retention_paused: None,
         instance: instance_of(config),
@@ -387,6 +392,7 @@ mod tests {
                 last_sent_at: None,
                 last_sent_title: None,
             }),
+            follow_ups: Default::default(),
             clock: None,
             retention_paused: None,
             instance: String::new(),

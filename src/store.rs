@@ -281,9 +281,9 @@ pub struct FollowWrite {
     pub listed: PollWrite,
 }
 
-/// Follow-ups since the store opened, and waiting (for `/healthz` and the
-/// status page).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+/// Follow-ups done and given up since the store opened, and waiting now
+/// (`/status.json`'s `follow_ups`, the metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowCounts {
     pub waiting: usize,
     pub done: u64,

@@ -443,6 +443,14 @@ async fn a_gone_article_is_given_up_and_a_failing_one_waits_doubling() {
     ] {
         assert!(text.contains(line), "{line} missing:\n{text}");
     }
+    // `/status.json` says the same to an admin.
+    let report =
+        tinkhac::status::report(&s.cfg.config, Some(&s.store), &HashMap::new(), None, None);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(
+        json["follow_ups"],
+        serde_json::json!({"waiting": 1, "done": 0, "given_up": 1})
+    );
     let item = s.item(&portal, "/tin-tuc/loi.html").unwrap();
     assert!(item.article.is_none(), "the teaser stays meanwhile");
 }
