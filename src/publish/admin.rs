@@ -226,6 +226,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/source/{id}/remove", get(remove_form).post(remove))
         .route("/admin/source/{id}/pause", axum::routing::post(pause))
         .route("/admin/source/{id}/resume", axum::routing::post(resume))
+        .route("/admin/source/{id}/poll", axum::routing::post(poll_now))
 }
 
 fn web(st: &AppState) -> &AdminWeb {
@@ -574,6 +575,8 @@ enum Edit {
     Remove,
     Pause,
     Resume,
+    /// «Lấy ngay»: no edit of the file, a poll now.
+    PollNow,
 }
 
 impl Edit {
@@ -584,13 +587,20 @@ impl Edit {
             Edit::Remove => "xoa",
             Edit::Pause => "tam-dung",
             Edit::Resume => "tiep-tuc",
+            Edit::PollNow => "lay-ngay",
         }
     }
 
     fn from_slug(slug: &str) -> Option<Edit> {
-        [Edit::Add, Edit::Remove, Edit::Pause, Edit::Resume]
-            .into_iter()
-            .find(|e| e.slug() == slug)
+        [
+            Edit::Add,
+            Edit::Remove,
+            Edit::Pause,
+            Edit::Resume,
+            Edit::PollNow,
+        ]
+        .into_iter()
+        .find(|e| e.slug() == slug)
     }
 
     /// What the log says was done.
@@ -600,6 +610,7 @@ impl Edit {
             Edit::Remove => "web admin: source removed from the configuration",
             Edit::Pause => "web admin: source paused in the configuration",
             Edit::Resume => "web admin: source resumed in the configuration",
+            Edit::PollNow => "web admin: poll now requested",
         }
     }
 
@@ -625,6 +636,13 @@ impl Edit {
             Edit::Resume => Notice::done(
                 "Đã cho nguồn chạy tiếp",
                 &format!("Nguồn «{id}» được lấy tin lại theo chu kỳ của nó."),
+            ),
+            Edit::PollNow => Notice::done(
+                "Đang lấy tin",
+                &format!(
+                    "tinkhac đang lấy tin của nguồn «{id}» ngay bây giờ; tải lại trang \
+                     sau ít giây để xem kết quả. Chu kỳ của nguồn không đổi."
+                ),
             ),
         }
     }
@@ -653,6 +671,36 @@ async fn resume(st: State<AppState>, id: Path<String>, req: Request) -> Response
         feeds_edit::set_paused(t, id, false)
     })
     .await
+}
+
+/// `POST /admin/source/{id}/poll` («Lấy ngay»): wake the source's schedule
+/// for a poll now. Nothing is written; the next poll after it comes one
+/// interval later, as after any poll.
+async fn poll_now(State(st): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let (parts, form) = form(req).await;
+    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
+        return *r;
+    }
+    let client = client_of(peer(&parts), &parts.headers);
+    if !st.live.poll_now(&id) {
+        tracing::info!(source = %id, %client, "web admin: poll now refused, the source is not scheduled");
+        let text = if st.config().source(&id).is_some_and(|s| s.paused) {
+            format!("Nguồn «{id}» đang tạm dừng: hãy bấm «Tiếp tục» trước.")
+        } else {
+            format!("Nguồn «{id}» không có trong lịch lấy tin của tinkhac lúc này.")
+        };
+        return refused(
+            &st,
+            StatusCode::CONFLICT,
+            Notice::error("Không lấy tin ngay được", &text),
+        );
+    }
+    tracing::info!(source = %id, %client, "{}", Edit::PollNow.logged());
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("da", Edit::PollNow.slug())
+        .append_pair("nguon", &id)
+        .finish();
+    see_other(&format!("/admin/?{query}"))
 }
 
 /// Edit one source in `feeds.toml` if the session and its CSRF token check

@@ -344,6 +344,9 @@ fn source_row(s: &SourceAdminRow, csrf: &str, version: &str) -> Markup {
             }
             td data-label="Thao tác" {
                 div.actions {
+                    @if !s.paused {
+                        (edit_button(&s.id, "poll", "Lấy ngay", "", csrf, version))
+                    }
                     @if s.paused {
                         (edit_button(&s.id, "resume", "Tiếp tục", "primary", csrf, version))
                     } @else {
