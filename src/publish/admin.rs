@@ -222,6 +222,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/login", get(login_form).post(login))
         .route("/admin/logout", axum::routing::post(logout))
         .route("/admin/add", get(add_form).post(add))
+        .route("/admin/kenh", get(telegram_page))
         .route("/admin/add/preview", axum::routing::post(add_preview))
         .route("/admin/source/{id}/remove", get(remove_form).post(remove))
         .route("/admin/source/{id}/pause", axum::routing::post(pause))
@@ -519,6 +520,60 @@ async fn sources(State(st): State<AppState>, req: Request) -> Response {
             csrf,
             version,
             notice: done,
+        }),
+    )
+}
+
+/// `GET /admin/kenh`: the Telegram channel, its paused reason and queue (what
+/// `tinkhac telegram status` shows, in Vietnamese).
+async fn telegram_page(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    use crate::store::contract::OutboxStore;
+    let Some(csrf) = web(&st).session(&headers) else {
+        return see_other("/admin/login");
+    };
+    let config = st.config();
+    let tz = config.fetch.timezone;
+    let local = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz);
+    let channel = st
+        .report()
+        .telegram
+        .map(|c| super::status_page::ChannelRow {
+            chat_id: c.chat_id,
+            mode: c.mode,
+            paused_reason: c.paused_reason,
+            queue: c.queue,
+            set_aside: c.set_aside,
+            sent: c.sent,
+            would_send: c.would_send,
+            last_sent_at: c.last_sent_at.map(local),
+            last_sent_title: c.last_sent_title,
+        });
+    // While the store cannot be read the page still shows the channel.
+    let queued = st
+        .store
+        .outbox(admin_page::QUEUE_SHOWN)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(key, e)| admin_page::QueuedRow {
+            seq: key.seq(),
+            queued_at: local(e.queued_at),
+            title: st
+                .store
+                .item(&e.item_id)
+                .ok()
+                .flatten()
+                .map(|i| i.title)
+                .unwrap_or_default(),
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        admin_page::telegram(&admin_page::TelegramView {
+            title: config.server.title.clone(),
+            configured: config.telegram.is_some(),
+            channel,
+            queued,
+            csrf,
         }),
     )
 }

@@ -503,7 +503,7 @@ fn channel_section(channel: Option<&ChannelRow>) -> Markup {
     }
 }
 
-fn channel_box(c: &ChannelRow) -> Markup {
+pub(super) fn channel_box(c: &ChannelRow) -> Markup {
     html! {
         div.box {
             p.chan {

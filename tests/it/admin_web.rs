@@ -851,3 +851,64 @@ async fn lay_ngay_polls_a_source_at_once_with_its_interval_far_off() {
     );
     assert_eq!(count(), 2, "one click, one poll");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_telegram_page_shows_why_the_channel_is_paused_and_its_queue() {
+    const BOT: &str = "123456:ADMIN-web_bot";
+    let portal = TestPortal::start().await;
+    let bot = crate::standin::BotStandIn::start(BOT).await;
+    bot.set_forbidden(true);
+    let body = format!(
+        "[[source]]\nid = \"gen\"\nname = \"Sở GD&ĐT\"\nurl = \"{}\"\ninterval = \"1s\"\n\n{}\n\
+         [telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\n\
+         timeout = \"3s\"\nmin_interval = \"100ms\"\n",
+        portal.url("/gen/giao-duc.rss"),
+        support::shipped_topics_toml(),
+        bot.api_url(),
+    );
+    let cfg = support::config(&body);
+    portal.publish([support::edu(0)]);
+    let mut d = Daemon::start(
+        &cfg.path,
+        &[("TINKHAC_ADMIN_TOKEN", TOKEN), ("TELEGRAM_BOT_TOKEN", BOT)],
+    );
+    // The first poll is the backlog (not pushed); what comes after is.
+    d.wait_log("polled source=gen", 1, Duration::from_secs(60))
+        .await;
+    let hostile = support::GenItem {
+        title: format!("<script>alert(1)</script> {}", support::edu(1).title),
+        summary: support::edu(1).summary,
+    };
+    portal.publish([hostile, support::edu(2)]);
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let client = client();
+    let (status, _) = get_page(&client, &format!("{base}/admin/kenh"), "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "no session, no page");
+    let (_, cookie) = login(&client, &base, TOKEN).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let page = loop {
+        let (status, page) = get_page(&client, &format!("{base}/admin/kenh"), &cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        if page.contains("Kênh đang tạm dừng gửi tin.") && page.contains("đợt 2") {
+            break page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never shown paused with its queue:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for want in [
+        "@kenh_thu",
+        "Lý do: ",
+        "Hàng đợi",
+        "&lt;script&gt;alert(1)&lt;/script&gt; Thông báo tuyển sinh",
+        "href=\"/admin/kenh\"",
+    ] {
+        assert!(page.contains(want), "{want} in\n{page}");
+    }
+    assert!(!page.contains("<script"), "{page}");
+    assert!(bot.sent().is_empty());
+    // Oldest first: the channel sends them in that order.
+    assert!(page.find("đợt 1").unwrap() < page.find("đợt 2").unwrap());
+}
