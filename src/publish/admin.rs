@@ -48,6 +48,9 @@ pub const LOGIN_FAILURES_PER_CLIENT: usize = 5;
 /// Wrong tokens all clients together may send per [`LIMIT_WINDOW`].
 pub const LOGIN_FAILURES_GLOBAL: usize = 20;
 const LIMIT_WINDOW: Duration = Duration::from_secs(60);
+/// How long an edit waits for the daemon to reload before showing the
+/// sources again.
+const RELOAD_WAIT: Duration = Duration::from_secs(2);
 /// The largest form body read.
 const FORM_BYTES: usize = 64 * 1024;
 
@@ -822,7 +825,15 @@ async fn write_edit(
         what.logged()
     );
     if let Some(tx) = &st.reload {
-        let _ = tx.try_send(());
+        // The page shown next reads the configuration in force: wait (a
+        // little, at most) for the daemon to put the edited one in force,
+        // so that it shows the edit. A refused reload shows the old state
+        // and says why (`config_error`).
+        let mut config = st.live.subscribe_config();
+        config.borrow_and_update();
+        if tx.try_send(()).is_ok() {
+            let _ = tokio::time::timeout(RELOAD_WAIT, config.changed()).await;
+        }
     }
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("da", what.slug())
