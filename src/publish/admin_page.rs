@@ -11,9 +11,7 @@
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
 
-use super::status_page::{
-    channel_box, count_vi, http_url, link_or_text, page_head_with, time, ChannelRow, Health,
-};
+use super::status_page::{count_vi, http_url, link_or_text, page_head_with, time, Health};
 
 /// A message at the top of a page: something done, or why not.
 pub struct Notice {
@@ -130,7 +128,7 @@ pub struct QueuedRow {
 pub struct TelegramView {
     pub title: String,
     /// None: no `[telegram]`, or the channel's worker is not running here.
-    pub channel: Option<ChannelRow>,
+    pub channel: Option<super::status_page::ChannelRow>,
     /// Whether `[telegram]` is configured at all.
     pub configured: bool,
     /// The next messages to go, first first.
@@ -256,7 +254,7 @@ pub fn telegram(v: &TelegramView) -> String {
             section #kenh {
                 @match &v.channel {
                     Some(c) => {
-                        (channel_box(c))
+                        (super::status_page::channel_box(c))
                         h2 { "Hàng đợi" }
                         @if v.queued.is_empty() {
                             p.empty { "Không có tin nào chờ gửi." }
