@@ -549,6 +549,7 @@ fn current(p: &SharedPoller) -> Arc<Poller> {
 /// One source's schedule, until `stop`. A restarted daemon waits out what is
 /// left of the interval since the last poll instead of polling at once. The
 /// poller is read afresh for every poll, so topic edits apply at once.
+/// [`Live::poll_now`] cuts a wait short.
 async fn source_loop(
     poller: SharedPoller,
     live: Arc<Live>,
@@ -572,6 +573,11 @@ async fn source_loop(
         // Spread the first polls of many sources over a few seconds.
         _ => Duration::from_millis(rng.u64(0..=source.interval.as_millis().min(3000) as u64)),
     };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    live.wake
+        .lock()
+        .expect("poisoned")
+        .insert(source.id.clone(), wake.clone());
     loop {
         let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
         live.next_poll
@@ -581,6 +587,9 @@ async fn source_loop(
         tokio::select! {
             _ = stop.cancelled() => break,
             _ = tokio::time::sleep_until(coalesced(delay, source.interval)) => {}
+            _ = wake.notified() => {
+                tracing::info!(source = %source.id, "polling now, as asked");
+            }
         }
         let p = current(&poller);
         let report = tokio::select! {
@@ -601,6 +610,11 @@ async fn source_loop(
         tracing::debug!(source = %source.id, next_in = ?delay, "scheduled");
     }
     live.next_poll.lock().expect("poisoned").remove(&source.id);
+    // Only its own: a restarted task may have put its successor's there.
+    let mut wakes = live.wake.lock().expect("poisoned");
+    if wakes.get(&source.id).is_some_and(|w| Arc::ptr_eq(w, &wake)) {
+        wakes.remove(&source.id);
+    }
 }
 
 /// When a poll due in `delay` starts: rounded up to the next tick of a

@@ -24,6 +24,9 @@ pub struct Live {
     pub config_error: Mutex<Option<String>>,
     /// When each source is polled next.
     pub next_poll: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// What wakes each scheduled source for a poll now (the web admin's
+    /// «Lấy ngay»); a paused or stopped source has none.
+    pub wake: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
     pub channel: Option<SharedStatus>,
     pub metrics: Arc<Metrics>,
     /// The pollers' clock, once the daemon runs.
@@ -38,6 +41,7 @@ impl Live {
             config: tokio::sync::watch::Sender::new(config),
             config_error: Mutex::new(None),
             next_poll: Mutex::new(HashMap::new()),
+            wake: Mutex::new(HashMap::new()),
             channel,
             metrics,
             clock: None,
@@ -64,6 +68,19 @@ impl Live {
     /// Follow the configuration in force (the outbox's source names).
     pub fn subscribe_config(&self) -> tokio::sync::watch::Receiver<Arc<Config>> {
         self.config.subscribe()
+    }
+
+    /// Ask the scheduled source `id` to poll now, its interval aside; false
+    /// when it is not scheduled (paused, unknown, or no daemon).
+    pub fn poll_now(&self, id: &str) -> bool {
+        match self.wake.lock().expect("poisoned").get(id) {
+            Some(w) => {
+                // A permit: a poll in progress is followed by one more.
+                w.notify_one();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Put a reloaded configuration in force.

@@ -48,6 +48,9 @@ pub const LOGIN_FAILURES_PER_CLIENT: usize = 5;
 /// Wrong tokens all clients together may send per [`LIMIT_WINDOW`].
 pub const LOGIN_FAILURES_GLOBAL: usize = 20;
 const LIMIT_WINDOW: Duration = Duration::from_secs(60);
+/// How long an edit waits for the daemon to reload before showing the
+/// sources again.
+const RELOAD_WAIT: Duration = Duration::from_secs(2);
 /// The largest form body read.
 const FORM_BYTES: usize = 64 * 1024;
 
@@ -222,10 +225,12 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/login", get(login_form).post(login))
         .route("/admin/logout", axum::routing::post(logout))
         .route("/admin/add", get(add_form).post(add))
+        .route("/admin/kenh", get(telegram_page))
         .route("/admin/add/preview", axum::routing::post(add_preview))
         .route("/admin/source/{id}/remove", get(remove_form).post(remove))
         .route("/admin/source/{id}/pause", axum::routing::post(pause))
         .route("/admin/source/{id}/resume", axum::routing::post(resume))
+        .route("/admin/source/{id}/poll", axum::routing::post(poll_now))
 }
 
 fn web(st: &AppState) -> &AdminWeb {
@@ -516,6 +521,60 @@ async fn sources(State(st): State<AppState>, req: Request) -> Response {
     )
 }
 
+/// `GET /admin/kenh`: the Telegram channel, its paused reason and queue (what
+/// `tinkhac telegram status` shows, in Vietnamese).
+async fn telegram_page(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    use crate::store::contract::OutboxStore;
+    let Some(csrf) = web(&st).session(&headers) else {
+        return see_other("/admin/login");
+    };
+    let config = st.config();
+    let tz = config.fetch.timezone;
+    let local = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz);
+    let channel = st
+        .report()
+        .telegram
+        .map(|c| super::status_page::ChannelRow {
+            chat_id: c.chat_id,
+            mode: c.mode,
+            paused_reason: c.paused_reason,
+            queue: c.queue,
+            set_aside: c.set_aside,
+            sent: c.sent,
+            would_send: c.would_send,
+            last_sent_at: c.last_sent_at.map(local),
+            last_sent_title: c.last_sent_title,
+        });
+    // While the store cannot be read the page still shows the channel.
+    let queued = st
+        .store
+        .outbox(admin_page::QUEUE_SHOWN)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(key, e)| admin_page::QueuedRow {
+            seq: key.seq(),
+            queued_at: local(e.queued_at),
+            title: st
+                .store
+                .item(&e.item_id)
+                .ok()
+                .flatten()
+                .map(|i| i.title)
+                .unwrap_or_default(),
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        admin_page::telegram(&admin_page::TelegramView {
+            title: config.server.title.clone(),
+            configured: config.telegram.is_some(),
+            channel,
+            queued,
+            csrf,
+        }),
+    )
+}
+
 /// `GET /admin/source/{id}/remove`: what removing it means, and the form.
 async fn remove_form(
     State(st): State<AppState>,
@@ -568,6 +627,8 @@ enum Edit {
     Remove,
     Pause,
     Resume,
+    /// «Lấy ngay»: no edit of the file, a poll now.
+    PollNow,
 }
 
 impl Edit {
@@ -578,13 +639,20 @@ impl Edit {
             Edit::Remove => "xoa",
             Edit::Pause => "tam-dung",
             Edit::Resume => "tiep-tuc",
+            Edit::PollNow => "lay-ngay",
         }
     }
 
     fn from_slug(slug: &str) -> Option<Edit> {
-        [Edit::Add, Edit::Remove, Edit::Pause, Edit::Resume]
-            .into_iter()
-            .find(|e| e.slug() == slug)
+        [
+            Edit::Add,
+            Edit::Remove,
+            Edit::Pause,
+            Edit::Resume,
+            Edit::PollNow,
+        ]
+        .into_iter()
+        .find(|e| e.slug() == slug)
     }
 
     /// What the log says was done.
@@ -594,6 +662,7 @@ impl Edit {
             Edit::Remove => "web admin: source removed from the configuration",
             Edit::Pause => "web admin: source paused in the configuration",
             Edit::Resume => "web admin: source resumed in the configuration",
+            Edit::PollNow => "web admin: poll now requested",
         }
     }
 
@@ -619,6 +688,13 @@ impl Edit {
             Edit::Resume => Notice::done(
                 "Đã cho nguồn chạy tiếp",
                 &format!("Nguồn «{id}» được lấy tin lại theo chu kỳ của nó."),
+            ),
+            Edit::PollNow => Notice::done(
+                "Đang lấy tin",
+                &format!(
+                    "tinkhac đang lấy tin của nguồn «{id}» ngay bây giờ; tải lại trang \
+                     sau ít giây để xem kết quả. Chu kỳ của nguồn không đổi."
+                ),
             ),
         }
     }
@@ -647,6 +723,36 @@ async fn resume(st: State<AppState>, id: Path<String>, req: Request) -> Response
         feeds_edit::set_paused(t, id, false)
     })
     .await
+}
+
+/// `POST /admin/source/{id}/poll` («Lấy ngay»): wake the source's schedule
+/// for a poll now. Nothing is written; the next poll after it comes one
+/// interval later, as after any poll.
+async fn poll_now(State(st): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
+    let (parts, form) = form(req).await;
+    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
+        return *r;
+    }
+    let client = client_of(peer(&parts), &parts.headers);
+    if !st.live.poll_now(&id) {
+        tracing::info!(source = %id, %client, "web admin: poll now refused, the source is not scheduled");
+        let text = if st.config().source(&id).is_some_and(|s| s.paused) {
+            format!("Nguồn «{id}» đang tạm dừng: hãy bấm «Tiếp tục» trước.")
+        } else {
+            format!("Nguồn «{id}» không có trong lịch lấy tin của tinkhac lúc này.")
+        };
+        return refused(
+            &st,
+            StatusCode::CONFLICT,
+            Notice::error("Không lấy tin ngay được", &text),
+        );
+    }
+    tracing::info!(source = %id, %client, "{}", Edit::PollNow.logged());
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("da", Edit::PollNow.slug())
+        .append_pair("nguon", &id)
+        .finish();
+    see_other(&format!("/admin/?{query}"))
 }
 
 /// Edit one source in `feeds.toml` if the session and its CSRF token check
@@ -713,7 +819,15 @@ async fn write_edit(
         what.logged()
     );
     if let Some(tx) = &st.reload {
-        let _ = tx.try_send(());
+        // The page shown next reads the configuration in force: wait (a
+        // little, at most) for the daemon to put the edited one in force,
+        // so that it shows the edit. A refused reload shows the old state
+        // and says why (`config_error`).
+        let mut config = st.live.subscribe_config();
+        config.borrow_and_update();
+        if tx.try_send(()).is_ok() {
+            let _ = tokio::time::timeout(RELOAD_WAIT, config.changed()).await;
+        }
     }
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("da", what.slug())

@@ -117,6 +117,30 @@ pub struct RemoveView {
     pub version: String,
 }
 
+/// One message waiting in the Telegram queue.
+pub struct QueuedRow {
+    /// Its place in the queue (the store's sequence number).
+    pub seq: u64,
+    pub queued_at: DateTime<FixedOffset>,
+    /// Its item's title (empty when the item is gone).
+    pub title: String,
+}
+
+/// The Telegram channel as the admin sees it.
+pub struct TelegramView {
+    pub title: String,
+    /// None: no `[telegram]`, or the channel's worker is not running here.
+    pub channel: Option<super::status_page::ChannelRow>,
+    /// Whether `[telegram]` is configured at all.
+    pub configured: bool,
+    /// The next messages to go, first first.
+    pub queued: Vec<QueuedRow>,
+    pub csrf: String,
+}
+
+/// The queue shown at most.
+pub const QUEUE_SHOWN: usize = 20;
+
 /// What the admin pages add to the status page's stylesheet: forms.
 const ADMIN_CSS: &str = r#"
 form.inline{display:inline}
@@ -150,6 +174,7 @@ fn document(site: &str, heading: &str, nav: bool, csrf: Option<&str>, body: Mark
                         nav aria-label="Mục lục" {
                             a href="/admin/" { "Nguồn tin" }
                             a href="/admin/add" { "Thêm nguồn" }
+                            a href="/admin/kenh" { "Kênh Telegram" }
                             a href="/" { "Trang trạng thái" }
                             @if let Some(csrf) = csrf {
                                 form.inline method="post" action="/admin/logout" {
@@ -216,6 +241,74 @@ pub fn message(site: &str, n: &Notice) -> String {
         html! {
             (notice(n))
             p { a href="/admin/" { "Về danh sách nguồn tin" } }
+        },
+    )
+}
+
+/// The Telegram channel: its state, why it is paused, the queue.
+pub fn telegram(v: &TelegramView) -> String {
+    document(
+        &v.title,
+        "Kênh Telegram",
+        true,
+        Some(&v.csrf),
+        html! {
+            section #kenh {
+                @match &v.channel {
+                    Some(c) => {
+                        (super::status_page::channel_box(c))
+                        h2 { "Hàng đợi" }
+                        @if v.queued.is_empty() {
+                            p.empty { "Không có tin nào chờ gửi." }
+                        } @else {
+                            @if c.queue > v.queued.len() {
+                                p.sub { (v.queued.len()) " tin đầu trong số " (count_vi(c.queue as u64)) " tin chờ gửi:" }
+                            }
+                            table.queue {
+                                thead {
+                                    tr {
+                                        th scope="col" { "Số" }
+                                        th scope="col" { "Vào hàng đợi" }
+                                        th scope="col" { "Tin" }
+                                    }
+                                }
+                                tbody {
+                                    @for q in &v.queued {
+                                        tr {
+                                            td { code { "#" (q.seq) } }
+                                            td { (time(&q.queued_at)) }
+                                            td {
+                                                @if q.title.is_empty() {
+                                                    span.sub { "(tin không còn trong kho)" }
+                                                } @else {
+                                                    (q.title)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        @if c.set_aside > 0 {
+                            p.note {
+                                "Tin để riêng là tin Telegram từ chối cả khi gửi dạng chữ thường; "
+                                "chúng được giữ trong kho của tinkhac. Trang này chưa thử lại hay bỏ "
+                                "được chúng; lệnh " code { "tinkhac telegram resend --since NGÀY" }
+                                " xếp lại hàng đợi các tin từ một ngày."
+                            }
+                        }
+                    }
+                    None => {
+                        @if v.configured {
+                            p.empty { "Kênh Telegram chưa chạy trong tiến trình này (chỉ "
+                                code { "tinkhac run" } " gửi tin)." }
+                        } @else {
+                            p.empty { "Chưa cấu hình kênh Telegram: thêm mục "
+                                code { "[telegram]" } " vào feeds.toml." }
+                        }
+                    }
+                }
+            }
         },
     )
 }
@@ -323,6 +416,9 @@ fn source_row(s: &SourceAdminRow, csrf: &str, version: &str) -> Markup {
             }
             td data-label="Thao tác" {
                 div.actions {
+                    @if !s.paused {
+                        (edit_button(&s.id, "poll", "Lấy ngay", "", csrf, version))
+                    }
                     @if s.paused {
                         (edit_button(&s.id, "resume", "Tiếp tục", "primary", csrf, version))
                     } @else {
@@ -530,5 +626,25 @@ mod tests {
         assert!(html.contains("name=\"csrf\" value=\"tok\""));
         assert!(html.contains("name=\"version\" value=\"abc\""));
         assert!(html.contains("Sở &quot;GD&quot;"));
+    }
+
+    #[test]
+    fn the_telegram_page_says_whether_a_channel_is_configured() {
+        let view = |configured| TelegramView {
+            title: "T".into(),
+            channel: None,
+            configured,
+            queued: Vec::new(),
+            csrf: "c".into(),
+        };
+        let off = telegram(&view(false));
+        assert!(off.contains("Chưa cấu hình kênh Telegram"), "{off}");
+        let elsewhere = telegram(&view(true));
+        assert!(
+            elsewhere.contains("chưa chạy trong tiến trình này"),
+            "{elsewhere}"
+        );
+        assert!(!elsewhere.contains("Chưa cấu hình"));
+        assert!(elsewhere.contains("action=\"/admin/logout\""));
     }
 }

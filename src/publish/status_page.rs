@@ -529,7 +529,7 @@ fn channel_section(channel: Option<&ChannelRow>) -> Markup {
     }
 }
 
-fn channel_box(c: &ChannelRow) -> Markup {
+pub(super) fn channel_box(c: &ChannelRow) -> Markup {
     html! {
         div.box {
             p.chan {

@@ -753,3 +753,162 @@ async fn a_script_in_a_previewed_item_is_inert() {
         "{page}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lay_ngay_polls_a_source_at_once_with_its_interval_far_off() {
+    // A portal that counts the GETs of its listing page.
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let page = std::fs::read(support::seeds_dir().join("hp-danh-muc-giao-duc.html")).unwrap();
+    let counted = hits.clone();
+    let app = axum::Router::new().route(
+        "/tin",
+        axum::routing::get(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let page = page.clone();
+            async move {
+                (
+                    [(header::CONTENT_TYPE.as_str(), "text/html; charset=utf-8")],
+                    page,
+                )
+            }
+        }),
+    );
+    let addr = support::stand_in(app).await;
+    // An hour between polls: only the click can cause a second one.
+    let body = format!(
+        "[[source]]\nid = \"hp-giao-duc\"\nurl = \"http://{addr}/tin\"\ninterval = \"1h\"\n\n\
+         [[source]]\nid = \"nghi\"\nurl = \"http://{addr}/nghi\"\ninterval = \"1h\"\npaused = true\n"
+    );
+    let cfg = support::config(&body);
+    let original = std::fs::read_to_string(&cfg.path).unwrap();
+    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", TOKEN)]);
+    d.wait_log("polled source=hp-giao-duc", 1, Duration::from_secs(60))
+        .await;
+    let count = || hits.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(count(), 1, "the first poll");
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let client = client();
+    let (_, cookie) = login(&client, &base, TOKEN).await;
+    let (_, page) = get_page(&client, &format!("{base}/admin/"), &cookie).await;
+    assert!(page.contains("/admin/source/hp-giao-duc/poll"), "{page}");
+    assert!(page.contains("Lấy ngay"), "{page}");
+    assert!(
+        !page.contains("/admin/source/nghi/poll"),
+        "a paused source has no «Lấy ngay»: {page}"
+    );
+    let csrf = hidden(&page, "csrf");
+    let post = |id: &'static str, csrf: String| {
+        let (client, base, cookie) = (client.clone(), base.clone(), cookie.clone());
+        async move {
+            client
+                .post(format!("{base}/admin/source/{id}/poll"))
+                .header(header::COOKIE, &cookie)
+                .form(&[("csrf", csrf.as_str())])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Without the CSRF token nothing is polled.
+    let r = post("hp-giao-duc", "sai".into()).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A paused source is not woken, and the page says why.
+    let r = post("nghi", csrf.clone()).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("đang tạm dừng"));
+    assert_eq!(count(), 1);
+
+    let r = post("hp-giao-duc", csrf.clone()).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert_eq!(to, "/admin/?da=lay-ngay&nguon=hp-giao-duc");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while count() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no second GET after «Lấy ngay»"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    d.wait_log("polled source=hp-giao-duc", 2, Duration::from_secs(60))
+        .await;
+    let (_, page) = get_page(&client, &format!("{base}{to}"), &cookie).await;
+    assert!(page.contains("Đang lấy tin"), "{page}");
+    let logged = d
+        .log
+        .iter()
+        .find(|l| l.contains("web admin: poll now requested"))
+        .expect("the click is logged");
+    assert!(
+        logged.contains("hp-giao-duc") && !logged.contains(TOKEN),
+        "{logged}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&cfg.path).unwrap(),
+        original,
+        "nothing written"
+    );
+    assert_eq!(count(), 2, "one click, one poll");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_telegram_page_shows_why_the_channel_is_paused_and_its_queue() {
+    const BOT: &str = "123456:ADMIN-web_bot";
+    let portal = TestPortal::start().await;
+    let bot = crate::standin::BotStandIn::start(BOT).await;
+    bot.set_forbidden(true);
+    let body = format!(
+        "[[source]]\nid = \"gen\"\nname = \"Sở GD&ĐT\"\nurl = \"{}\"\ninterval = \"1s\"\n\n{}\n\
+         [telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\n\
+         timeout = \"3s\"\nmin_interval = \"100ms\"\n",
+        portal.url("/gen/giao-duc.rss"),
+        support::shipped_topics_toml(),
+        bot.api_url(),
+    );
+    let cfg = support::config(&body);
+    portal.publish([support::edu(0)]);
+    let mut d = Daemon::start(
+        &cfg.path,
+        &[("TINKHAC_ADMIN_TOKEN", TOKEN), ("TELEGRAM_BOT_TOKEN", BOT)],
+    );
+    // The first poll is the backlog (not pushed); what comes after is.
+    d.wait_log("polled source=gen", 1, Duration::from_secs(60))
+        .await;
+    let hostile = support::GenItem {
+        title: format!("<script>alert(1)</script> {}", support::edu(1).title),
+        summary: support::edu(1).summary,
+    };
+    portal.publish([hostile, support::edu(2)]);
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let client = client();
+    let (status, _) = get_page(&client, &format!("{base}/admin/kenh"), "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "no session, no page");
+    let (_, cookie) = login(&client, &base, TOKEN).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let page = loop {
+        let (status, page) = get_page(&client, &format!("{base}/admin/kenh"), &cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        if page.contains("Kênh đang tạm dừng gửi tin.") && page.contains("đợt 2") {
+            break page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never shown paused with its queue:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for want in [
+        "@kenh_thu",
+        "Lý do: ",
+        "Hàng đợi",
+        "&lt;script&gt;alert(1)&lt;/script&gt; Thông báo tuyển sinh",
+        "href=\"/admin/kenh\"",
+    ] {
+        assert!(page.contains(want), "{want} in\n{page}");
+    }
+    assert!(!page.contains("<script"), "{page}");
+    assert!(bot.sent().is_empty());
+    // Oldest first: the channel sends them in that order.
+    assert!(page.find("đợt 1").unwrap() < page.find("đợt 2").unwrap());
+}

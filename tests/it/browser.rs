@@ -405,7 +405,7 @@ fn sample_rss() -> String {
 
 /// Chromium, if installed: `$CHROMIUM` when set (a path that does not exist
 /// skips the test), else /usr/bin/chromium, else the first on `PATH`.
-fn find_chromium() -> Option<PathBuf> {
+pub fn find_chromium() -> Option<PathBuf> {
     if let Some(chosen) = std::env::var_os("CHROMIUM") {
         let chosen = PathBuf::from(chosen);
         return chosen.is_file().then_some(chosen);

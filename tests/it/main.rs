@@ -2,6 +2,7 @@
 //! real binary. No live network.
 
 mod admin;
+mod admin_browser;
 mod admin_web;
 mod article;
 mod browser;
@@ -23,3 +24,4 @@ mod store_faults;
 mod subscribers;
 mod support;
 mod telegram;
+mod webdriver;
