@@ -534,17 +534,7 @@ async fn telegram_page(State(st): State<AppState>, headers: HeaderMap) -> Respon
     let channel = st
         .report()
         .telegram
-        .map(|c| super::status_page::ChannelRow {
-            chat_id: c.chat_id,
-            mode: c.mode,
-            paused_reason: c.paused_reason,
-            queue: c.queue,
-            set_aside: c.set_aside,
-            sent: c.sent,
-            would_send: c.would_send,
-            last_sent_at: c.last_sent_at.map(local),
-            last_sent_title: c.last_sent_title,
-        });
+        .map(|c| super::status_page::ChannelRow::from_report(c, tz));
     // While the store cannot be read the page still shows the channel.
     let queued = st
         .store

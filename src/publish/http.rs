@@ -575,17 +575,9 @@ fn status_view(st: &AppState, page: usize) -> status_page::StatusView {
             items_last_poll: s.items_last_poll,
         })
         .collect();
-    let channel = r.telegram.map(|c| status_page::ChannelRow {
-        chat_id: c.chat_id,
-        mode: c.mode,
-        paused_reason: c.paused_reason,
-        queue: c.queue,
-        set_aside: c.set_aside,
-        sent: c.sent,
-        would_send: c.would_send,
-        last_sent_at: c.last_sent_at.map(local),
-        last_sent_title: c.last_sent_title,
-    });
+    let channel = r
+        .telegram
+        .map(|c| status_page::ChannelRow::from_report(c, tz));
     // While the store cannot be read (it is being reopened after a fault)
     // the page still shows everything else.
     let size = status_page::PAGE_SIZE;

@@ -141,6 +141,23 @@ pub struct ChannelRow {
     pub last_sent_title: Option<String>,
 }
 
+impl ChannelRow {
+    /// The channel of a status report, its times in `tz`.
+    pub fn from_report(c: crate::status::ChannelReport, tz: FixedOffset) -> ChannelRow {
+        ChannelRow {
+            chat_id: c.chat_id,
+            mode: c.mode,
+            paused_reason: c.paused_reason,
+            queue: c.queue,
+            set_aside: c.set_aside,
+            sent: c.sent,
+            would_send: c.would_send,
+            last_sent_at: c.last_sent_at.map(|d| d.with_timezone(&tz)),
+            last_sent_title: c.last_sent_title,
+        }
+    }
+}
+
 /// One of the latest items.
 pub struct ItemRow {
     /// The item's title.
