@@ -108,6 +108,26 @@ async fn get_page(client: &reqwest::Client, url: &str, cookie: &str) -> (StatusC
     (r.status(), r.text().await.unwrap())
 }
 
+/// Post to `url` the CSRF token and the file version that `page`'s form
+/// carries, as a browser submitting it would.
+async fn submit(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    page: &str,
+) -> reqwest::Response {
+    client
+        .post(url)
+        .header(header::COOKIE, cookie)
+        .form(&[
+            ("csrf", hidden(page, "csrf").as_str()),
+            ("version", &hidden(page, "version")),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A hidden field's value in a page's form.
 fn hidden(html: &str, name: &str) -> String {
     let key = format!("name=\"{name}\" value=\"");
@@ -368,17 +388,7 @@ async fn a_form_rendered_before_another_edit_is_refused() {
     let mut text = std::fs::read_to_string(&s.path).unwrap();
     text.push_str("# một ghi chú mới, viết tay\n");
     std::fs::write(&s.path, &text).unwrap();
-    let r = s
-        .client
-        .post(&url)
-        .header(header::COOKIE, &cookie)
-        .form(&[
-            ("csrf", hidden(&form, "csrf").as_str()),
-            ("version", &hidden(&form, "version")),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = submit(&s.client, &url, &cookie, &form).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().await.unwrap().contains("feeds.toml đã thay đổi"));
     assert_eq!(
@@ -390,17 +400,7 @@ async fn a_form_rendered_before_another_edit_is_refused() {
 
     // A form rendered from the file as it is now goes through.
     let (_, form) = get_page(&s.client, &url, &cookie).await;
-    let r = s
-        .client
-        .post(&url)
-        .header(header::COOKIE, &cookie)
-        .form(&[
-            ("csrf", hidden(&form, "csrf").as_str()),
-            ("version", &hidden(&form, "version")),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = submit(&s.client, &url, &cookie, &form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let after = std::fs::read_to_string(&s.path).unwrap();
     assert!(!after.contains("so-gddt") && after.contains("# một ghi chú mới, viết tay"));
@@ -455,16 +455,7 @@ async fn a_source_removed_through_the_form_leaves_the_file_and_the_daemon() {
     let (status, form) = get_page(&client, &url, &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("Xoá nguồn này"), "{form}");
-    let r = client
-        .post(&url)
-        .header(header::COOKIE, &cookie)
-        .form(&[
-            ("csrf", hidden(&form, "csrf").as_str()),
-            ("version", &hidden(&form, "version")),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = submit(&client, &url, &cookie, &form).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
     assert_eq!(to, "/admin/?da=xoa&nguon=thuy-nguyen");
@@ -551,16 +542,8 @@ async fn a_paused_source_is_not_scheduled_until_resumed() {
     let post = |action: &'static str, page: String| {
         let (client, base, cookie) = (client.clone(), base.clone(), cookie.clone());
         async move {
-            client
-                .post(format!("{base}/admin/source/thuy-nguyen/{action}"))
-                .header(header::COOKIE, &cookie)
-                .form(&[
-                    ("csrf", hidden(&page, "csrf").as_str()),
-                    ("version", &hidden(&page, "version")),
-                ])
-                .send()
-                .await
-                .unwrap()
+            let url = format!("{base}/admin/source/thuy-nguyen/{action}");
+            submit(&client, &url, &cookie, &page).await
         }
     };
 
