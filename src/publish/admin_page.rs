@@ -12,7 +12,8 @@ use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
 
 use super::status_page::{
-    count_vi, health_cells, http_url, link_or_text, page_head_with, time, Health, HealthCells,
+    count_vi, health_cells, health_headers, http_url, link_or_text, page_head_with, time, Health,
+    HealthCells,
 };
 
 /// A message at the top of a page: something done, or why not.
@@ -337,9 +338,7 @@ pub fn sources(v: &SourcesView) -> String {
                         thead {
                             tr {
                                 th scope="col" { "Nguồn" }
-                                th scope="col" { "Tình trạng" }
-                                th scope="col" { "Thành công gần nhất" }
-                                th scope="col" { "Số tin lần cuối" }
+                                (health_headers())
                                 th scope="col" { "Chu kỳ" }
                                 th scope="col" { "Thao tác" }
                             }

@@ -432,9 +432,7 @@ fn sources_section(sources: &[&SourceRow]) -> Markup {
                     thead {
                         tr {
                             th scope="col" { "Nguồn" }
-                            th scope="col" { "Tình trạng" }
-                            th scope="col" { "Thành công gần nhất" }
-                            th scope="col" { "Số tin lần cuối" }
+                            (health_headers())
                             th scope="col" { "Lần lấy tới" }
                         }
                     }
@@ -489,6 +487,15 @@ pub struct HealthCells<'a> {
     pub last_error: Option<&'a str>,
     pub last_success: Option<&'a DateTime<FixedOffset>>,
     pub items: usize,
+}
+
+/// The headers of [`health_cells`]' columns.
+pub fn health_headers() -> Markup {
+    html! {
+        th scope="col" { "Tình trạng" }
+        th scope="col" { "Thành công gần nhất" }
+        th scope="col" { "Số tin lần cuối" }
+    }
 }
 
 /// A source's health cell (`badges` first: the admin's "Tạm dừng"), when a
