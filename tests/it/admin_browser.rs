@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use tinkhac::config::Config;
 
-use crate::admin::port_of;
-use crate::support::{self, Daemon, TestPortal};
+use crate::support::{self, TestPortal};
 use crate::webdriver::{find_chromedriver, WebDriver};
 
 const TOKEN: &str = "mật-khẩu-trình-duyệt-7";
@@ -41,17 +40,7 @@ async fn an_admin_adds_watches_pauses_and_removes_a_source_in_chromium() {
         return;
     };
     let portal = TestPortal::start().await;
-    let body = format!(
-        "# Thuỷ Nguyên: thử một tháng.\n[[source]]\nid = \"thuy-nguyen\"\nurl = \"{}\"\n\n\
-         # --- chủ đề ---\n{}",
-        portal.url(&portal.path_of("thuynguyen-tin-tuc.html")),
-        support::shipped_topics_toml()
-    );
-    let cfg = support::config(&body);
-    let original = std::fs::read_to_string(&cfg.path).unwrap();
-    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", TOKEN)]);
-    d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
-    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let (cfg, original, d, base) = crate::admin_web::one_source_daemon(&portal, TOKEN).await;
     let b = WebDriver::start(&driver, &chromium).await;
 
     // No session: the admin sends the browser to the login form.

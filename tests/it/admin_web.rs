@@ -108,6 +108,27 @@ async fn get_page(client: &reqwest::Client, url: &str, cookie: &str) -> (StatusC
     (r.status(), r.text().await.unwrap())
 }
 
+/// A daemon with the web admin on (`token`), polling one source of `portal`
+/// under comments that every edit must keep, once it has polled it: its
+/// configuration, the file as written, the daemon and its address.
+pub(super) async fn one_source_daemon(
+    portal: &TestPortal,
+    token: &str,
+) -> (support::TestConfig, String, Daemon, String) {
+    let body = format!(
+        "# Thuỷ Nguyên: thử một tháng.\n[[source]]\nid = \"thuy-nguyen\"\nurl = \"{}\"\n\n\
+         # --- chủ đề ---\n{}",
+        portal.url(&portal.path_of("thuynguyen-tin-tuc.html")),
+        support::shipped_topics_toml()
+    );
+    let cfg = support::config(&body);
+    let original = std::fs::read_to_string(&cfg.path).unwrap();
+    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", token)]);
+    d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    (cfg, original, d, base)
+}
+
 /// Post to `url` the CSRF token and the file version that `page`'s form
 /// carries, as a browser submitting it would.
 async fn submit(
@@ -596,17 +617,7 @@ async fn a_paused_source_is_not_scheduled_until_resumed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_added_from_its_url_is_previewed_written_and_polled() {
     let portal = TestPortal::start().await;
-    let body = format!(
-        "# Thuỷ Nguyên: thử một tháng.\n[[source]]\nid = \"thuy-nguyen\"\nurl = \"{}\"\n\n\
-         # --- chủ đề ---\n{}",
-        portal.url(&portal.path_of("thuynguyen-tin-tuc.html")),
-        support::shipped_topics_toml()
-    );
-    let cfg = support::config(&body);
-    let original = std::fs::read_to_string(&cfg.path).unwrap();
-    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", TOKEN)]);
-    d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
-    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let (cfg, original, mut d, base) = one_source_daemon(&portal, TOKEN).await;
     let client = client();
     let (_, cookie) = login(&client, &base, TOKEN).await;
     let (status, form) = get_page(&client, &format!("{base}/admin/add"), &cookie).await;
