@@ -321,7 +321,7 @@ async fn cmd_run(config: Arc<Config>) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let secrets = Secrets {
         bot_token: bot_token(&config)?,
-        admin_token: std::env::var("TINKHAC_ADMIN_TOKEN").ok(),
+        admin_token: admin_token(&config)?,
     };
     let shutdown = shutdown_on_signals();
     App::build(config, store, secrets)?
@@ -335,6 +335,28 @@ pub fn bot_token(config: &Config) -> anyhow::Result<Option<Secret>> {
     match &config.telegram {
         None => Ok(None),
         Some(t) => Ok(load_token(t, std::env::var("TELEGRAM_BOT_TOKEN").ok())?),
+    }
+}
+
+/// The admin token from `TINKHAC_ADMIN_TOKEN`, else from `[server]
+/// admin_token_file`; None (no admin API, no web admin) without either. An
+/// unreadable or empty file is an error that names the file, never its text.
+pub fn admin_token(config: &Config) -> anyhow::Result<Option<String>> {
+    if let Some(t) = std::env::var("TINKHAC_ADMIN_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    {
+        return Ok(Some(t));
+    }
+    let Some(path) = &config.server.admin_token_file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the admin token file {}", path.display()))?;
+    match text.trim() {
+        "" => anyhow::bail!("the admin token file {} is empty", path.display()),
+        t => Ok(Some(t.to_string())),
     }
 }
 

@@ -87,6 +87,10 @@ pub struct ServerConfig {
     /// between requests, or sending its headers too slowly), or stops
     /// reading a response for this long, is closed.
     pub idle_timeout: Duration,
+    /// Where the admin token is read from when `TINKHAC_ADMIN_TOKEN` is
+    /// unset (`admin_token_file`, relative to this file). The token itself
+    /// never goes in `feeds.toml`.
+    pub admin_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -278,6 +282,7 @@ struct RawServer {
     max_items: Option<Spanned<i64>>,
     max_connections: Option<Spanned<i64>>,
     idle_timeout: Option<Spanned<String>>,
+    admin_token_file: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -638,6 +643,7 @@ impl Cx<'_> {
                 Some(v) => self.duration(v)?,
                 None => Duration::from_secs(20),
             },
+            admin_token_file: raw.server.admin_token_file.map(|p| base_dir.join(p)),
         };
 
         // [storage]

@@ -67,9 +67,10 @@ pub async fn find(config: &Config) -> Option<Remote> {
         base: base_of(config)?,
         // Exports and imports may be long: no overall timeout.
         client: client(None)?,
-        token: std::env::var("TINKHAC_ADMIN_TOKEN")
-            .ok()
-            .filter(|t| !t.is_empty()),
+        token: super::admin_token(config).unwrap_or_else(|e| {
+            eprintln!("warning: {e:#}");
+            None
+        }),
         report,
     })
 }
@@ -81,8 +82,9 @@ impl Remote {
         path: &str,
     ) -> anyhow::Result<reqwest::RequestBuilder> {
         let token = self.token.as_deref().context(
-            "the running daemon holds the store: set TINKHAC_ADMIN_TOKEN to the daemon's \
-             admin token to do this through it, or stop the daemon",
+            "the running daemon holds the store: set TINKHAC_ADMIN_TOKEN (or [server] \
+             admin_token_file) to the daemon's admin token to do this through it, or stop \
+             the daemon",
         )?;
         Ok(self
             .client

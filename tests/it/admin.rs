@@ -678,3 +678,75 @@ async fn admin_commands_work_while_the_daemon_runs() {
     );
     drop(d);
 }
+
+/// `[server] admin_token_file`: the token read from a file (the way a
+/// systemd credential or a secrets mount hands it over), for the daemon and
+/// for the commands that talk to it; an empty file stops the daemon with an
+/// error that names the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_token_can_come_from_a_file() {
+    let portal = TestPortal::start().await;
+    let cfg = support::config(&format!(
+        "[[source]]\nid = \"hp-giao-duc\"\nurl = \"{}\"\n",
+        portal.url(&portal.path_of("hp-danh-muc-giao-duc.html"))
+    ));
+    let text = std::fs::read_to_string(&cfg.path).unwrap();
+    // A fixed port, so that the command finds the daemon on it.
+    let with_file = text.replacen(
+        "listen = \"127.0.0.1:0\"\n",
+        &format!(
+            "listen = \"127.0.0.1:{}\"\nadmin_token_file = \"admin-token\"\n",
+            support::free_port()
+        ),
+        1,
+    );
+    std::fs::write(&cfg.path, &with_file).unwrap();
+    let token_path = cfg.path.with_file_name("admin-token");
+
+    // Empty: refused at start, naming the file.
+    std::fs::write(&token_path, "  \n").unwrap();
+    let d = Daemon::start(&cfg.path, &[]);
+    let (status, log) = d.wait().await;
+    assert!(!status.success());
+    let log = log.join("\n");
+    assert!(
+        log.contains("admin token file") && log.contains("is empty"),
+        "{log}"
+    );
+
+    std::fs::write(&token_path, "token-from-file\n").unwrap();
+    let mut d = Daemon::start(&cfg.path, &[]);
+    d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
+    let base = format!("http://127.0.0.1:{}", port_of(&d));
+    let reload = |token: &'static str| {
+        let url = format!("{base}/admin/reload");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(reload("token-from-file").await, 202, "the file's token");
+    assert_eq!(reload("another-token").await, 401);
+    let login = reqwest::get(format!("{base}/admin/login")).await.unwrap();
+    assert_eq!(login.status(), 200, "the web admin exists with it");
+
+    // A command reads the same file to go through the running daemon.
+    let out = tinkhac_async(cfg.path.clone(), vec!["export"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).is_empty());
+    d.signal("TERM");
+    let (_, log) = d.wait().await;
+    assert!(
+        !log.join("\n").contains("token-from-file"),
+        "the token is never logged"
+    );
+}

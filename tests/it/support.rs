@@ -335,6 +335,7 @@ impl Daemon {
             .arg("run")
             .env("RUST_LOG", "tinkhac=info")
             .env_remove("TELEGRAM_BOT_TOKEN")
+            .env_remove("TINKHAC_ADMIN_TOKEN")
             .stderr(std::process::Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
@@ -409,6 +410,7 @@ pub fn tinkhac<S: AsRef<std::ffi::OsStr>>(config: &Path, args: &[S]) -> std::pro
         .args(args)
         .env("RUST_LOG", "tinkhac=info")
         .env_remove("TELEGRAM_BOT_TOKEN")
+        .env_remove("TINKHAC_ADMIN_TOKEN")
         .output()
         .expect("the binary runs")
 }
