@@ -21,7 +21,8 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::config::{Config, SourceConfig, SourceKind};
+use crate::config::Config;
+use crate::feeds_edit;
 
 #[derive(Debug, Deserialize)]
 struct PortalMap {
@@ -156,42 +157,56 @@ pub fn default_seeds_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")
 }
 
-/// A configuration polling every page of the portal at `portal_base`, with
-/// the topics and channel settings of `base` (normally the shipped
-/// `feeds.toml`), a throw-away store, and short intervals.
-pub fn demo_config(
-    base: &Config,
+/// The demo's own `feeds.toml`: the text of `base` (normally the shipped
+/// `feeds.toml`: its topics, channel settings and comments) with its
+/// sources replaced by every page of the portal at `portal_base`, served at
+/// `listen`, the store in `store_dir`, and short intervals.
+///
+/// The demo runs from this file, written in its throw-away directory: the
+/// web admin's edits and the reloads they cause go there, never to the
+/// shipped file, and an edit of the shipped file while the demo runs does
+/// not send it to the real portal.
+pub fn demo_feeds_toml(
+    base: &str,
     portal: &Portal,
     portal_base: &Url,
     store_dir: &Path,
     listen: std::net::SocketAddr,
-) -> Config {
-    let mut cfg = base.clone();
-    cfg.server.listen = listen;
-    cfg.server.base_url =
-        Url::parse(&format!("http://{listen}/")).expect("socket address is a URL");
-    cfg.storage.path = store_dir.join("tinkhac.sled");
+) -> anyhow::Result<String> {
+    let mut text = base.to_string();
+    for (id, _) in feeds_edit::list_sources(&text)? {
+        text = feeds_edit::remove_source(&text, &id)?;
+    }
+    let mut doc: toml_edit::DocumentMut = text.parse()?;
+    let base_url = format!("http://{listen}/");
+    doc["server"]["listen"] = toml_edit::value(listen.to_string());
+    doc["server"]["base_url"] = toml_edit::value(base_url);
+    // The admin token comes from the environment only, never a file the
+    // shipped configuration names.
+    if let Some(server) = doc["server"].as_table_like_mut() {
+        server.remove("admin_token_file");
+    }
+    doc["storage"]["path"] = toml_edit::value(
+        store_dir
+            .join("tinkhac.sled")
+            .to_str()
+            .context("the temporary directory's path is not UTF-8")?,
+    );
     // The sample portal is ours: no need to spare it.
-    cfg.follow.per_host_per_minute = 600;
-    cfg.sources = portal
-        .paths()
-        .into_iter()
-        .filter(|p| !p.article)
-        .map(|p| SourceConfig {
+    doc["follow"]["per_host_per_minute"] = toml_edit::value(600);
+    let mut text = doc.to_string();
+    for p in portal.paths().into_iter().filter(|p| !p.article) {
+        let new = feeds_edit::NewSource {
             id: p.id.clone(),
             name: p.name.clone().unwrap_or_else(|| p.id.clone()),
-            url: portal_base.join(&p.path).expect("portal path joins"),
-            kind: SourceKind::Auto,
-            interval: std::time::Duration::from_secs(30),
-            timeout: std::time::Duration::from_secs(10),
-            scrape: None,
-            topics: Vec::new(),
-            paused: false,
-            intranet: false,
-            follow: None,
-        })
-        .collect();
-    cfg
+            url: portal_base.join(&p.path)?.to_string(),
+            interval: Some("30s".into()),
+            timeout: Some("10s".into()),
+            ..feeds_edit::NewSource::default()
+        };
+        text = feeds_edit::add_source(&text, &new)?;
+    }
+    Ok(text)
 }
 
 /// `tinkhac demo`: poll the sample portal as day one and day two, show what
@@ -208,9 +223,10 @@ pub async fn run(
     // Topics and channel settings come from the shipped feeds.toml when it is
     // there; the sources are the sample portal's pages.
     let base = if config_path.exists() {
-        Config::load(config_path)?
+        Config::load(config_path)?;
+        std::fs::read_to_string(config_path)?
     } else {
-        Config::parse("", config_path)?
+        String::new()
     };
     let portal = Arc::new(Portal::load(seeds)?);
     let shutdown = CancellationToken::new();
@@ -234,16 +250,24 @@ pub async fn run(
         None => listen,
     };
     let store_dir = tempfile::Builder::new().prefix("tinkhac-demo-").tempdir()?;
-    let config = Arc::new(demo_config(
-        &base,
-        &portal,
-        &portal_url,
-        store_dir.path(),
-        served_at,
-    ));
+    let demo_path = store_dir.path().join("feeds.toml");
+    let text = demo_feeds_toml(&base, &portal, &portal_url, store_dir.path(), served_at)?;
+    std::fs::write(&demo_path, text)
+        .with_context(|| format!("cannot write {}", demo_path.display()))?;
+    let config = Arc::new(Config::load(&demo_path)?);
     let store = Store::open(&config.storage.path, config.storage.cache_bytes)?;
-    // No token in the demo, whatever the environment says: a dry run.
-    let mut app = App::build(config.clone(), store.clone(), Secrets::default())?;
+    // No bot token in the demo, whatever the environment says: a dry run.
+    // The web admin, when TINKHAC_ADMIN_TOKEN is set, edits the demo's own
+    // feeds.toml.
+    let admin_token = std::env::var("TINKHAC_ADMIN_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty() && !once);
+    let secrets = Secrets {
+        admin_token: admin_token.clone(),
+        ..Secrets::default()
+    };
+    let mut app = App::build(config.clone(), store.clone(), secrets)?;
 
     println!(
         "Sample portal at {portal_url} ({} pages); throw-away store in {}",
@@ -321,6 +345,16 @@ pub async fn run(
             }
             println!("  health:        http://{served_at}/healthz");
             println!("  metrics:       http://{served_at}/metrics");
+            match &admin_token {
+                Some(_) => println!(
+                    "  web admin:     http://{served_at}/admin/  (log in with TINKHAC_ADMIN_TOKEN; \
+                     edits go to {})",
+                    demo_path.display()
+                ),
+                None => println!(
+                    "  web admin:     off; run the demo with TINKHAC_ADMIN_TOKEN=<a token> to try it"
+                ),
+            }
             let stop = crate::runtime::shutdown_on_signals();
             let s = stop.clone();
             let d = shutdown.clone();

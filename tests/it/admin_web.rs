@@ -906,3 +906,82 @@ async fn the_telegram_page_shows_why_the_channel_is_paused_and_its_queue() {
     // Oldest first: the channel sends them in that order.
     assert!(page.find("đợt 1").unwrap() < page.find("đợt 2").unwrap());
 }
+
+/// `demo` with `TINKHAC_ADMIN_TOKEN` serves the web admin over its own
+/// `feeds.toml`, in its throw-away directory: an edit lands there, and the
+/// shipped file stays as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_s_web_admin_edits_the_demo_s_own_feed_list() {
+    use std::io::BufRead;
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("feeds.toml");
+    let before = std::fs::read(&shipped).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tinkhac"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .env("TMPDIR", tmp.path())
+        .env("TINKHAC_ADMIN_TOKEN", TOKEN)
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let _child = Kill(child);
+    let line = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.contains("web admin:"))
+            .expect("the demo names its web admin")
+    })
+    .await
+    .unwrap();
+    // "  web admin:     http://127.0.0.1:PORT/admin/  (… edits go to PATH)"
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .trim_end_matches("/admin/")
+        .to_string();
+    let demo_toml = std::path::PathBuf::from(
+        line.rsplit("edits go to ")
+            .next()
+            .unwrap()
+            .trim_end_matches(')'),
+    );
+    assert!(demo_toml.starts_with(tmp.path()), "{line}");
+
+    let client = client();
+    let (_, cookie) = login(&client, &base, TOKEN).await;
+    let (status, page) = get_page(&client, &format!("{base}/admin/"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("/admin/source/hp-tin-tuc/pause"), "{page}");
+    let r = submit(
+        &client,
+        &format!("{base}/admin/source/hp-tin-tuc/pause"),
+        &cookie,
+        &page,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let text = std::fs::read_to_string(&demo_toml).unwrap();
+    assert!(
+        text.contains("paused = true\nid = \"hp-tin-tuc\""),
+        "{text}"
+    );
+    assert!(text.contains("[[topic]]"), "the shipped topics: {text}");
+    assert_eq!(
+        std::fs::read(&shipped).unwrap(),
+        before,
+        "the shipped feeds.toml is untouched"
+    );
+}
