@@ -612,6 +612,7 @@ fn status_view(st: &AppState, page: usize) -> status_page::StatusView {
         clock_warning: clock_warning_vi(r.clock.as_ref(), r.retention_paused.is_some()),
         sources,
         channel,
+        follow_ups: r.follow_ups,
         latest,
         page,
         more,

@@ -34,6 +34,8 @@ pub struct StatusView {
     pub sources: Vec<SourceRow>,
     /// The Telegram channel, None when none is configured.
     pub channel: Option<ChannelRow>,
+    /// The follow-ups of new items to their article pages.
+    pub follow_ups: crate::store::FollowCounts,
     /// One page of the newest items, newest first ([`PAGE_SIZE`] at most).
     pub latest: Vec<ItemRow>,
     /// Which page of items `latest` is: 1 is the newest.
@@ -277,7 +279,7 @@ pub fn render(v: &StatusView) -> String {
                     }
                     (feeds_section(&v.feeds, v.channel.as_ref()))
                     (latest_section(&v.latest, Some((v.page, v.more))))
-                    (sources_section(&sources))
+                    (sources_section(&sources, &v.follow_ups))
                     (channel_section(v.channel.as_ref()))
                 }
                 footer {
@@ -421,10 +423,18 @@ fn summary(v: &StatusView) -> Markup {
     }
 }
 
-fn sources_section(sources: &[&SourceRow]) -> Markup {
+fn sources_section(sources: &[&SourceRow], follow: &crate::store::FollowCounts) -> Markup {
     html! {
         section #nguon {
             h2 { "Nguồn tin" }
+            @if follow.done + follow.given_up > 0 || follow.waiting > 0 {
+                p.sub #doc-toan-van {
+                    "Đọc toàn văn bài viết: "
+                    (count_vi(follow.done)) " bài đã đọc, "
+                    (count_vi(follow.waiting as u64)) " bài đang chờ đọc, "
+                    (count_vi(follow.given_up)) " bài không đọc được (giữ đoạn tóm tắt)."
+                }
+            }
             @if sources.is_empty() {
                 p.empty { "Chưa có nguồn nào trong feeds.toml." }
             } @else {
@@ -981,6 +991,11 @@ mod tests {
                 last_sent_at: Some(at("2025-06-03T07:59:00+07:00")),
                 last_sent_title: Some("Lịch thi vào lớp 10".into()),
             }),
+            follow_ups: crate::store::FollowCounts {
+                waiting: 2,
+                done: 1405,
+                given_up: 3,
+            },
             latest: vec![ItemRow {
                 title: "Tuyển sinh lớp 10 năm học 2025–2026".into(),
                 link: Some("https://haiphong.gov.vn/tin/1".into()),
@@ -1158,6 +1173,21 @@ mod tests {
         assert!(html.contains("Cần xử lý"));
         assert!(html.contains("Chưa có nguồn tin nào"));
         assert!(!html.contains("<table"));
+    }
+
+    #[test]
+    fn follow_up_counts_show_once_there_are_any() {
+        let mut v = view();
+        let html = render(&v);
+        assert!(
+            html.contains(
+                "Đọc toàn văn bài viết: 1.405 bài đã đọc, 2 bài đang chờ đọc, \
+                 3 bài không đọc được"
+            ),
+            "{html}"
+        );
+        v.follow_ups = crate::store::FollowCounts::default();
+        assert!(!render(&v).contains("Đọc toàn văn"));
     }
 
     #[test]

@@ -258,6 +258,11 @@ fn sample_view() -> StatusView {
             last_sent_at: Some(at("2025-06-02T21:10:00+07:00")),
             last_sent_title: Some("Lịch nghỉ hè năm 2025 của học sinh \"onmouseover=alert(7)".into()),
         }),
+        follow_ups: tinkhac::store::FollowCounts {
+            waiting: 1,
+            done: 312,
+            given_up: 2,
+        },
         latest: (0..12)
             .map(|i| ItemRow {
                 title: match i {
