@@ -37,6 +37,8 @@ use super::admin_page::{self, Notice, SourceAdminRow};
 use super::http::{same_secret, AppState};
 use crate::feeds_edit;
 
+mod source_edit;
+
 /// The session cookie's name.
 const COOKIE: &str = "tinkhac_admin";
 /// How long a session lasts from login (also the cookie's `Max-Age`).
@@ -231,6 +233,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/source/{id}/pause", axum::routing::post(pause))
         .route("/admin/source/{id}/resume", axum::routing::post(resume))
         .route("/admin/source/{id}/poll", axum::routing::post(poll_now))
+        .route(
+            "/admin/source/{id}/edit",
+            get(source_edit::edit_form).post(source_edit::edit),
+        )
 }
 
 fn web(st: &AppState) -> &AdminWeb {
@@ -619,6 +625,8 @@ enum Edit {
     Resume,
     /// «Lấy ngay»: no edit of the file, a poll now.
     PollNow,
+    /// «Sửa»: its name, interval, topics, `follow` or scrape rules.
+    Update,
 }
 
 impl Edit {
@@ -630,6 +638,7 @@ impl Edit {
             Edit::Pause => "tam-dung",
             Edit::Resume => "tiep-tuc",
             Edit::PollNow => "lay-ngay",
+            Edit::Update => "sua",
         }
     }
 
@@ -640,6 +649,7 @@ impl Edit {
             Edit::Pause,
             Edit::Resume,
             Edit::PollNow,
+            Edit::Update,
         ]
         .into_iter()
         .find(|e| e.slug() == slug)
@@ -653,6 +663,7 @@ impl Edit {
             Edit::Pause => "web admin: source paused in the configuration",
             Edit::Resume => "web admin: source resumed in the configuration",
             Edit::PollNow => "web admin: poll now requested",
+            Edit::Update => "web admin: source edited in the configuration",
         }
     }
 
@@ -685,6 +696,10 @@ impl Edit {
                     "tinkhac đang lấy tin của nguồn «{id}» ngay bây giờ; tải lại trang \
                      sau ít giây để xem kết quả. Chu kỳ của nguồn không đổi."
                 ),
+            ),
+            Edit::Update => Notice::done(
+                "Đã sửa nguồn",
+                &format!("Nguồn «{id}» đã được sửa trong feeds.toml; tinkhac dùng cấu hình mới."),
             ),
         }
     }

@@ -11,6 +11,8 @@
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
 
+pub mod source_edit;
+
 use super::status_page::{
     count_vi, health_cells, health_headers, http_url, link_or_text, page_head_with, time, Health,
     HealthCells,
@@ -423,6 +425,7 @@ fn source_row(s: &SourceAdminRow, csrf: &str, version: &str) -> Markup {
                     } @else {
                         (edit_button(&s.id, "pause", "Tạm dừng", "", csrf, version))
                     }
+                    a.button href={ "/admin/source/" (s.id) "/edit" } { "Sửa" }
                     a.button.danger href={ "/admin/source/" (s.id) "/remove" } { "Xoá" }
                 }
             }
