@@ -237,6 +237,11 @@ pub(super) fn routes() -> Router<AppState> {
             "/admin/source/{id}/edit",
             get(source_edit::edit_form).post(source_edit::edit),
         )
+        .route("/admin/source/{id}/why", get(source_edit::why))
+        .route(
+            "/admin/source/{id}/scrape",
+            axum::routing::post(source_edit::use_selectors),
+        )
 }
 
 fn web(st: &AppState) -> &AdminWeb {
@@ -627,6 +632,8 @@ enum Edit {
     PollNow,
     /// «Sửa»: its name, interval, topics, `follow` or scrape rules.
     Update,
+    /// «Dùng bộ chọn này»: the suggested `[source.scrape]` rules written.
+    Selectors,
 }
 
 impl Edit {
@@ -639,6 +646,7 @@ impl Edit {
             Edit::Resume => "tiep-tuc",
             Edit::PollNow => "lay-ngay",
             Edit::Update => "sua",
+            Edit::Selectors => "bo-chon",
         }
     }
 
@@ -650,6 +658,7 @@ impl Edit {
             Edit::Resume,
             Edit::PollNow,
             Edit::Update,
+            Edit::Selectors,
         ]
         .into_iter()
         .find(|e| e.slug() == slug)
@@ -664,6 +673,7 @@ impl Edit {
             Edit::Resume => "web admin: source resumed in the configuration",
             Edit::PollNow => "web admin: poll now requested",
             Edit::Update => "web admin: source edited in the configuration",
+            Edit::Selectors => "web admin: suggested scrape rules written to the configuration",
         }
     }
 
@@ -700,6 +710,13 @@ impl Edit {
             Edit::Update => Notice::done(
                 "Đã sửa nguồn",
                 &format!("Nguồn «{id}» đã được sửa trong feeds.toml; tinkhac dùng cấu hình mới."),
+            ),
+            Edit::Selectors => Notice::done(
+                "Đã ghi bộ chọn",
+                &format!(
+                    "Nguồn «{id}» giờ được đọc bằng các bộ chọn vừa ghi vào [source.scrape]; \
+                     bấm «Lấy ngay» để lấy tin ngay."
+                ),
             ),
         }
     }
@@ -894,7 +911,9 @@ async fn add_preview(State(st): State<AppState>, req: Request) -> Response {
         );
     }
     let source = crate::ops::adhoc_source(&config, &probe.id, url.clone());
-    let seen = crate::ops::preview(&config, &source).await;
+    let read = crate::ops::explain(&config, &source).await;
+    let suggested = source_edit::suggested_view(&config, read.suggested);
+    let seen = read.previewed;
     let name = seen
         .title
         .clone()
@@ -935,6 +954,7 @@ async fn add_preview(State(st): State<AppState>, req: Request) -> Response {
             default_interval: humantime::format_duration(config.fetch.interval).to_string(),
             csrf: csrf.clone(),
             version,
+            suggested,
         }),
     )
 }
@@ -953,6 +973,7 @@ async fn add(State(st): State<AppState>, req: Request) -> Response {
         url: field("url"),
         interval: Some(field("interval")).filter(|i| !i.is_empty()),
         topics: form.all("topic").map(str::to_string).collect(),
+        scrape: source_edit::scrape_posted(&form, "scrape_"),
         ..feeds_edit::NewSource::default()
     };
     if new.name.is_empty() {

@@ -11,8 +11,9 @@ use super::{
     AppState, Edit, Form,
 };
 use crate::feeds_edit::{self, SourceEdit, SCRAPE_KEYS};
+use crate::ops::PreviewItem;
 use crate::publish::admin_page::source_edit::{self as tpl, EditView};
-use crate::publish::admin_page::Notice;
+use crate::publish::admin_page::{Notice, PreviewRow};
 
 /// `GET /admin/source/{id}/edit`: the form, filled from `feeds.toml`.
 pub(super) async fn edit_form(
@@ -186,21 +187,24 @@ pub(super) async fn edit(
             tpl::edit_form(&view(&st, id, url, &new, csrf, version, Some(why))),
         );
     }
-    write_fields(&st, &parts, &form, &id, Edit::Update, new).await
+    write_fields(&st, &parts, &form, &id, Edit::Update, |f| *f = new).await
 }
 
-/// Write `new` into the source `id` through [`write_edit`], and log which
-/// keys changed.
+/// Change the source `id`'s keys as `change` says (from what the file
+/// writes when the lock is held) through [`write_edit`], and log which keys
+/// changed.
 pub(super) async fn write_fields(
     st: &AppState,
     parts: &axum::http::request::Parts,
     form: &Form,
     id: &str,
     what: Edit,
-    new: SourceEdit,
+    change: impl FnOnce(&mut SourceEdit),
 ) -> Response {
     let mut changed: Option<Vec<&'static str>> = None;
     let r = write_edit(st, parts, form, id, what, |text, id| {
+        let mut new = feeds_edit::source_fields(text, id)?;
+        change(&mut new);
         let (out, fields) = feeds_edit::edit_source(text, id, &new)?;
         changed = Some(fields);
         Ok(out)
@@ -222,4 +226,141 @@ pub(super) async fn write_fields(
         }
     }
     r
+}
+
+/// Items as the admin pages list them: topics by name, times in the
+/// configured zone.
+pub(super) fn rows(config: &crate::config::Config, items: Vec<PreviewItem>) -> Vec<PreviewRow> {
+    let tz = config.fetch.timezone;
+    items
+        .into_iter()
+        .map(|i| PreviewRow {
+            topics: i
+                .topics
+                .iter()
+                .map(|id| config.topic_name(id).to_string())
+                .collect(),
+            title: i.title,
+            link: i.link,
+            published: i.published.map(|d| d.with_timezone(&tz)),
+            summary: i.summary,
+        })
+        .collect()
+}
+
+/// The suggested selectors of a read, as the pages show them.
+pub(super) fn suggested_view(
+    config: &crate::config::Config,
+    s: Option<crate::ops::Suggested>,
+) -> Option<tpl::SuggestedView> {
+    s.map(|s| tpl::SuggestedView {
+        toml: s.toml,
+        rules: s.rules,
+        items: rows(config, s.items),
+    })
+}
+
+/// `GET /admin/source/{id}/why` («Vì sao»): read the source once and show
+/// how: its items, auto-detection's blocks and reasons, and, when nothing
+/// was found, selectors that read the page with the form that writes them.
+pub(super) async fn why(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(csrf) = web(&st).session(&headers) else {
+        return see_other("/admin/login");
+    };
+    let (_, version) = match read_file(&st) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let config = st.config();
+    let Some(source) = config.source(&id).cloned() else {
+        return not_listed(&st, &id);
+    };
+    let seen = crate::ops::explain(&config, &source).await;
+    let rules = source
+        .scrape
+        .as_ref()
+        .map(|s| {
+            let mut r = vec![("items".to_string(), s.items.0.clone())];
+            for (k, v) in [
+                ("title", &s.title),
+                ("link", &s.link),
+                ("date", &s.date),
+                ("summary", &s.summary),
+            ] {
+                if let Some((text, _)) = v {
+                    r.push((k.to_string(), text.clone()));
+                }
+            }
+            if let Some(f) = &s.date_format {
+                r.push(("date_format".to_string(), f.clone()));
+            }
+            r
+        })
+        .unwrap_or_default();
+    page(
+        StatusCode::OK,
+        tpl::why(&tpl::WhyView {
+            title: config.server.title.clone(),
+            id,
+            name: source.name.clone(),
+            url: source.url.to_string(),
+            rules,
+            kind: seen.previewed.kind,
+            notes: seen.previewed.notes,
+            error: seen.previewed.error,
+            no_list: seen.previewed.no_list,
+            items: rows(&config, seen.previewed.items),
+            decisions: seen
+                .decisions
+                .into_iter()
+                .map(|d| tpl::DecisionRow {
+                    block: d.block,
+                    items: d.items,
+                    taken: d.taken,
+                    reason: d.reason,
+                })
+                .collect(),
+            auto_items: seen.auto_items,
+            suggested: suggested_view(&config, seen.suggested),
+            csrf,
+            version,
+        }),
+    )
+}
+
+/// `POST /admin/source/{id}/scrape` («Dùng bộ chọn này»): write the posted
+/// rules as the source's `[source.scrape]`, nothing else.
+pub(super) async fn use_selectors(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    let (parts, form) = form(req).await;
+    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
+        return *r;
+    }
+    let form = form.unwrap_or_default();
+    let rules = scrape_posted(&form, "scrape_");
+    let probe = SourceEdit {
+        scrape: rules.clone(),
+        ..SourceEdit::default()
+    };
+    if let Some(why) = refusal(&probe).or_else(|| {
+        rules.is_empty().then(|| {
+            Notice::error(
+                "Không có bộ chọn nào",
+                "Biểu mẫu này không mang bộ chọn nào để ghi.",
+            )
+        })
+    }) {
+        return super::refused(&st, StatusCode::BAD_REQUEST, why);
+    }
+    write_fields(&st, &parts, &form, &id, Edit::Selectors, |f| {
+        f.scrape = rules;
+    })
+    .await
 }
