@@ -7,7 +7,8 @@
 //!
 //! Also what `preview` and `feeds add` read a URL with, shared with the web
 //! admin's "add a source": one unconditional fetch and harvest, as a poll
-//! does, storing nothing.
+//! does, storing nothing; and the web admin's «Vì sao» ([`explain`]): the
+//! same read with what `preview --explain` and `--suggest` say of it.
 
 use std::io::Write;
 

@@ -326,21 +326,28 @@ pub fn why(v: &WhyView) -> String {
                     }
                 }
                 p { "Tự nhận ra tìm được " strong { (count_vi(n as u64)) " tin" } " trên trang." }
-                h3 { "Khối được dùng (" (taken.len()) ")" }
-                @if taken.is_empty() {
-                    p.empty { "Không có khối nào." }
+                @if v.decisions.is_empty() {
+                    p.empty {
+                        "Trang không có khối nào mang tiêu đề danh sách tin (như «Tin khác») và "
+                        "không có dãy tin có ngày đăng nào."
+                    }
                 } @else {
-                    ul { @for d in &taken {
-                        li { strong { (d.block) } " — " (d.items) " tin: " (reason_vi(&d.reason)) }
-                    } }
-                }
-                h3 { "Khối bị bỏ qua (" (refused.len()) ")" }
-                @if refused.is_empty() {
-                    p.empty { "Không có khối nào." }
-                } @else {
-                    ul { @for d in &refused {
-                        li { strong { (d.block) } " — " (reason_vi(&d.reason)) }
-                    } }
+                    h3 { "Khối được dùng (" (taken.len()) ")" }
+                    @if taken.is_empty() {
+                        p.empty { "Không có khối nào." }
+                    } @else {
+                        ul { @for d in &taken {
+                            li { strong { (d.block) } " — " (d.items) " tin: " (reason_vi(&d.reason)) }
+                        } }
+                    }
+                    h3 { "Khối bị bỏ qua (" (refused.len()) ")" }
+                    @if refused.is_empty() {
+                        p.empty { "Không có khối nào." }
+                    } @else {
+                        ul { @for d in &refused {
+                            li { strong { (d.block) } " — " (reason_vi(&d.reason)) }
+                        } }
+                    }
                 }
             }
             @if let Some(s) = &v.suggested {
@@ -414,6 +421,53 @@ mod tests {
             assert!(reason_vi(en).contains(vi), "{en}: {}", reason_vi(en));
         }
         assert_eq!(reason_vi("something new"), "something new");
+    }
+
+    #[test]
+    fn the_why_page_escapes_what_the_portal_wrote_and_carries_the_rules() {
+        let hostile = "<script>alert(1)</script>";
+        let row = PreviewRow {
+            title: hostile.into(),
+            link: Some("javascript:alert(1)".into()),
+            published: None,
+            summary: Some(hostile.into()),
+            topics: Vec::new(),
+        };
+        let mut v = WhyView {
+            title: "T".into(),
+            id: "an-bien".into(),
+            name: hostile.into(),
+            url: "https://a.vn/".into(),
+            rules: Vec::new(),
+            kind: None,
+            notes: Vec::new(),
+            error: Some(hostile.into()),
+            no_list: true,
+            items: Vec::new(),
+            decisions: vec![DecisionRow {
+                block: format!("\"{hostile}\""),
+                items: 0,
+                taken: false,
+                reason: "headed as a news list, but empty".into(),
+            }],
+            auto_items: Some(0),
+            suggested: Some(SuggestedView {
+                toml: "[source.scrape]\nitems = \"#ds > div\"\n".into(),
+                rules: vec![("items".into(), "#ds > div".into())],
+                items: vec![row],
+            }),
+            csrf: "tok".into(),
+            version: "abc".into(),
+        };
+        let html = why(&v);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("href=\"javascript:"), "{html}");
+        assert!(html.contains("có tiêu đề của một danh sách tin nhưng không có tin nào"));
+        assert!(html.contains("action=\"/admin/source/an-bien/scrape\""));
+        assert!(html.contains("name=\"scrape_items\" value=\"#ds &gt; div\""));
+        assert!(html.contains("name=\"version\" value=\"abc\""));
+        v.decisions.clear();
+        assert!(why(&v).contains("Trang không có khối nào mang tiêu đề"));
     }
 
     #[test]
