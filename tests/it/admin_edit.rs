@@ -227,7 +227,11 @@ const BLOCKS: &str = r#"<!doctype html><html lang="vi"><head><meta charset="utf-
 <div><h4><a href="/bai/cu-tri-4004.html">Hội nghị tiếp xúc cử tri của phường An Biên</a></h4><p>Cử tri nêu nhiều kiến nghị.</p></div>
 </div></body></html>"#;
 
-/// The portal stand-in on 127.0.0.1: the two pages above.
+/// A page with no news at all.
+const NOTHING: &str = r#"<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<title>Liên hệ</title></head><body><p>Mọi thắc mắc xin gửi về bộ phận một cửa.</p></body></html>"#;
+
+/// The portal stand-in on 127.0.0.1: the pages above.
 async fn portal() -> String {
     let html = |body: &'static str| {
         move || async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body) }
@@ -235,7 +239,8 @@ async fn portal() -> String {
     let app = axum::Router::new()
         .route("/tin-tuc", axum::routing::get(html(LISTING)))
         .route("/an-bien", axum::routing::get(html(BLOCKS)))
-        .route("/an-bien-2", axum::routing::get(html(BLOCKS)));
+        .route("/an-bien-2", axum::routing::get(html(BLOCKS)))
+        .route("/khong-co", axum::routing::get(html(NOTHING)));
     format!("http://{}", crate::support::stand_in(app).await)
 }
 
@@ -409,4 +414,37 @@ async fn a_previewed_page_without_a_list_is_added_with_the_suggested_selectors()
     assert_eq!(scrape.items.0, "#danh-sach > div");
     assert_eq!(scrape.title.as_ref().unwrap().0, "h4 > a");
     assert!(s.reloads.try_recv().is_ok());
+}
+
+/// `preview --suggest` offers what «Vì sao» offers for a page of repeated
+/// blocks, and says it is not auto-detection's list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_suggest_offers_the_repeated_blocks_vi_sao_offers() {
+    let site = portal().await;
+    let cfg = crate::support::config(&format!(
+        "[[source]]\nid = \"an-bien\"\nurl = \"{site}/an-bien\"\n"
+    ));
+    let out =
+        crate::support::tinkhac_async(cfg.path.clone(), vec!["preview", "--suggest", "an-bien"])
+            .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("auto-detection found no list"), "{stdout}");
+    assert!(
+        stdout.ends_with("[source.scrape]\nitems = \"#danh-sach > div\"\ntitle = \"h4 > a\"\n\n"),
+        "{stdout:?}"
+    );
+
+    // A page with neither is still an error that says where to look.
+    let cfg = crate::support::config(&format!(
+        "[[source]]\nid = \"trong\"\nurl = \"{site}/khong-co\"\n"
+    ));
+    let out =
+        crate::support::tinkhac_async(cfg.path.clone(), vec!["preview", "--suggest", "trong"])
+            .await;
+    assert!(!out.status.success());
 }
