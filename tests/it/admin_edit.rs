@@ -349,6 +349,23 @@ async fn vi_sao_explains_a_page_and_pins_one_it_cannot_read() {
         .iter()
         .any(|l| l.contains("source fields changed") && l.contains("scrape")));
 
+    // «Vì sao» now shows the rules in force and what they match.
+    let (_, why) = get_page(
+        &client,
+        &format!("{base}/admin/source/an-bien/why"),
+        &cookie,
+    )
+    .await;
+    for want in [
+        "items = &quot;#danh-sach &gt; div&quot;",
+        "Lần lấy tin sẽ được <strong>4 tin</strong>",
+        "theo các bộ chọn ở trên",
+        "Hội nghị tiếp xúc cử tri của phường An Biên",
+    ] {
+        assert!(why.contains(want), "{want} in\n{why}");
+    }
+    assert!(!why.contains("Dùng bộ chọn này"), "{why}");
+
     // The daemon reads the page with them: «Lấy ngay» harvests its items.
     let (_, sources) = get_page(&client, &format!("{base}/admin/"), &cookie).await;
     let form: Vec<(String, String)> = ["csrf", "version"]
