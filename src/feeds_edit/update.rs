@@ -140,11 +140,17 @@ pub fn edit_source(
         set_scrape(t, &new.scrape);
         changed.push("scrape");
     }
-    let out = doc.to_string();
-    // The result must parse and still list the source with what was set.
     if changed.is_empty() {
         return Ok((text.to_string(), changed));
     }
+    let mut out = doc.to_string();
+    // toml_edit writes new lines with `\n`: a file of `\r\n` lines keeps
+    // them.
+    let crlf = text.contains("\r\n") && !text.replace("\r\n", "").contains('\n');
+    if crlf {
+        out = out.replace("\r\n", "\n").replace('\n', "\r\n");
+    }
+    // The result must parse and still list the source with what was set.
     let back = source_fields(&out, id)?;
     let same = back.name == new.name
         && back.interval == new.interval
@@ -341,6 +347,22 @@ mod tests {
         assert!(out.contains("kind = \"html\"\nfollow = false\n"), "{out}");
         assert!(out.starts_with("# Sở GD&ĐT: hỏi chị Lan trước khi đổi.\n[[source]]\n"));
         assert!(out.contains("# Huyện: trang chính.\n[[source]]\nid = \"huyen\""));
+    }
+
+    #[test]
+    fn a_file_of_crlf_lines_keeps_them() {
+        let text = TEXT.replace('\n', "\r\n");
+        let new = SourceEdit {
+            interval: Some("1h".into()),
+            topics: vec!["giao-duc".into()],
+            ..source_fields(&text, "so-gddt").unwrap()
+        };
+        let (out, _) = edit_source(&text, "so-gddt", &new).unwrap();
+        assert!(!out.replace("\r\n", "").contains('\n'), "{out:?}");
+        assert!(
+            out.contains("kind = \"html\"\r\ntopics = [\"giao-duc\"]\r\n"),
+            "{out:?}"
+        );
     }
 
     #[test]
