@@ -76,7 +76,8 @@ pub enum Command {
         /// Say which blocks auto-detection took and which it refused, and why.
         #[arg(long)]
         explain: bool,
-        /// Print a [source.scrape] block whose selectors pick the items found.
+        /// Print a [source.scrape] block whose selectors pick the items found
+        /// (when none are: one that reads the page's repeated blocks).
         #[arg(long, conflicts_with = "explain")]
         suggest: bool,
         /// Read TARGET as an article page: its text, lead image, exact time,

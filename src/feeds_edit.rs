@@ -31,6 +31,9 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::config::{check_id, line_col, url_key, Config};
 
+mod update;
+pub use update::{edit_source, source_fields, SourceEdit, SCRAPE_KEYS};
+
 /// A source to append.
 ///
 /// Mirrors the keys of a `[[source]]` table; `None` and empty `topics` leave

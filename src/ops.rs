@@ -7,7 +7,8 @@
 //!
 //! Also what `preview` and `feeds add` read a URL with, shared with the web
 //! admin's "add a source": one unconditional fetch and harvest, as a poll
-//! does, storing nothing.
+//! does, storing nothing; and the web admin's «Vì sao» ([`explain`]): the
+//! same read with what `preview --explain` and `--suggest` say of it.
 
 use std::io::Write;
 
@@ -20,6 +21,9 @@ use crate::item::Item;
 use crate::source;
 use crate::store::contract::OutboxStore;
 use crate::store::{Filter, Store};
+
+mod why;
+pub use why::{explain, scrape_rules, Explained, Suggested};
 
 /// Write every stored item as one JSON line; returns how many.
 pub fn export_items(store: &Store, out: &mut dyn Write) -> anyhow::Result<usize> {
@@ -297,6 +301,17 @@ pub struct Previewed {
 /// configured topics); stores nothing.
 pub async fn preview(config: &Config, source: &SourceConfig) -> Previewed {
     let (harvest, title) = fetch_and_harvest_titled(config, source).await;
+    previewed(config, source, harvest, title)
+}
+
+/// What a harvest of `source` shows in a preview: its items with the topics
+/// they would get, or why there are none.
+pub fn previewed(
+    config: &Config,
+    source: &SourceConfig,
+    harvest: anyhow::Result<source::Harvest>,
+    title: Option<String>,
+) -> Previewed {
     let mut out = Previewed {
         title,
         kind: None,

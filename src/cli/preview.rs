@@ -21,20 +21,30 @@ pub async fn run(
     let now = chrono::Utc::now().with_timezone(&tz);
     let mut out = std::io::stdout().lock();
     if suggest {
-        match html::suggest(&text, &body.final_url, tz, now) {
-            Some(block) => {
-                writeln!(
-                    out,
-                    "# auto-detection found these items on {}; to pin them, put this",
-                    source.url
-                )?;
-                writeln!(out, "# under the source's [[source]] entry:\n{block}")?;
-            }
-            None => anyhow::bail!(
-                "no [source.scrape] block picks exactly what auto-detection finds on {} \
-                 (or it finds nothing); see preview --explain",
+        if let Some(block) = html::suggest(&text, &body.final_url, tz, now) {
+            writeln!(
+                out,
+                "# auto-detection found these items on {}; to pin them, put this",
                 source.url
-            ),
+            )?;
+            writeln!(out, "# under the source's [[source]] entry:\n{block}")?;
+        } else if let Some(block) = html::suggest_repeated(&text, &body.final_url, tz, now) {
+            writeln!(
+                out,
+                "# auto-detection found no list on {}, but these selectors read its",
+                source.url
+            )?;
+            writeln!(
+                out,
+                "# repeated blocks; check what they give before putting this under the\n\
+                 # source's [[source]] entry:\n{block}"
+            )?;
+        } else {
+            anyhow::bail!(
+                "no [source.scrape] block picks exactly what auto-detection finds on {}, \
+                 and no repeated blocks of headline links were found; see preview --explain",
+                source.url
+            );
         }
         return Ok(());
     }

@@ -37,6 +37,8 @@ use super::admin_page::{self, Notice, SourceAdminRow};
 use super::http::{same_secret, AppState};
 use crate::feeds_edit;
 
+mod source_edit;
+
 /// The session cookie's name.
 const COOKIE: &str = "tinkhac_admin";
 /// How long a session lasts from login (also the cookie's `Max-Age`).
@@ -231,6 +233,15 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/source/{id}/pause", axum::routing::post(pause))
         .route("/admin/source/{id}/resume", axum::routing::post(resume))
         .route("/admin/source/{id}/poll", axum::routing::post(poll_now))
+        .route(
+            "/admin/source/{id}/edit",
+            get(source_edit::edit_form).post(source_edit::edit),
+        )
+        .route("/admin/source/{id}/why", get(source_edit::why))
+        .route(
+            "/admin/source/{id}/scrape",
+            axum::routing::post(source_edit::use_selectors),
+        )
 }
 
 fn web(st: &AppState) -> &AdminWeb {
@@ -619,6 +630,10 @@ enum Edit {
     Resume,
     /// «Lấy ngay»: no edit of the file, a poll now.
     PollNow,
+    /// «Sửa»: its name, interval, topics, `follow` or scrape rules.
+    Update,
+    /// «Dùng bộ chọn này»: the suggested `[source.scrape]` rules written.
+    Selectors,
 }
 
 impl Edit {
@@ -630,6 +645,8 @@ impl Edit {
             Edit::Pause => "tam-dung",
             Edit::Resume => "tiep-tuc",
             Edit::PollNow => "lay-ngay",
+            Edit::Update => "sua",
+            Edit::Selectors => "bo-chon",
         }
     }
 
@@ -640,6 +657,8 @@ impl Edit {
             Edit::Pause,
             Edit::Resume,
             Edit::PollNow,
+            Edit::Update,
+            Edit::Selectors,
         ]
         .into_iter()
         .find(|e| e.slug() == slug)
@@ -653,6 +672,8 @@ impl Edit {
             Edit::Pause => "web admin: source paused in the configuration",
             Edit::Resume => "web admin: source resumed in the configuration",
             Edit::PollNow => "web admin: poll now requested",
+            Edit::Update => "web admin: source edited in the configuration",
+            Edit::Selectors => "web admin: suggested scrape rules written to the configuration",
         }
     }
 
@@ -684,6 +705,17 @@ impl Edit {
                 &format!(
                     "tinkhac đang lấy tin của nguồn «{id}» ngay bây giờ; tải lại trang \
                      sau ít giây để xem kết quả. Chu kỳ của nguồn không đổi."
+                ),
+            ),
+            Edit::Update => Notice::done(
+                "Đã sửa nguồn",
+                &format!("Nguồn «{id}» đã được sửa trong feeds.toml; tinkhac dùng cấu hình mới."),
+            ),
+            Edit::Selectors => Notice::done(
+                "Đã ghi bộ chọn",
+                &format!(
+                    "Nguồn «{id}» giờ được đọc bằng các bộ chọn vừa ghi vào [source.scrape]; \
+                     bấm «Lấy ngay» để lấy tin ngay."
                 ),
             ),
         }
@@ -879,7 +911,9 @@ async fn add_preview(State(st): State<AppState>, req: Request) -> Response {
         );
     }
     let source = crate::ops::adhoc_source(&config, &probe.id, url.clone());
-    let seen = crate::ops::preview(&config, &source).await;
+    let read = crate::ops::explain(&config, &source).await;
+    let suggested = source_edit::suggested_view(&config, read.suggested);
+    let seen = read.previewed;
     let name = seen
         .title
         .clone()
@@ -920,6 +954,7 @@ async fn add_preview(State(st): State<AppState>, req: Request) -> Response {
             default_interval: humantime::format_duration(config.fetch.interval).to_string(),
             csrf: csrf.clone(),
             version,
+            suggested,
         }),
     )
 }
@@ -938,6 +973,7 @@ async fn add(State(st): State<AppState>, req: Request) -> Response {
         url: field("url"),
         interval: Some(field("interval")).filter(|i| !i.is_empty()),
         topics: form.all("topic").map(str::to_string).collect(),
+        scrape: source_edit::scrape_posted(&form, "scrape_"),
         ..feeds_edit::NewSource::default()
     };
     if new.name.is_empty() {

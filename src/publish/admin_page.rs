@@ -11,6 +11,8 @@
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
 
+pub mod source_edit;
+
 use super::status_page::{
     count_vi, health_cells, health_headers, http_url, link_or_text, page_head_with, time, Health,
     HealthCells,
@@ -94,6 +96,8 @@ pub struct PreviewView {
     pub default_interval: String,
     pub csrf: String,
     pub version: String,
+    /// When nothing was found: selectors that read the page.
+    pub suggested: Option<source_edit::SuggestedView>,
 }
 
 /// One item the source would give.
@@ -423,6 +427,8 @@ fn source_row(s: &SourceAdminRow, csrf: &str, version: &str) -> Markup {
                     } @else {
                         (edit_button(&s.id, "pause", "Tạm dừng", "", csrf, version))
                     }
+                    a.button href={ "/admin/source/" (s.id) "/edit" } { "Sửa" }
+                    a.button href={ "/admin/source/" (s.id) "/why" } { "Vì sao" }
                     a.button.danger href={ "/admin/source/" (s.id) "/remove" } { "Xoá" }
                 }
             }
@@ -498,7 +504,7 @@ pub fn add_preview(v: &PreviewView) -> String {
                 section.alert role="alert" {
                     h2 { "Không đọc được tin nào từ địa chỉ này" }
                     pre { (err) }
-                    @if v.no_list {
+                    @if v.no_list && v.suggested.is_none() {
                         p {
                             "Trang không có danh sách tin mà tinkhac tự nhận ra. Xem gợi ý "
                             "bộ chọn CSS bằng " code { "tinkhac preview --suggest URL" }
@@ -506,6 +512,10 @@ pub fn add_preview(v: &PreviewView) -> String {
                             " trong feeds.toml."
                         }
                     }
+                }
+                @if let Some(sug) = &v.suggested {
+                    (source_edit::suggested_block(sug))
+                    (add_source_form(v, &sug.rules))
                 }
                 p { a href="/admin/add" { "Thử địa chỉ khác" } }
             } @else if v.items.is_empty() {
@@ -543,36 +553,45 @@ pub fn add_preview(v: &PreviewView) -> String {
                 @if v.items.len() > PREVIEW_ITEMS {
                     p.sub { "… và " (v.items.len() - PREVIEW_ITEMS) " tin nữa." }
                 }
-                h2 { "Thêm nguồn này" }
-                form.box method="post" action="/admin/add" {
-                    input type="hidden" name="csrf" value=(v.csrf);
-                    input type="hidden" name="version" value=(v.version);
-                    input type="hidden" name="url" value=(v.url);
-                    label for="id" { "Mã nguồn (chữ thường, số, dấu -)" }
-                    input #id type="text" name="id" value=(v.id) required;
-                    label for="name" { "Tên" }
-                    input #name type="text" name="name" value=(v.name) required;
-                    label for="interval" { "Chu kỳ lấy tin (để trống: " (v.default_interval) ")" }
-                    input #interval type="text" name="interval" placeholder=(v.default_interval);
-                    @if !v.topics.is_empty() {
-                        fieldset {
-                            legend { "Mọi tin của nguồn này thuộc chủ đề (không bắt buộc)" }
-                            @for (id, name) in &v.topics {
-                                label.check {
-                                    input type="checkbox" name="topic" value=(id);
-                                    " " (name)
-                                }
-                            }
-                        }
-                    }
-                    div.actions {
-                        button.primary type="submit" { "Thêm nguồn này" }
-                        a.button href="/admin/" { "Huỷ" }
-                    }
-                }
+                (add_source_form(v, &[]))
             }
         },
     )
+}
+
+/// The form that adds the previewed source (with `rules` as its
+/// `[source.scrape]`, when there are any).
+fn add_source_form(v: &PreviewView, rules: &[(String, String)]) -> Markup {
+    html! {
+        h2 { "Thêm nguồn này" }
+        form.box method="post" action="/admin/add" {
+            input type="hidden" name="csrf" value=(v.csrf);
+            input type="hidden" name="version" value=(v.version);
+            input type="hidden" name="url" value=(v.url);
+            (source_edit::rule_fields(rules))
+            label for="id" { "Mã nguồn (chữ thường, số, dấu -)" }
+            input #id type="text" name="id" value=(v.id) required;
+            label for="name" { "Tên" }
+            input #name type="text" name="name" value=(v.name) required;
+            label for="interval" { "Chu kỳ lấy tin (để trống: " (v.default_interval) ")" }
+            input #interval type="text" name="interval" placeholder=(v.default_interval);
+            @if !v.topics.is_empty() {
+                fieldset {
+                    legend { "Mọi tin của nguồn này thuộc chủ đề (không bắt buộc)" }
+                    @for (id, name) in &v.topics {
+                        label.check {
+                            input type="checkbox" name="topic" value=(id);
+                            " " (name)
+                        }
+                    }
+                }
+            }
+            div.actions {
+                button.primary type="submit" { "Thêm nguồn này" }
+                a.button href="/admin/" { "Huỷ" }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ use selectors::extract_with_selectors;
 pub use auto::Decision;
 pub use decode::decode;
 pub use guard::{nesting, Nesting, MAX_DEPTH, MAX_ELEMENTS, MAX_NESTING_COST};
-pub use suggest::suggest;
+pub use suggest::{suggest, suggest_repeated};
 pub use text::{clean, readable_text};
 
 /// What a page gave, and whether the lists were there at all: "the list is

@@ -17,7 +17,7 @@ use crate::webdriver::{find_chromedriver, WebDriver};
 const TOKEN: &str = "mật-khẩu-trình-duyệt-7";
 
 /// The part of the sources page that is `id`'s row.
-fn row<'p>(page: &'p str, id: &str) -> Option<&'p str> {
+pub(crate) fn row<'p>(page: &'p str, id: &str) -> Option<&'p str> {
     let start = page.find(&format!("id=\"nguon-{id}\""))?;
     let end = page[start..]
         .find("</tr>")

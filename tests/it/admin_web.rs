@@ -17,10 +17,10 @@ use tokio_util::sync::CancellationToken;
 use crate::admin::port_of;
 use crate::support::{self, Daemon, TestPortal};
 
-const TOKEN: &str = "mật-khẩu-quản-trị-42";
+pub(crate) const TOKEN: &str = "mật-khẩu-quản-trị-42";
 
 /// `feeds.toml` with two sources and the admin's comments around them.
-fn feeds_toml(base_url: &str, first_name: &str) -> String {
+pub(crate) fn feeds_toml(base_url: &str, first_name: &str) -> String {
     format!(
         "[server]\nlisten = \"127.0.0.1:0\"\ntitle = \"Tin thử\"\nbase_url = \"{base_url}\"\n\n\
          [storage]\npath = \"store\"\n\n[fetch]\ninterval = \"10m\"\ntimeout = \"2s\"\n\n\
@@ -33,12 +33,12 @@ fn feeds_toml(base_url: &str, first_name: &str) -> String {
 }
 
 /// The server over a store alone, as the daemon wires it, on 127.0.0.1:0.
-struct Server {
-    base: String,
-    path: std::path::PathBuf,
-    client: reqwest::Client,
+pub(crate) struct Server {
+    pub(crate) base: String,
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) client: reqwest::Client,
     stop: CancellationToken,
-    reloads: tokio::sync::mpsc::Receiver<()>,
+    pub(crate) reloads: tokio::sync::mpsc::Receiver<()>,
     _dir: tempfile::TempDir,
 }
 
@@ -48,7 +48,7 @@ impl Drop for Server {
     }
 }
 
-async fn server(text: &str, token: Option<&str>) -> Server {
+pub(crate) async fn server(text: &str, token: Option<&str>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feeds.toml");
     std::fs::write(&path, text).unwrap();
@@ -73,7 +73,7 @@ async fn server(text: &str, token: Option<&str>) -> Server {
 }
 
 /// A client that shows redirects instead of following them.
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -81,7 +81,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Log in; returns the `Set-Cookie` header and the `name=value` to send back.
-async fn login(client: &reqwest::Client, base: &str, token: &str) -> (String, String) {
+pub(crate) async fn login(client: &reqwest::Client, base: &str, token: &str) -> (String, String) {
     let r = client
         .post(format!("{base}/admin/login"))
         .form(&[("token", token)])
@@ -98,7 +98,11 @@ async fn login(client: &reqwest::Client, base: &str, token: &str) -> (String, St
     (set, pair)
 }
 
-async fn get_page(client: &reqwest::Client, url: &str, cookie: &str) -> (StatusCode, String) {
+pub(crate) async fn get_page(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+) -> (StatusCode, String) {
     let r = client
         .get(url)
         .header(header::COOKIE, cookie)
@@ -150,7 +154,7 @@ async fn submit(
 }
 
 /// A hidden field's value in a page's form.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let key = format!("name=\"{name}\" value=\"");
     let at = html
         .find(&key)

@@ -3,6 +3,8 @@
 
 mod admin;
 mod admin_browser;
+mod admin_browser_edit;
+mod admin_edit;
 mod admin_web;
 mod article;
 mod browser;

@@ -872,6 +872,42 @@ impl<'a> Auto<'a> {
         out.into_iter().flat_map(|(_, h)| h).collect()
     }
 
+    /// Runs of three or more sibling elements of one tag that each stand
+    /// for one article (one headline link, each a different one), dated or
+    /// not: the shape of a listing, for `suggest_repeated` to offer when
+    /// nothing was taken. Largest first, then in page order.
+    pub(super) fn repeated_groups(&self) -> Vec<Vec<(usize, ElementRef<'a>)>> {
+        let mut out: Vec<Vec<(usize, ElementRef<'a>)>> = Vec::new();
+        for (&id, &links) in &self.under {
+            if !links.is_many() {
+                continue;
+            }
+            let Some(parent) = self.doc.tree.get(id).and_then(ElementRef::wrap) else {
+                continue;
+            };
+            let mut groups: HashMap<&str, Vec<(usize, ElementRef<'a>)>> = HashMap::default();
+            for child in parent.child_elements() {
+                if child.value().name() == "a" {
+                    continue;
+                }
+                if let Some(link) = self.item_link(child) {
+                    groups
+                        .entry(child.value().name())
+                        .or_default()
+                        .push((link, child));
+                }
+            }
+            for (_, members) in groups {
+                let distinct: HashSet<usize> = members.iter().map(|(l, _)| *l).collect();
+                if members.len() >= 3 && distinct.len() == members.len() {
+                    out.push(members);
+                }
+            }
+        }
+        out.sort_by_key(|m| (std::cmp::Reverse(m.len()), m.first().map(|(l, _)| *l)));
+        out
+    }
+
     /// Read one item from its nodes. Its title is the headline-like one of
     /// the links to its article: in a heading or bold element, else the
     /// shortest whole one (a teaser linked to the same article is longer,

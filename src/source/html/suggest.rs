@@ -97,6 +97,75 @@ pub fn suggest(
     None
 }
 
+/// When auto-detection finds nothing on this page: a `[source.scrape]`
+/// block for its largest run of three or more sibling elements that each
+/// hold one headline link (a listing whose dates auto-detection could not
+/// read, or that has none), or None. Checked as [`suggest`] is: read with
+/// it, the page gives those links, in order. The admin judges whether they
+/// are the page's news: undated boxes of popular articles look the same.
+pub fn suggest_repeated(
+    html: &str,
+    base: &Url,
+    tz: FixedOffset,
+    now: DateTime<FixedOffset>,
+) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let base = document_base(&doc, base);
+    let auto = Auto::new(&doc, &base, tz, now);
+    if !auto.run().items.is_empty() {
+        return None;
+    }
+    auto.repeated_groups()
+        .into_iter()
+        .find_map(|group| pin_group(&doc, &base, &auto, &group, tz, now))
+}
+
+/// The block that picks exactly `group`'s links, if one does.
+fn pin_group(
+    doc: &Html,
+    base: &Url,
+    auto: &Auto,
+    group: &[(usize, ElementRef)],
+    tz: FixedOffset,
+    now: DateTime<FixedOffset>,
+) -> Option<String> {
+    let elements: Vec<ElementRef> = group.iter().map(|(_, el)| *el).collect();
+    let items = items_selector(doc, &elements);
+    let mut title_paths = Vec::new();
+    let mut date_paths = Vec::new();
+    for (link, el) in group {
+        let (_, anchor) = auto.harvest_at(*link, &[*el]);
+        let anchor = anchor?;
+        title_paths.push(relative_path(*el, anchor)?);
+        let dated = date_element(*el, |t| find_date_in(t, tz, Some(&auto.ctx)).is_some());
+        if let Some(d) = dated.and_then(|d| relative_path(*el, d)) {
+            date_paths.push(d);
+        }
+    }
+    let title = most_common(&title_paths)?;
+    let date = (date_paths.len() * 2 >= group.len())
+        .then(|| most_common(&date_paths))
+        .flatten();
+    let last = title.rsplit(" > ").next().unwrap_or(&title).to_string();
+    let tries = [
+        (title.clone(), date.clone()),
+        (last.clone(), date),
+        (title, None),
+        (last, None),
+    ];
+    tries.into_iter().find_map(|(title, date)| {
+        let cfg = config(&items, &title, date.as_deref())?;
+        let pinned = extract_with_selectors(doc, base, &cfg, tz, now);
+        let same = pinned.items.len() == group.len()
+            && pinned
+                .items
+                .iter()
+                .zip(group)
+                .all(|(p, (l, _))| p.link.as_ref() == Some(&auto.links[*l].url));
+        same.then(|| toml_block(&items, &title, date.as_deref()))
+    })
+}
+
 /// An `id` that CSS can name without escaping.
 fn plain_id(id: &str) -> bool {
     id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
@@ -270,6 +339,45 @@ mod tests {
     use crate::source::html::tests::{now, tz};
 
     const ARTICLE_HEAD: &str = r#"<html><head><meta property="article:published_time" content="2024-12-20T08:00:00+07:00"></head><body><h1>Bài viết chính của trang</h1>"#;
+
+    #[test]
+    fn a_repeated_structure_is_offered_when_nothing_is_found() {
+        let row = |n: u32, title: &str, date: &str| {
+            format!(
+                r#"<div><h4><a href="/tin/bai-{n}.html">{title}</a></h4><p>Tóm tắt của bài viết này.</p>{date}</div>"#
+            )
+        };
+        let html = format!(
+            r#"<html><body><div id="danh-sach">{}{}{}{}</div>
+              <ul><li><a href="/gioi-thieu">Giới thiệu</a></li></ul></body></html>"#,
+            row(
+                1,
+                "Lễ khai giảng năm học mới tại phường",
+                "<i>05/09/2026</i>"
+            ),
+            row(2, "Ra quân dọn vệ sinh môi trường khu dân cư", ""),
+            row(3, "Tập huấn phòng cháy chữa cháy cho hộ kinh doanh", ""),
+            row(4, "Hội nghị tiếp xúc cử tri quý ba của phường", "")
+        );
+        let base = Url::parse("https://phuong.example.vn/tin-tuc").unwrap();
+        assert!(extract_at(&html, &base, None, tz(), now()).items.is_empty());
+        assert_eq!(suggest(&html, &base, tz(), now()), None);
+        let block = suggest_repeated(&html, &base, tz(), now()).expect("a block");
+        assert_eq!(
+            block,
+            "[source.scrape]\nitems = \"#danh-sach > div\"\ntitle = \"h4 > a\"\n"
+        );
+        let cfg = config("#danh-sach > div", "h4 > a", None).unwrap();
+        let pinned = extract_at(&html, &base, Some(&cfg), tz(), now());
+        assert_eq!(pinned.items.len(), 4);
+        assert_eq!(
+            pinned.items[1].title,
+            "Ra quân dọn vệ sinh môi trường khu dân cư"
+        );
+        // A page auto-detection reads gets `suggest`'s block, not this one.
+        let dated = html.replace("</h4><p>", "</h4><i>01/09/2026</i><p>");
+        assert!(suggest_repeated(&dated, &base, tz(), now()).is_none());
+    }
 
     #[test]
     fn a_suggested_scrape_block_picks_the_same_items() {
