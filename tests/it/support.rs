@@ -386,7 +386,13 @@ impl Daemon {
     pub async fn wait(mut self) -> (std::process::ExitStatus, Vec<String>) {
         let status = tokio::task::block_in_place(|| self.child.wait().unwrap());
         let mut log = std::mem::take(&mut self.log);
-        log.extend(self.lines.try_iter());
+        // The reader thread may still hold the last lines: read up to the
+        // pipe's end (the thread then drops its sender).
+        tokio::task::block_in_place(|| {
+            while let Ok(line) = self.lines.recv_timeout(std::time::Duration::from_secs(10)) {
+                log.push(line);
+            }
+        });
         (status, log)
     }
 }
