@@ -31,6 +31,10 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::config::{check_id, line_col, url_key, Config};
 
+mod import;
+
+pub use import::{import_opml, ImportDecision, ImportOutcome, ImportPlan};
+
 /// A source to append.
 ///
 /// Mirrors the keys of a `[[source]]` table; `None` and empty `topics` leave

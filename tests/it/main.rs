@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_browser;
+mod admin_opml;
 mod admin_web;
 mod article;
 mod browser;
