@@ -38,6 +38,7 @@ use super::http::{same_secret, AppState};
 use crate::feeds_edit;
 
 mod opml;
+mod topics;
 
 /// The session cookie's name.
 const COOKIE: &str = "tinkhac_admin";
@@ -236,6 +237,16 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/opml", get(opml::opml_page).post(opml::import))
         .route("/admin/opml/tai-xuong", get(opml::download))
         .route("/admin/opml/xem-truoc", axum::routing::post(opml::preview))
+        .route("/admin/chu-de", get(topics::topics_page))
+        .route(
+            "/admin/chu-de/thu",
+            axum::routing::post(topics::try_headlines),
+        )
+        .route("/admin/chu-de/{id}", axum::routing::post(topics::save))
+        .route(
+            "/admin/chu-de/{id}/xem-truoc",
+            axum::routing::post(topics::preview),
+        )
 }
 
 fn web(st: &AppState) -> &AdminWeb {

@@ -9,6 +9,7 @@
 //! `feeds.toml` carries the file's version as it was shown.
 
 pub mod opml;
+pub mod topics;
 
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
@@ -180,6 +181,7 @@ fn document(site: &str, heading: &str, nav: bool, csrf: Option<&str>, body: Mark
                             a href="/admin/" { "Nguồn tin" }
                             a href="/admin/add" { "Thêm nguồn" }
                             a href="/admin/kenh" { "Kênh Telegram" }
+                            a href="/admin/chu-de" { "Chủ đề" }
                             a href="/admin/opml" { "OPML" }
                             a href="/" { "Trang trạng thái" }
                             @if let Some(csrf) = csrf {

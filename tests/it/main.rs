@@ -4,6 +4,7 @@
 mod admin;
 mod admin_browser;
 mod admin_opml;
+mod admin_topics;
 mod admin_web;
 mod article;
 mod browser;
