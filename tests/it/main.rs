@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_browser;
+mod admin_browser_opml;
 mod admin_opml;
 mod admin_topics;
 mod admin_web;
