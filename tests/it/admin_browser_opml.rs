@@ -1,8 +1,8 @@
 //! The OPML import in a real browser: headless Chromium driven through
 //! WebDriver ([`crate::webdriver`]) against the real daemon and a test
-//! portal. Log in, paste a list into the OPML page's form, look at what it
-//! would do, confirm, and find the new source on the sources page and in
-//! `feeds.toml`.
+//! portal. Log in, upload a list through the OPML page's file input, look
+//! at what it would do, confirm, and find the new source on the sources
+//! page and in `feeds.toml`.
 //!
 //! Fails in CI (`CI` set) when `chromedriver` or Chromium is missing;
 //! elsewhere it is skipped with a line on stderr that `cargo test` shows.
@@ -40,8 +40,8 @@ async fn an_admin_imports_an_opml_list_in_chromium() {
         .await;
     b.wait_for("Quản lý nguồn tin").await;
 
-    // The nav leads to the OPML page; paste a list with one new feed and
-    // one already listed.
+    // The nav leads to the OPML page; upload a list with one new feed (in
+    // a folder) and one already listed.
     b.click(&b.find("nav a[href='/admin/opml']").await).await;
     b.wait_for("Nhập danh sách OPML").await;
     let new_url = portal.url("/gen/giao-duc.rss");
@@ -52,8 +52,13 @@ async fn an_admin_imports_an_opml_list_in_chromium() {
          <outline text=\"Thuỷ Nguyên\" type=\"rss\" xmlUrl=\"{listed}\"/>\n\
          </body></opml>\n"
     );
-    b.send_keys(&b.find("textarea[name=opml]").await, &opml)
-        .await;
+    let file = cfg.path.with_file_name("danh-sach.opml");
+    std::fs::write(&file, &opml).unwrap();
+    b.send_keys(
+        &b.find("input[type=file][name=tep]").await,
+        file.to_str().unwrap(),
+    )
+    .await;
     b.click(&b.find("form[action='/admin/opml/xem-truoc'] button").await)
         .await;
     let preview = b.wait_for("Xem trước khi nhập OPML").await;

@@ -14,6 +14,8 @@ use crate::admin_web::{client, get_page, hidden, login, one_source_daemon};
 use crate::support::{self, TestPortal};
 
 const TOKEN: &str = "mật-khẩu-opml-3";
+/// What a browser puts between the parts of a file upload.
+const BOUNDARY: &str = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
 
 /// The document without its `dateCreated` line (the time it was written).
 fn undated(opml: &str) -> String {
@@ -117,13 +119,56 @@ async fn an_opml_list_is_shown_then_imported_and_bad_forms_change_nothing() {
     assert!(page.contains("line 1"), "the place is named: {page}");
     unchanged();
 
-    // The preview: each outline and what becomes of it; the file untouched.
+    // Over the size cap: refused, nothing read.
     let r = post(
         "/admin/opml/xem-truoc",
-        vec![("csrf", csrf.clone()), ("opml", opml.clone())],
+        vec![("csrf", csrf.clone()), ("opml", "x".repeat(1024 * 1024))],
     )
     .await
     .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.text().await.unwrap().contains("Tệp OPML quá lớn"));
+    unchanged();
+
+    // A file that is not text: refused, nothing read.
+    let upload = |file: &[u8]| {
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+                 --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"tep\"; filename=\"ds.opml\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(
+            format!(
+                "\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"opml\"\r\n\r\n\r\n--{BOUNDARY}--\r\n"
+            )
+            .as_bytes(),
+        );
+        c.post(format!("{base}/admin/opml/xem-truoc"))
+            .header(header::COOKIE, &cookie)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(body)
+            .send()
+    };
+    let r = upload(b"\xff\xfe<\x00o\x00").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Không đọc được tệp tải lên"));
+    unchanged();
+
+    // The preview of the uploaded file: each outline and what becomes of
+    // it; the file untouched.
+    let r = upload(opml.as_bytes()).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let preview = r.text().await.unwrap();
     assert!(!preview.contains("<script>"), "inert: {preview}");

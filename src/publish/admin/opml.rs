@@ -3,14 +3,15 @@
 //! `tinkhac feeds import` does it ([`feeds_edit::import_opml`], the same
 //! decisions), first shown, then written on confirmation.
 //!
-//! The list is pasted into a textarea and posted as an ordinary
-//! `application/x-www-form-urlencoded` form, like every other admin form:
-//! a file input would need `multipart/form-data`, and with it a multipart
-//! parser in the build (axum's `multipart` feature, multer), for a text
-//! file the admin can open and copy. The confirmation form carries the
-//! list back (with the CSRF token and the file's version), so what is
-//! written is decided again, under the edit lock, from the file as it is
-//! then.
+//! The list comes as a file (`<input type=file>`, so the form is posted as
+//! `multipart/form-data`) or pasted into a textarea. The multipart body is
+//! read here ([`multipart_fields`], a few dozen lines over a body already
+//! capped at [`OPML_FORM_BYTES`]) rather than with axum's `multipart`
+//! feature, which would bring multer and its dependencies into the build
+//! for one form of text fields. The confirmation is an ordinary
+//! urlencoded form carrying the list back (with the CSRF token and the
+//! file's version), so what is written is decided again, under the edit
+//! lock, from the file as it is then.
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -28,28 +29,76 @@ use crate::publish::http::AppState;
 /// a few thousand outlines.
 pub(super) const OPML_FORM_BYTES: usize = 1024 * 1024;
 
-/// The request's head and its form, or None when the body is over
-/// [`OPML_FORM_BYTES`].
-async fn opml_form(req: Request) -> (axum::http::request::Parts, Option<Form>) {
-    let (parts, body) = req.into_parts();
-    let form = axum::body::to_bytes(body, OPML_FORM_BYTES)
-        .await
-        .ok()
-        .map(|b| Form::parse(&b));
-    (parts, form)
+/// A multipart form holds at most this many parts.
+const MAX_PARTS: usize = 16;
+
+/// The fields of a `multipart/form-data` body (RFC 7578) as a browser
+/// sends it: parts between `--boundary` lines, each with a
+/// `Content-Disposition: form-data; name="…"` header, in order. Every value,
+/// a file's included, must be UTF-8 text (a leading byte-order mark is
+/// dropped). None for anything else: no boundary, a part without a name,
+/// no closing delimiter, binary content, more than [`MAX_PARTS`] parts.
+pub(super) fn multipart_fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, String)>> {
+    let boundary = content_type
+        .split(';')
+        .skip(1)
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"'))
+        .filter(|b| (1..=70).contains(&b.len()))?;
+    let delimiter = format!("--{boundary}");
+    let between = format!("\r\n--{boundary}");
+    // The preamble, if any, ends with the first delimiter.
+    let first = find(body, delimiter.as_bytes())?;
+    let mut rest = &body[first + delimiter.len()..];
+    let mut fields = Vec::new();
+    loop {
+        if rest.starts_with(b"--") {
+            return Some(fields);
+        }
+        if fields.len() == MAX_PARTS {
+            return None;
+        }
+        rest = rest.strip_prefix(b"\r\n")?;
+        let end = find(rest, between.as_bytes())?;
+        let part = &rest[..end];
+        rest = &rest[end + between.len()..];
+        let head_end = find(part, b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&part[..head_end]).ok()?;
+        let name = head.split("\r\n").find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            if !key.trim().eq_ignore_ascii_case("content-disposition") {
+                return None;
+            }
+            value
+                .split(';')
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| k.trim() == "name")
+                .map(|(_, v)| v.trim().trim_matches('"').to_string())
+        })?;
+        let value = std::str::from_utf8(&part[head_end + 4..]).ok()?;
+        fields.push((name, value.trim_start_matches('\u{feff}').to_string()));
+    }
 }
 
-/// The form, or the response to a request without a session (the login) or
-/// too large to read (413; nothing read, nothing changed).
+/// Where `needle` first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The form, or the response to a request without a session (the login),
+/// too large to read (413), or a multipart body that cannot be read (400):
+/// in every case nothing changed.
 async fn read_form(
     st: &AppState,
     req: Request,
 ) -> Result<(axum::http::request::Parts, Form), Box<Response>> {
-    let (parts, form) = opml_form(req).await;
-    let Some(form) = form else {
-        if web(st).session(&parts.headers).is_none() {
-            return Err(Box::new(see_other("/admin/login")));
-        }
+    let (parts, body) = req.into_parts();
+    // Without a session the body is not even read.
+    if web(st).session(&parts.headers).is_none() {
+        return Err(Box::new(see_other("/admin/login")));
+    }
+    let Ok(body) = axum::body::to_bytes(body, OPML_FORM_BYTES).await else {
         return Err(Box::new(super::refused(
             st,
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -62,6 +111,31 @@ async fn read_form(
                 ),
             ),
         )));
+    };
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let multipart = content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data");
+    let form = if multipart {
+        let Some(fields) = multipart_fields(content_type, &body) else {
+            return Err(Box::new(super::refused(
+                st,
+                StatusCode::BAD_REQUEST,
+                Notice::error(
+                    "Không đọc được tệp tải lên",
+                    "Biểu mẫu gửi lên bị hỏng, hoặc tệp không phải văn bản UTF-8 (tệp OPML \
+                     là văn bản). feeds.toml không thay đổi.",
+                ),
+            )));
+        };
+        Form(fields)
+    } else {
+        Form::parse(&body)
     };
     checked_post(st, &parts, Some(&form))?;
     Ok((parts, form))
@@ -139,13 +213,21 @@ pub(super) async fn download(State(st): State<AppState>, headers: HeaderMap) -> 
         .into_response()
 }
 
-/// The pasted list read as OPML, or the form again saying why not (400).
+/// The list sent: the chosen file, else the textarea.
+fn list_of(form: &Form) -> &str {
+    form.get("tep")
+        .filter(|f| !f.trim().is_empty())
+        .or_else(|| form.get("opml"))
+        .unwrap_or("")
+}
+
+/// The list sent read as OPML, or the form again saying why not (400).
 fn parsed(
     st: &AppState,
     csrf: &str,
     form: &Form,
 ) -> Result<Vec<crate::opml::OpmlSource>, Box<Response>> {
-    let xml = form.get("opml").unwrap_or("");
+    let xml = list_of(form);
     let refuse = |title: &str, text: &str| {
         Box::new(html_page(
             st,
@@ -158,14 +240,14 @@ fn parsed(
     if xml.trim().is_empty() {
         return Err(refuse(
             "Chưa có danh sách OPML",
-            "Hãy dán nội dung tệp OPML vào ô bên dưới rồi bấm «Xem trước».",
+            "Hãy chọn tệp OPML (hoặc dán nội dung của nó vào ô bên dưới) rồi bấm «Xem trước».",
         ));
     }
     crate::opml::import(xml).map_err(|e| {
         refuse(
             "Tệp OPML không đọc được",
             &format!(
-                "Nội dung dán vào không phải OPML hợp lệ, nên không có gì được ghi vào \
+                "Danh sách gửi lên không phải OPML hợp lệ, nên không có gì được ghi vào \
                  feeds.toml. Chỗ hỏng: {}",
                 e.message()
             ),
@@ -227,7 +309,7 @@ pub(super) async fn preview(State(st): State<AppState>, req: Request) -> Respons
             title: site_title(&st),
             csrf,
             version,
-            opml: form.get("opml").unwrap_or("").to_string(),
+            opml: list_of(&form).to_string(),
             rows,
             added: plan.added(),
             broken,
@@ -279,4 +361,99 @@ pub(super) async fn import(State(st): State<AppState>, req: Request) -> Response
         "web admin: sources imported from an OPML list"
     );
     see_other(&format!("/admin/opml?them={}", ids.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TYPE: &str = "multipart/form-data; boundary=----WebKitFormBoundaryAbC123";
+
+    fn body(parts: &[(&str, Option<&str>, &str)]) -> Vec<u8> {
+        let mut b = String::from("preamble ignored\r\n");
+        for (name, file, value) in parts {
+            b.push_str("------WebKitFormBoundaryAbC123\r\n");
+            match file {
+                Some(f) => b.push_str(&format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                )),
+                None => b.push_str(&format!(
+                    "content-disposition: form-data; name=\"{name}\"\r\n\r\n"
+                )),
+            }
+            b.push_str(value);
+            b.push_str("\r\n");
+        }
+        b.push_str("------WebKitFormBoundaryAbC123--\r\n");
+        b.into_bytes()
+    }
+
+    #[test]
+    fn a_browsers_multipart_form_gives_its_fields_in_order() {
+        let xml = "\u{feff}<opml>\r\n<body>Sở GD&amp;ĐT</body>\r\n</opml>\r\n";
+        let fields = multipart_fields(
+            TYPE,
+            &body(&[
+                ("csrf", None, "abc"),
+                ("tep", Some("ds; name=%22csrf%22.opml"), xml),
+                ("opml", None, ""),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            fields,
+            [
+                ("csrf".to_string(), "abc".to_string()),
+                (
+                    "tep".to_string(),
+                    xml.trim_start_matches('\u{feff}').to_string()
+                ),
+                ("opml".to_string(), String::new()),
+            ]
+        );
+        let quoted = TYPE.replace("boundary=", "boundary=\"") + "\"";
+        assert_eq!(
+            multipart_fields(&quoted, &body(&[("a", None, "1")])).unwrap(),
+            [("a".to_string(), "1".to_string())]
+        );
+    }
+
+    #[test]
+    fn broken_or_binary_multipart_bodies_are_refused() {
+        let good = body(&[("csrf", None, "abc")]);
+        assert!(multipart_fields(TYPE, &good).is_some());
+        assert!(
+            multipart_fields("multipart/form-data", &good).is_none(),
+            "no boundary"
+        );
+        assert!(
+            multipart_fields(TYPE, &good[..good.len() - 30]).is_none(),
+            "cut short"
+        );
+        let mut binary = body(&[("tep", Some("x.opml"), "ab")]);
+        let at = binary.windows(2).position(|w| w == b"ab").unwrap();
+        binary[at] = 0xff;
+        assert!(multipart_fields(TYPE, &binary).is_none(), "not UTF-8");
+        let nameless = String::from_utf8(good.clone())
+            .unwrap()
+            .replace("; name=\"csrf\"", "");
+        assert!(multipart_fields(TYPE, nameless.as_bytes()).is_none());
+        let many: Vec<(&str, Option<&str>, &str)> =
+            (0..=MAX_PARTS).map(|_| ("a", None, "1")).collect();
+        assert!(
+            multipart_fields(TYPE, &body(&many)).is_none(),
+            "too many parts"
+        );
+        assert!(multipart_fields(TYPE, b"").is_none());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_body_makes_the_reader_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let mut b = b"------WebKitFormBoundaryAbC123\r\n".to_vec();
+            b.extend(bytes);
+            let _ = multipart_fields(TYPE, &b);
+        }
+    }
 }

@@ -64,11 +64,13 @@ pub fn page(v: &OpmlView) -> String {
                 }
                 div.actions { a.button.primary href="/admin/opml/tai-xuong" { "Tải tệp OPML" } }
             }
-            form.box #nhap method="post" action="/admin/opml/xem-truoc" {
+            form.box #nhap method="post" action="/admin/opml/xem-truoc" enctype="multipart/form-data" {
                 h2 { "Nhập danh sách OPML" }
                 input type="hidden" name="csrf" value=(v.csrf);
-                label for="opml" { "Nội dung tệp OPML (mở tệp .opml bằng trình soạn thảo, chép rồi dán vào đây)" }
-                textarea #opml name="opml" rows="12" spellcheck="false" required { (v.opml) }
+                label for="tep" { "Tệp OPML (xuất từ Miniflux, FreshRSS, Feedly, Inoreader hay một tinkhac khác)" }
+                input #tep type="file" name="tep" accept=".opml,.xml,text/x-opml,text/xml,application/xml";
+                label for="opml" { "hoặc dán nội dung tệp vào đây" }
+                textarea #opml name="opml" rows="8" spellcheck="false" { (v.opml) }
                 p.sub {
                     "Bấm «Xem trước» để xem nguồn nào sẽ được thêm, nguồn nào đã có; "
                     "chưa có gì được ghi vào feeds.toml."
