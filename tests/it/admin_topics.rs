@@ -122,6 +122,20 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
         "{second}"
     );
     assert!(!page.contains("<b>x</b>"), "escaped");
+    // A long paste is tried in part, and says so.
+    let many: Vec<String> = (0..101).map(|n| format!("Học sinh số {n}")).collect();
+    let r = post(
+        "/admin/chu-de/thu",
+        vec![("csrf", &csrf), ("tieu-de", &many.join("\n"))],
+    )
+    .await
+    .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Đã dán 101 tiêu đề; trang này thử 100 tiêu đề đầu tiên."),
+        "{page}"
+    );
+    assert!(page.contains("<h3>Học sinh số 99</h3>") && !page.contains("<h3>Học sinh số 100</h3>"));
 
     // The preview: "mầm non" added, "học sinh" dropped, on the stored items.
     let keywords = "giáo dục\nmầm non";

@@ -27,7 +27,7 @@ use crate::publish::http::AppState;
 
 /// The largest OPML form read (the list, percent-encoded, and two tokens):
 /// a few thousand outlines.
-pub(super) const OPML_FORM_BYTES: usize = 1024 * 1024;
+const OPML_FORM_BYTES: usize = 1024 * 1024;
 
 /// A multipart form holds at most this many parts.
 const MAX_PARTS: usize = 16;

@@ -24,7 +24,7 @@ use crate::publish::http::AppState;
 use crate::store::Filter;
 
 /// Stored items a preview looks at: the newest.
-pub(super) const PREVIEW_ITEMS: usize = 200;
+const PREVIEW_ITEMS: usize = 200;
 /// Headlines tried at most in one go.
 const HEADLINES: usize = 100;
 
@@ -124,7 +124,17 @@ pub(super) async fn try_headlines(State(st): State<AppState>, req: Request) -> R
             )
         }
     };
-    let explained = phrases(&form, "tieu-de")
+    let pasted = phrases(&form, "tieu-de");
+    let notice = (pasted.len() > HEADLINES).then(|| {
+        Notice::done(
+            "Chỉ thử một phần",
+            &format!(
+                "Đã dán {} tiêu đề; trang này thử {HEADLINES} tiêu đề đầu tiên.",
+                pasted.len()
+            ),
+        )
+    });
+    let explained = pasted
         .into_iter()
         .take(HEADLINES)
         .map(|h| HeadlineRow {
@@ -152,7 +162,7 @@ pub(super) async fn try_headlines(State(st): State<AppState>, req: Request) -> R
         })
         .collect();
     let pasted = form.get("tieu-de").unwrap_or("").to_string();
-    show(&st, StatusCode::OK, csrf, pasted, explained, None)
+    show(&st, StatusCode::OK, csrf, pasted, explained, notice)
 }
 
 /// Why topic rules cannot be used, in Vietnamese.
