@@ -193,6 +193,19 @@ pub struct TopicConfig {
     pub threshold: Option<u32>,
 }
 
+impl TopicConfig {
+    /// Its rules, as [`crate::classify::Classifier`] takes them.
+    pub fn rules(&self) -> crate::classify::TopicRules {
+        crate::classify::TopicRules {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            keywords: self.keywords.clone(),
+            exclude: self.exclude.clone(),
+            threshold: self.threshold,
+        }
+    }
+}
+
 #[derive(Clone, PartialEq)]
 pub struct TelegramConfig {
     pub chat_id: String,

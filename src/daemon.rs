@@ -159,17 +159,7 @@ impl Drop for Running {
 
 /// The classifier's rules from the configured topics.
 pub fn classifier_for(config: &Config) -> anyhow::Result<Classifier> {
-    let rules: Vec<TopicRules> = config
-        .topics
-        .iter()
-        .map(|t| TopicRules {
-            id: t.id.clone(),
-            name: t.name.clone(),
-            keywords: t.keywords.clone(),
-            exclude: t.exclude.clone(),
-            threshold: t.threshold,
-        })
-        .collect();
+    let rules: Vec<TopicRules> = config.topics.iter().map(|t| t.rules()).collect();
     Classifier::new(&rules).context("bad topic rules")
 }
 

@@ -31,7 +31,12 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::config::{check_id, line_col, url_key, Config};
 
+mod import;
+mod topic;
 mod update;
+
+pub use import::{import_opml, ImportDecision, ImportOutcome, ImportPlan};
+pub use topic::set_topic_phrases;
 pub use update::{edit_source, source_fields, SourceEdit, SCRAPE_KEYS};
 
 /// A source to append.
@@ -90,6 +95,9 @@ pub enum EditError {
     /// No source has this id.
     #[error("no source with id {0:?}")]
     NotFound(String),
+    /// No `[[topic]]` has this id.
+    #[error("no topic with id {0:?}")]
+    NoTopic(String),
     /// The new source itself is unusable (bad id, URL or kind): writing it
     /// would only make the file fail to load.
     #[error("{0}")]

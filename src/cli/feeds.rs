@@ -221,76 +221,42 @@ fn remove(config: &Config, id: &str) -> anyhow::Result<()> {
 }
 
 fn import(config: &Config, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+    use feeds_edit::ImportDecision;
     let xml =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let found = crate::opml::import(&xml)?;
-    let mut text = std::fs::read_to_string(&config.path)?;
-    let mut taken: Vec<String> = config.sources.iter().map(|s| s.id.clone()).collect();
-    let (mut added, mut skipped) = (0, 0);
-    for o in found {
-        let new = import_one(config, &o, &taken);
-        match feeds_edit::add_source(&text, &new) {
-            Ok(t) => {
-                text = t;
-                taken.push(new.id.clone());
-                added += 1;
-                println!("  + {:<24} {}", new.id, o.xml_url);
-            }
-            Err(e) => {
-                skipped += 1;
-                println!("  = {:<24} {} ({e})", "", o.xml_url);
+    let text = std::fs::read_to_string(&config.path)?;
+    let plan = feeds_edit::import_opml(config, &text, &found);
+    for o in &plan.outcomes {
+        if !o.unknown_topics.is_empty() {
+            let id = match &o.decision {
+                ImportDecision::Added(id) => id.as_str(),
+                _ => "",
+            };
+            println!(
+                "  ! {id}: topics not in {}, left out: {}",
+                config.path.display(),
+                o.unknown_topics.join(", ")
+            );
+        }
+        match &o.decision {
+            ImportDecision::Added(id) => println!("  + {:<24} {}", id, o.url),
+            ImportDecision::AlreadyListed(e) | ImportDecision::Refused(e) => {
+                println!("  = {:<24} {} ({e})", "", o.url)
             }
         }
     }
+    let added = plan.added();
+    let skipped = plan.outcomes.len() - added;
     if dry_run {
-        Config::parse(&text, &config.path)
+        Config::parse(&plan.text, &config.path)
             .map_err(|e| anyhow::anyhow!("the import would break the file: {e}"))?;
         println!("(dry run) {added} would be added, {skipped} skipped");
     } else if added > 0 {
-        write_config(&config.path, &text)?;
+        write_config(&config.path, &plan.text)?;
         println!("{added} added, {skipped} skipped");
     } else {
         println!("nothing to add, {skipped} skipped");
     }
     Ok(())
-}
-
-/// The source an OPML outline becomes. A list written by tinkhac keeps its
-/// id (when valid and free: subscribers' `/sources/<id>.xml` survive the
-/// move), interval, timeout, topics (those this file has; the others are
-/// said and left out), kind, intranet and follow flags and scrape rules; any other
-/// list's outline gets an id from its title and the `[fetch]` defaults.
-fn import_one(config: &Config, o: &crate::opml::OpmlSource, taken: &[String]) -> NewSource {
-    let t = o.tinkhac.clone().unwrap_or_default();
-    let id =
-        t.id.filter(|id| crate::config::check_id(id).is_ok() && !taken.contains(id))
-            .unwrap_or_else(|| feeds_edit::slug_id(&o.title, taken));
-    let valid_duration = |d: Option<String>| d.filter(|d| crate::config::parse_duration(d).is_ok());
-    let (topics, unknown): (Vec<String>, Vec<String>) = t
-        .topics
-        .into_iter()
-        .partition(|t| config.topics.iter().any(|c| &c.id == t));
-    if !unknown.is_empty() {
-        println!(
-            "  ! {id}: topics not in {}, left out: {}",
-            config.path.display(),
-            unknown.join(", ")
-        );
-    }
-    NewSource {
-        id,
-        name: o.title.clone(),
-        url: o.xml_url.clone(),
-        interval: valid_duration(t.interval),
-        timeout: valid_duration(t.timeout),
-        topics,
-        kind: t.kind.filter(|k| matches!(k.as_str(), "feed" | "html")),
-        intranet: t.intranet,
-        follow: t.follow,
-        scrape: if t.scrape.iter().any(|(k, _)| k == "items") {
-            t.scrape
-        } else {
-            Vec::new()
-        },
-    }
 }

@@ -37,7 +37,9 @@ use super::admin_page::{self, Notice, SourceAdminRow};
 use super::http::{same_secret, AppState};
 use crate::feeds_edit;
 
+mod opml;
 mod source_edit;
+mod topics;
 
 /// The session cookie's name.
 const COOKIE: &str = "tinkhac_admin";
@@ -241,6 +243,19 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/admin/source/{id}/scrape",
             axum::routing::post(source_edit::use_selectors),
+        )
+        .route("/admin/opml", get(opml::opml_page).post(opml::import))
+        .route("/admin/opml/tai-xuong", get(opml::download))
+        .route("/admin/opml/xem-truoc", axum::routing::post(opml::preview))
+        .route("/admin/chu-de", get(topics::topics_page))
+        .route(
+            "/admin/chu-de/thu",
+            axum::routing::post(topics::try_headlines),
+        )
+        .route("/admin/chu-de/{id}", axum::routing::post(topics::save))
+        .route(
+            "/admin/chu-de/{id}/xem-truoc",
+            axum::routing::post(topics::preview),
         )
 }
 
@@ -856,6 +871,49 @@ async fn write_edit(
         .append_pair("nguon", id)
         .finish();
     see_other(&format!("/admin/?{query}"))
+}
+
+/// Write an edit of `feeds.toml` as a whole (the caller checked the session
+/// and the CSRF token): under the edit lock, only if the file is still the
+/// version the form was rendered from, `change` turning its text into the
+/// edited one (or refusing, the file untouched), validated and saved by
+/// [`feeds_edit::save`]; then the daemon is asked to reload and given a
+/// moment to. Returns what `change` said besides the text, for the log.
+async fn write_file<T>(
+    st: &AppState,
+    form: &Form,
+    what: &str,
+    change: impl FnOnce(&str) -> Result<(String, T), Box<Response>>,
+) -> Result<T, Box<Response>> {
+    let _one_edit_at_a_time = web(st).edits.lock().await;
+    let (text, version) = read_file(st)?;
+    if form.get("version") != Some(version.as_str()) {
+        tracing::warn!(
+            edit = what,
+            "web admin: edit refused, feeds.toml changed since the form was shown"
+        );
+        return Err(Box::new(changed_meanwhile(st)));
+    }
+    let (edited, said) = change(&text)?;
+    let path = st.config().path.clone();
+    if let Err(e) = feeds_edit::save(&path, &edited) {
+        tracing::warn!(edit = what, error = %e, "web admin: edit not written");
+        return Err(Box::new(refused(
+            st,
+            StatusCode::BAD_REQUEST,
+            Notice::error("Không ghi được feeds.toml", &e.to_string()),
+        )));
+    }
+    if let Some(tx) = &st.reload {
+        // As after a source's edit: the page shown next reads the
+        // configuration in force.
+        let mut config = st.live.subscribe_config();
+        config.borrow_and_update();
+        if tx.try_send(()).is_ok() {
+            let _ = tokio::time::timeout(RELOAD_WAIT, config.changed()).await;
+        }
+    }
+    Ok(said)
 }
 
 /// `GET /admin/add`: the URL to read.

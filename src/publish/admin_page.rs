@@ -8,6 +8,9 @@
 //! changes something carries the session's CSRF token; every form that edits
 //! `feeds.toml` carries the file's version as it was shown.
 
+pub mod opml;
+pub mod topics;
+
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, DOCTYPE};
 
@@ -164,6 +167,8 @@ padding:.75rem 1rem;margin:1rem 0}
 .done p{margin:.25rem 0}
 label.check{font-weight:400;margin:.25rem 0}
 fieldset{border:1px solid var(--line);border-radius:.375rem;margin:.75rem 0;padding:.5rem .75rem}
+textarea{font:inherit;width:100%;min-height:8rem;padding:.5rem .625rem;box-sizing:border-box;
+border:1px solid var(--line);border-radius:.375rem;background:var(--card);color:var(--fg)}
 "#;
 
 fn document(site: &str, heading: &str, nav: bool, csrf: Option<&str>, body: Markup) -> String {
@@ -180,6 +185,8 @@ fn document(site: &str, heading: &str, nav: bool, csrf: Option<&str>, body: Mark
                             a href="/admin/" { "Nguồn tin" }
                             a href="/admin/add" { "Thêm nguồn" }
                             a href="/admin/kenh" { "Kênh Telegram" }
+                            a href="/admin/chu-de" { "Chủ đề" }
+                            a href="/admin/opml" { "OPML" }
                             a href="/" { "Trang trạng thái" }
                             @if let Some(csrf) = csrf {
                                 form.inline method="post" action="/admin/logout" {

@@ -4,7 +4,10 @@
 mod admin;
 mod admin_browser;
 mod admin_browser_edit;
+mod admin_browser_opml;
 mod admin_edit;
+mod admin_opml;
+mod admin_topics;
 mod admin_web;
 mod article;
 mod browser;
