@@ -819,53 +819,31 @@ async fn write_edit(
     what: Edit,
     change: impl FnOnce(&str, &str) -> Result<String, feeds_edit::EditError>,
 ) -> Response {
-    let _one_edit_at_a_time = web(st).edits.lock().await;
-    let (text, version) = match read_file(st) {
-        Ok(f) => f,
-        Err(r) => return *r,
-    };
-    if form.get("version") != Some(version.as_str()) {
-        tracing::warn!(source = %id, edit = ?what, "web admin: edit refused, feeds.toml changed since the form was shown");
-        return changed_meanwhile(st);
-    }
-    let edited = match change(&text, id) {
-        Ok(t) => t,
-        Err(feeds_edit::EditError::NotFound(_)) => return not_listed(st, id),
-        Err(e) => {
-            return refused(
+    let written = write_file(
+        st,
+        form,
+        &format!("{what:?} of source {id}"),
+        |text| match change(text, id) {
+            Ok(t) => Ok((t, ())),
+            Err(feeds_edit::EditError::NotFound(_)) => Err(Box::new(not_listed(st, id))),
+            Err(e) => Err(Box::new(refused(
                 st,
                 StatusCode::CONFLICT,
                 Notice::error("Không sửa được feeds.toml", &e.to_string()),
-            )
-        }
-    };
-    let path = st.config().path.clone();
-    if let Err(e) = feeds_edit::save(&path, &edited) {
-        tracing::warn!(source = %id, edit = ?what, error = %e, "web admin: edit not written");
-        return refused(
-            st,
-            StatusCode::BAD_REQUEST,
-            Notice::error("Không ghi được feeds.toml", &e.to_string()),
-        );
+            ))),
+        },
+    )
+    .await;
+    if let Err(r) = written {
+        return *r;
     }
     tracing::info!(
         source = %id,
         client = %client_of(peer(parts), &parts.headers),
-        file = %path.display(),
+        file = %st.config().path.display(),
         "{}",
         what.logged()
     );
-    if let Some(tx) = &st.reload {
-        // The page shown next reads the configuration in force: wait (a
-        // little, at most) for the daemon to put the edited one in force,
-        // so that it shows the edit. A refused reload shows the old state
-        // and says why (`config_error`).
-        let mut config = st.live.subscribe_config();
-        config.borrow_and_update();
-        if tx.try_send(()).is_ok() {
-            let _ = tokio::time::timeout(RELOAD_WAIT, config.changed()).await;
-        }
-    }
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("da", what.slug())
         .append_pair("nguon", id)
@@ -905,8 +883,10 @@ async fn write_file<T>(
         )));
     }
     if let Some(tx) = &st.reload {
-        // As after a source's edit: the page shown next reads the
-        // configuration in force.
+        // The page shown next reads the configuration in force: wait (a
+        // little, at most) for the daemon to put the edited one in force,
+        // so that it shows the edit. A refused reload shows the old state
+        // and says why (`config_error`).
         let mut config = st.live.subscribe_config();
         config.borrow_and_update();
         if tx.try_send(()).is_ok() {

@@ -496,6 +496,8 @@ async fn a_source_removed_through_the_form_leaves_the_file_and_the_daemon() {
     }
     d.wait_log("configuration reloaded", 1, Duration::from_secs(60))
         .await;
+    d.wait_log("web admin: source removed", 1, Duration::from_secs(60))
+        .await;
     let removed = d
         .log
         .iter()
