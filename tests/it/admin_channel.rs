@@ -7,8 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use reqwest::{header, StatusCode};
+
+use crate::admin_web::{client, get_page, hidden, login};
 use crate::standin::{BotStandIn, Failure};
-use crate::support::{self, edu, Daemon, TestPortal};
+use crate::support::{self, edu, Daemon, GenItem, TestPortal};
 
 /// The bot token the stand-in accepts.
 pub(crate) const BOT: &str = "123456:KENH-set_aside";
@@ -25,8 +28,9 @@ pub(crate) fn refuse_next_message(bot: &BotStandIn) {
 }
 
 /// `feeds.toml` in a fresh directory: the portal's generated feed as the
-/// only source (polled every second), the channel on the stand-in, and the
-/// daemon on `port` (so that the commands find it there).
+/// only source (polled every second), the channel on the stand-in, times in
+/// UTC+05:30 (a zone no default gives), and the daemon on `port` (so that
+/// the commands find it there).
 pub(crate) fn channel_config(
     portal: &TestPortal,
     bot_api: &str,
@@ -38,7 +42,7 @@ pub(crate) fn channel_config(
         &path,
         format!(
             "[server]\nlisten = \"127.0.0.1:{port}\"\ntitle = \"Tin thử\"\n\n\
-             [storage]\npath = \"store\"\n\n[fetch]\ninterval = \"10m\"\ntimeout = \"2s\"\n\n\
+             [storage]\npath = \"store\"\n\n[fetch]\ninterval = \"10m\"\ntimeout = \"2s\"\ntimezone = \"+05:30\"\n\n\
              [[source]]\nid = \"gen\"\nname = \"Sở GD&ĐT\"\nurl = \"{}\"\ninterval = \"1s\"\n\n\
              {}\n[telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\n\
              api_url = \"{bot_api}\"\ntimeout = \"3s\"\n",
@@ -210,4 +214,346 @@ async fn set_aside_messages_are_listed_retried_and_dropped_from_the_command_line
     .await;
     assert_eq!(bot.sent().len(), 2, "the dropped one never went");
     assert!(d.log.iter().all(|l| !l.contains(BOT) && !l.contains(ADMIN)));
+}
+
+/// A daemon on the channel's configuration with the web admin on, once it
+/// has polled (its first poll is the backlog: nothing is sent). `bot_token`:
+/// the token it is given. Its address, and what must live as long.
+pub(crate) async fn channel_daemon(
+    portal: &TestPortal,
+    bot: &BotStandIn,
+    bot_token: &str,
+) -> (String, Daemon, tempfile::TempDir) {
+    let port = support::free_port();
+    let (dir, path) = channel_config(portal, &bot.api_url(), port);
+    portal.publish([edu(0)]);
+    let mut d = Daemon::start(
+        &path,
+        &[
+            ("TELEGRAM_BOT_TOKEN", bot_token),
+            ("TINKHAC_ADMIN_TOKEN", ADMIN),
+        ],
+    );
+    d.wait_log("polled source=gen", 1, Duration::from_secs(60))
+        .await;
+    (format!("http://127.0.0.1:{port}"), d, dir)
+}
+
+/// The channel page once it lists `n` messages set aside (or fail after a
+/// minute with the page as it is).
+pub(crate) async fn page_with_set_aside(
+    client: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    n: usize,
+) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, page) = get_page(client, &format!("{base}/admin/kenh"), cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        if page.contains(&format!("Tin để riêng ({n})")) {
+            return page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never {n} set aside:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The part of the channel page that is set-aside message `seq`.
+pub(crate) fn entry(page: &str, seq: u64) -> &str {
+    let start = page
+        .find(&format!("id=\"tin-{seq}\""))
+        .unwrap_or_else(|| panic!("no #{seq} in\n{page}"));
+    let end = page[start..]
+        .find("</li>")
+        .map_or(page.len(), |e| start + e);
+    &page[start..end]
+}
+
+/// The number of the first message set aside on the page.
+pub(crate) fn first_set_aside(page: &str) -> u64 {
+    let at = page.find("id=\"tin-").expect("a message set aside") + "id=\"tin-".len();
+    page[at..].split('"').next().unwrap().parse().unwrap()
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    client
+        .post(url)
+        .header(header::COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_page() {
+    let portal = TestPortal::start().await;
+    let bot = BotStandIn::start(BOT).await;
+    let (base, mut d, _dir) = channel_daemon(&portal, &bot, BOT).await;
+    let client = client();
+    let (_, cookie) = login(&client, &base, ADMIN).await;
+
+    // A message Telegram refuses in both forms, with a title that must stay
+    // text.
+    refuse_next_message(&bot);
+    let hostile = GenItem {
+        title: format!("<script>alert(1)</script> {}", edu(1).title),
+        summary: edu(1).summary,
+    };
+    portal.publish([hostile]);
+    let page = page_with_set_aside(&client, &base, &cookie, 1).await;
+    let seq = first_set_aside(&page);
+    let listed = entry(&page, seq);
+    for want in [
+        "&lt;script&gt;alert(1)&lt;/script&gt; Thông báo tuyển sinh",
+        "Telegram từ chối tin này, cả dạng chữ thường — Bad Request: message is too long",
+        "vào hàng đợi",
+        "để riêng",
+        // Both times in the configured zone.
+        "+05:30\"",
+        "action=\"/admin/kenh/gui-lai\"",
+        "Gửi lại",
+    ] {
+        assert!(listed.contains(want), "{want} in\n{listed}");
+    }
+    assert_eq!(listed.matches("+05:30\"").count(), 2, "{listed}");
+    assert!(listed.contains(&format!("href=\"/admin/kenh/bo?tin={seq}\"")));
+    assert!(!page.contains("<script"), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let requests = bot.requests();
+    assert!(bot.sent().is_empty());
+
+    // Without the CSRF token (or with a wrong one) nothing changes.
+    let n = seq.to_string();
+    for (path, form) in [
+        ("/admin/kenh/gui-lai", vec![("tin", n.as_str())]),
+        ("/admin/kenh/gui-lai", vec![("tin", &n), ("csrf", "sai")]),
+        ("/admin/kenh/bo", vec![("tin", &n)]),
+        ("/admin/kenh/thu", vec![]),
+    ] {
+        let r = post(&client, &format!("{base}{path}"), &cookie, &form).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} {form:?}");
+        assert!(r.text().await.unwrap().contains("Biểu mẫu không hợp lệ"));
+    }
+    // Asking to drop it is not dropping it.
+    let (status, confirm) =
+        get_page(&client, &format!("{base}/admin/kenh/bo?tin={seq}"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        confirm.contains("Bỏ tin này") && !confirm.contains("<script"),
+        "{confirm}"
+    );
+    let page = page_with_set_aside(&client, &base, &cookie, 1).await;
+    assert_eq!(first_set_aside(&page), seq);
+    assert_eq!(bot.requests(), requests, "nothing was sent");
+
+    // «Gửi lại»: the channel sends it, and it is no longer set aside.
+    let r = post(
+        &client,
+        &format!("{base}/admin/kenh/gui-lai"),
+        &cookie,
+        &[("csrf", &csrf), ("tin", &n)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert_eq!(to, format!("/admin/kenh?da=gui-lai&tin={seq}"));
+    let sent = bot.wait_for(1, Duration::from_secs(60)).await;
+    assert!(
+        sent[0]
+            .text
+            .starts_with("<b>&lt;script&gt;alert(1)&lt;/script&gt; Thông báo"),
+        "{}",
+        sent[0].text
+    );
+    let (_, page) = get_page(&client, &format!("{base}{to}"), &cookie).await;
+    assert!(page.contains("Đã xếp lại tin vào hàng đợi"), "{page}");
+    assert!(page.contains("Tin để riêng (0)") && page.contains("Không có tin nào bị để riêng."));
+    d.wait_log(
+        "web admin: set-aside Telegram message queued again",
+        1,
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // «Bỏ», confirmed: gone for good, never sent.
+    refuse_next_message(&bot);
+    portal.publish([GenItem {
+        title: format!("<img src=x onerror=alert(2)> {}", edu(2).title),
+        summary: edu(2).summary,
+    }]);
+    let page = page_with_set_aside(&client, &base, &cookie, 1).await;
+    let seq = first_set_aside(&page);
+    let (_, confirm) = get_page(&client, &format!("{base}/admin/kenh/bo?tin={seq}"), &cookie).await;
+    assert!(
+        confirm.contains("&lt;img src=x onerror=alert(2)&gt;") && !confirm.contains("<img"),
+        "{confirm}"
+    );
+    assert_eq!(hidden(&confirm, "tin"), seq.to_string());
+    let r = post(
+        &client,
+        &format!("{base}/admin/kenh/bo"),
+        &cookie,
+        &[
+            ("csrf", &hidden(&confirm, "csrf")),
+            ("tin", &hidden(&confirm, "tin")),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert_eq!(to, format!("/admin/kenh?da=bo&tin={seq}"));
+    let (_, page) = get_page(&client, &format!("{base}{to}"), &cookie).await;
+    assert!(
+        page.contains("Đã bỏ tin") && page.contains("Tin để riêng (0)"),
+        "{page}"
+    );
+    // Dropped again: there is nothing left to drop.
+    let r = post(
+        &client,
+        &format!("{base}/admin/kenh/bo"),
+        &cookie,
+        &[("csrf", &csrf), ("tin", &seq.to_string())],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(bot.sent().len(), 1, "the dropped one never went");
+    d.wait_log(
+        "web admin: set-aside Telegram message dropped",
+        1,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(d.log.iter().all(|l| !l.contains(BOT) && !l.contains(ADMIN)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_message_reaches_the_channel_or_says_why_not() {
+    let portal = TestPortal::start().await;
+    let bot = BotStandIn::start(BOT).await;
+    let (base, mut d, _dir) = channel_daemon(&portal, &bot, BOT).await;
+    let client = client();
+    let (_, cookie) = login(&client, &base, ADMIN).await;
+    let (_, page) = get_page(&client, &format!("{base}/admin/kenh"), &cookie).await;
+    assert!(page.contains("action=\"/admin/kenh/thu\"") && page.contains("Gửi tin thử"));
+    let csrf = hidden(&page, "csrf");
+    let test = |client: reqwest::Client| {
+        let (base, cookie, csrf) = (base.clone(), cookie.clone(), csrf.clone());
+        async move {
+            let r = post(
+                &client,
+                &format!("{base}/admin/kenh/thu"),
+                &cookie,
+                &[("csrf", &csrf)],
+            )
+            .await;
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+
+    let (status, page) = test(client.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Đã gửi tin thử") && page.contains("@kenh_thu"),
+        "{page}"
+    );
+    let sent = bot.sent();
+    assert_eq!(sent.len(), 1, "exactly one test message: {sent:#?}");
+    assert_eq!(sent[0].chat_id, "@kenh_thu");
+    assert_eq!(sent[0].parse_mode, None, "plain text");
+    assert!(
+        sent[0]
+            .text
+            .starts_with("Tin thử của tinkhac (Tin thử): bot gửi được tin lên kênh này."),
+        "{}",
+        sent[0].text
+    );
+    d.wait_log(
+        "web admin: test message sent to the Telegram channel",
+        1,
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // What Telegram answers instead, said in Vietnamese.
+    for (failure, said) in [
+        (Failure::ChatNotFound, "Không tìm thấy kênh"),
+        (Failure::Forbidden, "Bot đã bị gỡ khỏi kênh"),
+        (
+            Failure::ServerError(502),
+            "Không liên lạc được với máy chủ Telegram",
+        ),
+    ] {
+        bot.fail_next(failure);
+        let (status, page) = test(client.clone()).await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY, "{said}");
+        assert!(
+            page.contains("Không gửi được tin thử") && page.contains(said),
+            "{said} in\n{page}"
+        );
+    }
+    // Too soon after the last: Telegram's 429 and its wait.
+    bot.set_limits(Duration::from_secs(3600), 20);
+    let (status, page) = test(client.clone()).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(
+        page.contains("Telegram yêu cầu gửi chậm lại (429): hãy thử lại sau 3"),
+        "{page}"
+    );
+    assert_eq!(bot.sent().len(), 1, "none of those went through");
+    d.wait_log(
+        "web admin: test message not sent",
+        4,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(d.log.iter().all(|l| !l.contains(BOT) && !l.contains(ADMIN)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_is_said_on_the_page_and_never_shown() {
+    const WRONG: &str = "999999:WRONG-secret_token";
+    let portal = TestPortal::start().await;
+    let bot = BotStandIn::start(BOT).await;
+    let (base, mut d, _dir) = channel_daemon(&portal, &bot, WRONG).await;
+    let client = client();
+    let (_, cookie) = login(&client, &base, ADMIN).await;
+    let (_, page) = get_page(&client, &format!("{base}/admin/kenh"), &cookie).await;
+    let r = post(
+        &client,
+        &format!("{base}/admin/kenh/thu"),
+        &cookie,
+        &[("csrf", &hidden(&page, "csrf"))],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Mã bot (token) không hợp lệ"), "{page}");
+    assert!(
+        !page.contains(WRONG) && !page.contains("WRONG-secret"),
+        "{page}"
+    );
+    assert!(bot.sent().is_empty() && bot.requests() == 1);
+    d.wait_log(
+        "web admin: test message not sent",
+        1,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        d.log
+            .iter()
+            .all(|l| !l.contains("WRONG-secret") && !l.contains(ADMIN)),
+        "{:#?}",
+        d.log
+    );
 }

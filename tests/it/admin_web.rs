@@ -73,7 +73,7 @@ async fn server(text: &str, token: Option<&str>) -> Server {
 }
 
 /// A client that shows redirects instead of following them.
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -81,7 +81,7 @@ fn client() -> reqwest::Client {
 }
 
 /// Log in; returns the `Set-Cookie` header and the `name=value` to send back.
-async fn login(client: &reqwest::Client, base: &str, token: &str) -> (String, String) {
+pub(crate) async fn login(client: &reqwest::Client, base: &str, token: &str) -> (String, String) {
     let r = client
         .post(format!("{base}/admin/login"))
         .form(&[("token", token)])
@@ -98,7 +98,11 @@ async fn login(client: &reqwest::Client, base: &str, token: &str) -> (String, St
     (set, pair)
 }
 
-async fn get_page(client: &reqwest::Client, url: &str, cookie: &str) -> (StatusCode, String) {
+pub(crate) async fn get_page(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+) -> (StatusCode, String) {
     let r = client
         .get(url)
         .header(header::COOKIE, cookie)
@@ -150,7 +154,7 @@ async fn submit(
 }
 
 /// A hidden field's value in a page's form.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let key = format!("name=\"{name}\" value=\"");
     let at = html
         .find(&key)

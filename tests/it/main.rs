@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_browser;
+mod admin_browser_channel;
 mod admin_channel;
 mod admin_web;
 mod article;
