@@ -27,6 +27,11 @@
 //! teaser alone, and a slow portal never holds the channel. (`once` and the
 //! demo run their follow-ups before they drain, and do not wait.)
 //!
+//! A message set aside stays in the store until the admin queues it again
+//! or drops it (`tinkhac telegram retry`/`drop`, the web admin's «Kênh
+//! Telegram»: [`crate::store::SetAsideStore`]); the web admin's test message
+//! goes through the worker's own client ([`send_test_message`]).
+//!
 //! Without a token the worker runs dry: it logs each message it would send
 //! and takes it off the queue, so everything else works unchanged.
 

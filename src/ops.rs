@@ -289,9 +289,10 @@ pub async fn telegram_retry(config: &Config, store: &Store, pick: Pick) -> anyho
                 "no message set aside has the number {n}; `tinkhac telegram set-aside` lists them"
             )
         }
-        Pick::One(n) if done.queued.is_empty() => {
-            anyhow::bail!("{}#{n} was not queued again", out.trim_start())
-        }
+        Pick::One(n) if done.queued.is_empty() => anyhow::bail!(
+            "#{n} stays set aside: its item is no longer in the store (retention removed it), \
+             so there is nothing to send; drop it with `tinkhac telegram drop {n}`"
+        ),
         Pick::One(_) => out += "the channel sends it next, in publication order\n",
         Pick::All => {
             out += &format!(
