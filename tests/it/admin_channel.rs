@@ -427,6 +427,34 @@ async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_pa
     .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(bot.sent().len(), 1, "the dropped one never went");
+
+    // Two more, and «Gửi lại tất cả»: both go, in publication order.
+    refuse_next_message(&bot);
+    refuse_next_message(&bot);
+    portal.publish([edu(3), edu(4)]);
+    let page = page_with_set_aside(&client, &base, &cookie, 2).await;
+    assert!(page.contains("Gửi lại tất cả"), "{page}");
+    let r = post(
+        &client,
+        &format!("{base}/admin/kenh/gui-lai"),
+        &cookie,
+        &[("csrf", &csrf), ("tin", "tat-ca")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let (_, page) = get_page(&client, &format!("{base}{to}"), &cookie).await;
+    assert!(
+        page.contains("2 tin đã trở lại hàng đợi") && page.contains("Tin để riêng (0)"),
+        "{page}"
+    );
+    let sent = bot.wait_for(3, Duration::from_secs(60)).await;
+    assert!(sent[1]
+        .text
+        .starts_with(&format!("<b>{}</b>", edu(3).title)));
+    assert!(sent[2]
+        .text
+        .starts_with(&format!("<b>{}</b>", edu(4).title)));
     d.wait_log(
         "web admin: set-aside Telegram message dropped",
         1,

@@ -20,7 +20,7 @@ use crate::publish::admin_page::channel::{
 };
 use crate::publish::admin_page::Notice;
 use crate::publish::http::{query_value, AppState};
-use crate::publish::status_page::ChannelRow;
+use crate::publish::status_page::{count_vi, ChannelRow};
 use crate::store::contract::{OutboxStore, SetAsideStore};
 use crate::store::{Pick, SetAside};
 
@@ -40,6 +40,24 @@ pub(super) async fn page_of_channel(State(st): State<AppState>, req: Request) ->
                  nó ngay sau các tin đăng trước nó."
             ),
         )),
+        (Some("gui-lai-het"), _) => {
+            let count = |k| query_value(&query, k).and_then(|t| t.parse::<u64>().ok());
+            let kept = match count("con") {
+                Some(k) if k > 0 => format!(
+                    " {} tin không còn trong kho (đã bị xoá theo hạn lưu giữ) vẫn để riêng: \
+                     hãy bấm «Bỏ».",
+                    count_vi(k)
+                ),
+                _ => String::new(),
+            };
+            Some(Notice::done(
+                "Đã xếp lại các tin vào hàng đợi",
+                &format!(
+                    "{} tin đã trở lại hàng đợi, mỗi tin ở đúng chỗ của nó theo ngày đăng.{kept}",
+                    count_vi(count("so").unwrap_or(0))
+                ),
+            ))
+        }
         (Some("bo"), Some(n)) => Some(Notice::done(
             "Đã bỏ tin",
             &format!("Tin #{n} đã bị bỏ hẳn và sẽ không được gửi lên kênh."),
@@ -158,12 +176,31 @@ async fn checked_number(st: &AppState, req: Request) -> Result<(u64, String), Bo
     }
 }
 
-/// `POST /admin/kenh/gui-lai` («Gửi lại»): queue a set-aside message again,
-/// at its own place in publication order, and wake the channel.
+/// `POST /admin/kenh/gui-lai` («Gửi lại»): queue a set-aside message again
+/// (or, «Gửi lại tất cả», every one), at its own place in publication
+/// order, and wake the channel.
 pub(super) async fn retry(State(st): State<AppState>, req: Request) -> Response {
-    let (seq, client) = match checked_number(&st, req).await {
-        Ok(x) => x,
-        Err(r) => return *r,
+    let (parts, form) = form(req).await;
+    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
+        return *r;
+    }
+    let client = client_of(peer(&parts), &parts.headers);
+    let tin = form.as_ref().and_then(|f| f.get("tin"));
+    if tin == Some(view::ALL) {
+        return match st.store.retry_set_aside(Pick::All).await {
+            Ok(done) => {
+                tracing::info!(queued = done.queued.len(), kept = done.kept.len(), %client, "web admin: every set-aside Telegram message queued again");
+                see_other(&format!(
+                    "/admin/kenh?da=gui-lai-het&so={}&con={}",
+                    done.queued.len(),
+                    done.kept.len()
+                ))
+            }
+            Err(e) => store_failed(&st, e),
+        };
+    }
+    let Some(seq) = number(tin) else {
+        return bad_number(&st);
     };
     match st.store.retry_set_aside(Pick::One(seq)).await {
         Ok(done) => match (done.queued.first(), done.kept.first()) {

@@ -55,6 +55,9 @@ pub struct TelegramView {
     pub csrf: String,
 }
 
+/// What «Gửi lại tất cả» posts as `tin`.
+pub const ALL: &str = "tat-ca";
+
 /// The queue shown at most.
 pub const QUEUE_SHOWN: usize = 20;
 
@@ -204,6 +207,13 @@ fn set_aside_section(v: &TelegramView) -> Markup {
                     "trong hàng đợi (theo ngày đăng), nên kênh gửi nó ngay sau đó; «Bỏ» xoá "
                     "hẳn tin khỏi hàng chờ."
                 }
+                @if v.set_aside.iter().filter(|r| r.title.is_some()).count() > 1 {
+                    form.actions method="post" action="/admin/kenh/gui-lai" {
+                        input type="hidden" name="csrf" value=(v.csrf);
+                        input type="hidden" name="tin" value=(ALL);
+                        button type="submit" { "Gửi lại tất cả" }
+                    }
+                }
                 ul.items.box {
                     @for r in &v.set_aside {
                         li id={ "tin-" (r.seq) } {
@@ -334,6 +344,19 @@ mod tests {
             "{twelve}"
         );
         assert!(twelve.contains("23/12/2025"), "{twelve}");
+        // One that can be sent again: no «Gửi lại tất cả».
+        assert!(!html.contains("Gửi lại tất cả"), "{html}");
+        let mut two = v;
+        two.set_aside.push(SetAsideRow {
+            seq: 14,
+            title: Some("B".into()),
+            queued_at: at(),
+            set_aside_at: None,
+            reason: "r".into(),
+        });
+        let all = telegram(&two);
+        assert!(all.contains("Gửi lại tất cả"), "{all}");
+        assert!(all.contains("name=\"tin\" value=\"tat-ca\""), "{all}");
         // A message whose item is gone can only be dropped.
         let thirteen = &html[html.find("id=\"tin-13\"").unwrap()..];
         assert!(!thirteen.contains("gui-lai"), "{thirteen}");
