@@ -25,7 +25,8 @@ use crate::store::contract::{OutboxStore, SetAsideStore};
 use crate::store::{Pick, SetAside};
 
 /// `GET /admin/kenh`: the channel, its queue and the messages set aside,
-/// with what the last change did (`?da=gui-lai&tin=N`, `?da=bo&tin=N`).
+/// with what the last change did (`?da=gui-lai&tin=N`, `?da=bo&tin=N`,
+/// `?da=gui-lai-het&so=QUEUED&con=KEPT`).
 pub(super) async fn page_of_channel(State(st): State<AppState>, req: Request) -> Response {
     let Some(csrf) = web(&st).session(req.headers()) else {
         return see_other("/admin/login");
