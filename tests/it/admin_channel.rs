@@ -300,6 +300,16 @@ async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_pa
     let bot = BotStandIn::start(BOT).await;
     let (base, mut d, _dir) = channel_daemon(&portal, &bot, BOT).await;
     let client = client();
+    // No session, no page and no change: the login form.
+    for path in ["/admin/kenh", "/admin/kenh/bo?tin=0"] {
+        let (status, _) = get_page(&client, &format!("{base}{path}"), "").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+    }
+    for path in ["/admin/kenh/gui-lai", "/admin/kenh/bo", "/admin/kenh/thu"] {
+        let r = post(&client, &format!("{base}{path}"), "", &[("tin", "0")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(r.headers()[header::LOCATION], "/admin/login", "{path}");
+    }
     let (_, cookie) = login(&client, &base, ADMIN).await;
 
     // A message Telegram refuses in both forms, with a title that must stay
