@@ -234,12 +234,13 @@ pub fn telegram_set_aside(config: &Config, store: &Store) -> anyhow::Result<Stri
     );
     for s in &all {
         out += &format!(
-            "  #{:<8} queued {}  set aside {}  {}\n           reason: {}\n",
+            "  #{:<8} queued {}  set aside {}  {}\n           item: {}\n           reason: {}\n",
             s.key.seq(),
             local_time(s.queued_at, tz),
             s.set_aside_at
                 .map_or_else(|| "(not recorded)".to_string(), |t| local_time(t, tz)),
             set_aside_title(s),
+            s.item_id,
             s.reason
         );
     }

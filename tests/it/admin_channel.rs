@@ -121,6 +121,10 @@ async fn set_aside_messages_are_listed_retried_and_dropped_from_the_command_line
     );
     assert!(listing.contains(&edu(1).title), "{listing}");
     assert!(
+        listing.contains("item: https://so-gddt.test/tin/1\n"),
+        "{listing}"
+    );
+    assert!(
         listing.contains("reason: Bad Request: message is too long"),
         "{listing}"
     );
