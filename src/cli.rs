@@ -25,7 +25,7 @@ use crate::output::print_reports;
 use crate::publish::rss::{self, FeedMeta};
 use crate::runtime::{shutdown_on_signals, App, Secrets};
 use crate::source;
-use crate::store::{Filter, Store};
+use crate::store::{Filter, Pick, Store};
 
 pub mod feeds;
 pub mod preview;
@@ -90,7 +90,8 @@ pub enum Command {
         #[command(subcommand)]
         action: FeedsCommand,
     },
-    /// The Telegram channel's queue: status, or push a backlog on purpose.
+    /// The Telegram channel's queue: status, push a backlog on purpose, and
+    /// list, retry or drop the messages set aside.
     Telegram {
         #[command(subcommand)]
         action: TelegramCommand,
@@ -182,6 +183,20 @@ pub enum TelegramCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// List the messages Telegram refused for good ("set aside"), with the
+    /// reason and when.
+    SetAside,
+    /// Queue a set-aside message again (KEY: its number, e.g. 12 or #12),
+    /// or all of them: each takes its place in publication order, so the
+    /// channel sends it next.
+    Retry {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        key: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Drop a set-aside message for good (KEY: its number).
+    Drop { key: String },
 }
 
 /// Run a parsed command line.
@@ -589,8 +604,9 @@ pub fn print_harvest(
     Ok(())
 }
 
-/// `telegram status` and `telegram resend`: through the daemon's admin API
-/// while it holds the store, on the store itself otherwise.
+/// `telegram status`, `resend`, `set-aside`, `retry` and `drop`: through
+/// the daemon's admin API while it holds the store, on the store itself
+/// otherwise.
 async fn cmd_telegram(config: &Config, action: TelegramCommand) -> anyhow::Result<()> {
     config
         .telegram
@@ -617,6 +633,37 @@ async fn cmd_telegram(config: &Config, action: TelegramCommand) -> anyhow::Resul
             let text = crate::ops::telegram_resend(config, &store, &since, dry_run).await?;
             store.flush().await?;
             text
+        }
+        (TelegramCommand::SetAside, Some(r)) => r.get_text("/admin/telegram/set-aside").await?,
+        (TelegramCommand::SetAside, None) => {
+            crate::ops::telegram_set_aside(config, &open_store(config)?)?
+        }
+        (TelegramCommand::Retry { key, all }, remote) => {
+            let pick = match key {
+                Some(k) if !all => Pick::One(crate::ops::parse_set_aside_key(&k)?),
+                _ => Pick::All,
+            };
+            match remote {
+                Some(r) => {
+                    let query = match pick {
+                        Pick::One(n) => format!("key={n}"),
+                        Pick::All => "all=true".to_string(),
+                    };
+                    r.post_text(&format!("/admin/telegram/retry?{query}"), String::new())
+                        .await?
+                }
+                None => crate::ops::telegram_retry(config, &open_store(config)?, pick).await?,
+            }
+        }
+        (TelegramCommand::Drop { key }, remote) => {
+            let n = crate::ops::parse_set_aside_key(&key)?;
+            match remote {
+                Some(r) => {
+                    r.post_text(&format!("/admin/telegram/drop?key={n}"), String::new())
+                        .await?
+                }
+                None => crate::ops::telegram_drop(config, &open_store(config)?, n).await?,
+            }
         }
     };
     print!("{text}");

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::notify::telegram::Telegram;
 use crate::notify::SharedStatus;
 
 /// What the running daemon shares with its HTTP server and its reloader.
@@ -28,6 +29,9 @@ pub struct Live {
     /// «Lấy ngay»); a paused or stopped source has none.
     pub wake: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
     pub channel: Option<SharedStatus>,
+    /// The channel worker's Telegram client, for the web admin's test
+    /// message; None without `[telegram]`, without a token, or no daemon.
+    pub telegram: Option<Arc<Telegram>>,
     pub metrics: Arc<Metrics>,
     /// The pollers' clock, once the daemon runs.
     clock: Option<Arc<Clock>>,
@@ -43,6 +47,7 @@ impl Live {
             next_poll: Mutex::new(HashMap::new()),
             wake: Mutex::new(HashMap::new()),
             channel,
+            telegram: None,
             metrics,
             clock: None,
             retention_paused: Mutex::new(None),

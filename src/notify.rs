@@ -27,6 +27,11 @@
 //! teaser alone, and a slow portal never holds the channel. (`once` and the
 //! demo run their follow-ups before they drain, and do not wait.)
 //!
+//! A message set aside stays in the store until the admin queues it again
+//! or drops it (`tinkhac telegram retry`/`drop`, the web admin's «Kênh
+//! Telegram»: [`crate::store::SetAsideStore`]); the web admin's test message
+//! goes through the worker's own client ([`send_test_message`]).
+//!
 //! Without a token the worker runs dry: it logs each message it would send
 //! and takes it off the queue, so everything else works unchanged.
 
@@ -46,6 +51,10 @@ use crate::config::{Config, TelegramConfig};
 use crate::store::{FollowStore, OutboxStore, Store};
 use message::Parts;
 use telegram::{Patience, SendError, Telegram};
+
+/// How the reason of a message set aside after two unanswered sends
+/// begins (the admin page says it in Vietnamese).
+pub const NO_ANSWER_TWICE: &str = "no answer from Telegram to two sends";
 
 /// What the channel's worker is doing. Serialised (`/status.json`,
 /// `/healthz`) and printed (`once`) as `active`, `paused`, `dry-run` or
@@ -154,7 +163,9 @@ pub struct Outbox<S = Store> {
     config: tokio::sync::watch::Receiver<Arc<Config>>,
     /// `[telegram]` as the worker started: its changes need a restart.
     telegram: TelegramConfig,
-    sender: Option<Telegram>,
+    /// Shared with the web admin's test message: the same client, Bot API
+    /// address, token and chat.
+    sender: Option<Arc<Telegram>>,
     status: SharedStatus,
     limiter: Limiter,
     transient_failures: u32,
@@ -190,10 +201,9 @@ impl<S: OutboxStore + FollowStore> Outbox<S> {
             return Ok(None);
         };
         let sender = match token {
-            Some(t) => Some(
-                Telegram::new(&tg, t)
-                    .map_err(|e| anyhow::anyhow!("cannot build the Telegram client: {e}"))?,
-            ),
+            Some(t) => Some(Arc::new(Telegram::new(&tg, t).map_err(|e| {
+                anyhow::anyhow!("cannot build the Telegram client: {e}")
+            })?)),
             None => None,
         };
         let status = ChannelStatus {
@@ -229,6 +239,11 @@ impl<S: OutboxStore + FollowStore> Outbox<S> {
 
     pub fn status(&self) -> SharedStatus {
         self.status.clone()
+    }
+
+    /// The worker's Telegram client; None in a dry run (no token).
+    pub fn sender(&self) -> Option<Arc<Telegram>> {
+        self.sender.clone()
     }
 
     /// Forward these notes to `[telegram] admin_chat_id` (logged when unset
@@ -475,7 +490,7 @@ impl<S: OutboxStore + FollowStore> Outbox<S> {
                 if entry.attempts >= 2 {
                     // Sent twice, answered never: it may be in the channel
                     // twice already. Set it aside rather than risk a third.
-                    let reason = format!("no answer from Telegram to two sends ({why}); it may have been delivered, so it is not sent again");
+                    let reason = format!("{NO_ANSWER_TWICE} ({why}); it may have been delivered, so it is not sent again");
                     tracing::error!(item = %item.id, "{reason}; it is set aside");
                     self.store.outbox_dead(key, &entry, &reason).await?;
                     self.unanswered_probes = Some(0);
@@ -516,6 +531,21 @@ impl<S: OutboxStore + FollowStore> Outbox<S> {
             }
         }
     }
+}
+
+/// The web admin's test message («Gửi tin thử»): one short plain-text
+/// message to the channel, now, through the worker's own client (its Bot
+/// API address, token, chat and timeout). It goes outside the queue and the
+/// worker's limiter: one sent right after a message of the queue may get
+/// Telegram's 429, which the admin is shown.
+pub async fn send_test_message(
+    sender: &Telegram,
+    site: &str,
+    at: DateTime<chrono::FixedOffset>,
+) -> Result<(), SendError> {
+    sender
+        .send(&message::test_text(site, at), false, Patience::Normal)
+        .await
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Admin operations on the store, written once and used two ways: by the
 //! command line on a store no daemon holds, and by the running daemon's
 //! admin API (`/admin/export`, `/admin/import`, `/admin/telegram`,
-//! `/admin/telegram/resend`) when the same command is run while it holds
-//! the store (sled lets one process open it). So a backup, a restore, a
-//! look at the Telegram queue or a deliberate resend never needs a stop.
+//! `/admin/telegram/resend`, `/admin/telegram/set-aside`,
+//! `/admin/telegram/retry`, `/admin/telegram/drop`) when the same command
+//! is run while it holds the store (sled lets one process open it). So a
+//! backup, a restore, a look at the Telegram queue, a deliberate resend or
+//! a message set aside sent again never needs a stop.
 //!
 //! Also what `preview` and `feeds add` read a URL with, shared with the web
 //! admin's "add a source": one unconditional fetch and harvest, as a poll
@@ -19,8 +21,8 @@ use crate::config::{Config, SourceConfig, SourceKind};
 use crate::fetch::{Body, Fetched, Validators};
 use crate::item::Item;
 use crate::source;
-use crate::store::contract::OutboxStore;
-use crate::store::{Filter, Store};
+use crate::store::contract::{OutboxStore, SetAsideStore};
+use crate::store::{Filter, Pick, SetAside, Store};
 
 mod why;
 pub use why::{explain, scrape_rules, Explained, Suggested};
@@ -160,6 +162,9 @@ pub fn telegram_status(config: &Config, store: &Store) -> anyhow::Result<String>
         store.dead_len(),
         zone_label(tz)
     );
+    if store.dead_len() > 0 {
+        out += "  (`tinkhac telegram set-aside` lists the messages set aside)\n";
+    }
     for (key, e) in store.outbox(20)? {
         let title = store.item(&e.item_id)?.map(|i| i.title).unwrap_or_default();
         out += &format!(
@@ -202,6 +207,125 @@ pub async fn telegram_resend(
         out += &format!("{n} items queued; the channel sends them in order\n");
     }
     Ok(out)
+}
+
+/// A set-aside message's number as the admin writes it: `12` or `#12`
+/// (how `telegram status` and `telegram set-aside` show it).
+pub fn parse_set_aside_key(key: &str) -> anyhow::Result<u64> {
+    let digits = key.trim().trim_start_matches('#');
+    digits.parse().with_context(|| {
+        format!(
+            "{key:?} is not the number of a set-aside message (as `tinkhac telegram \
+             set-aside` shows it, e.g. 12 or #12)"
+        )
+    })
+}
+
+/// `telegram set-aside`: the messages Telegram refused for good, with why
+/// and when, in the configured zone.
+pub fn telegram_set_aside(config: &Config, store: &Store) -> anyhow::Result<String> {
+    let tg = config
+        .telegram
+        .as_ref()
+        .context("no [telegram] section in the configuration")?;
+    let tz = config.fetch.timezone;
+    let all = store.set_aside()?;
+    let mut out = format!(
+        "channel {}: {} set aside; times in {}\n",
+        tg.chat_id,
+        all.len(),
+        zone_label(tz)
+    );
+    for s in &all {
+        out += &format!(
+            "  #{:<8} queued {}  set aside {}  {}\n           item: {}\n           reason: {}\n",
+            s.key.seq(),
+            local_time(s.queued_at, tz),
+            s.set_aside_at
+                .map_or_else(|| "(not recorded)".to_string(), |t| local_time(t, tz)),
+            set_aside_title(s),
+            s.item_id,
+            s.reason
+        );
+    }
+    if let Some(s) = all.first() {
+        out += &format!(
+            "queue one again with `tinkhac telegram retry {n}` (or all with --all), drop one \
+             for good with `tinkhac telegram drop {n}`\n",
+            n = s.key.seq()
+        );
+    }
+    Ok(out)
+}
+
+fn set_aside_title(s: &SetAside) -> &str {
+    s.title
+        .as_deref()
+        .unwrap_or("(its item is no longer in the store)")
+}
+
+/// `telegram retry KEY|--all`: queue set-aside messages again; they take
+/// their places in publication order, so the channel sends them next.
+pub async fn telegram_retry(config: &Config, store: &Store, pick: Pick) -> anyhow::Result<String> {
+    config
+        .telegram
+        .as_ref()
+        .context("no [telegram] section in the configuration")?;
+    let done = store.retry_set_aside(pick).await?;
+    let mut out = String::new();
+    for s in &done.queued {
+        out += &format!(
+            "  #{:<8} queued again  {}\n",
+            s.key.seq(),
+            set_aside_title(s)
+        );
+    }
+    for s in &done.kept {
+        out += &format!(
+            "  #{:<8} stays set aside: its item is no longer in the store (retention removed \
+             it); drop it with `tinkhac telegram drop {}`\n",
+            s.key.seq(),
+            s.key.seq()
+        );
+    }
+    match pick {
+        Pick::One(n) if done.queued.is_empty() && done.kept.is_empty() => {
+            anyhow::bail!(
+                "no message set aside has the number {n}; `tinkhac telegram set-aside` lists them"
+            )
+        }
+        Pick::One(n) if done.queued.is_empty() => anyhow::bail!(
+            "#{n} stays set aside: its item is no longer in the store (retention removed it), \
+             so there is nothing to send; drop it with `tinkhac telegram drop {n}`"
+        ),
+        Pick::One(_) => out += "the channel sends it next, in publication order\n",
+        Pick::All => {
+            out += &format!(
+                "{} queued again, {} left set aside; the channel sends them next, in \
+                 publication order\n",
+                done.queued.len(),
+                done.kept.len()
+            )
+        }
+    }
+    Ok(out)
+}
+
+/// `telegram drop KEY`: forget a set-aside message for good.
+pub async fn telegram_drop(config: &Config, store: &Store, seq: u64) -> anyhow::Result<String> {
+    config
+        .telegram
+        .as_ref()
+        .context("no [telegram] section in the configuration")?;
+    match store.drop_set_aside(seq).await? {
+        Some(s) => Ok(format!(
+            "#{seq} dropped for good: {}\n",
+            set_aside_title(&s)
+        )),
+        None => anyhow::bail!(
+            "no message set aside has the number {seq}; `tinkhac telegram set-aside` lists them"
+        ),
+    }
 }
 
 /// How the admin commands (and their API) name the zone their times are in: the

@@ -79,6 +79,7 @@ impl App {
         let outbox = Outbox::new(live.subscribe_config(), store.clone(), bot_token)?
             .map(|o| o.with_admin_notes(notes_rx).with_metrics(metrics));
         live.channel = outbox.as_ref().map(Outbox::status);
+        live.telegram = outbox.as_ref().and_then(Outbox::sender);
         Ok(App {
             config,
             store,

@@ -14,8 +14,10 @@
 //! - `gone`: item id → publication millis, the compact tombstones of items
 //!   that retention removed, so a page that still lists one never brings it
 //!   back;
-//! - `outbox_dead`: the same, for messages Telegram refused for good (kept,
-//!   counted in the status, never silently dropped);
+//! - `outbox_dead`: the same keys → JSON [`OutboxEntry`] with the reason
+//!   Telegram gave and when it was set aside, for messages Telegram refused
+//!   for good (kept, counted in the status, never silently dropped: the
+//!   admin lists them, queues them again or drops them, [`SetAsideStore`]);
 //! - `follow`: item id → JSON [`FollowEntry`], the follow-ups not yet done
 //!   (an item's article page to fetch), queued in the transaction that
 //!   stores the item, removed in the one that stores what the article gave.
@@ -40,6 +42,12 @@
 //!   disk, so a restart never sends an accepted message again; a kill
 //!   between Telegram's answer and that flush repeats at most that one
 //!   message.
+//! - **One transaction per set-aside change.** Setting a message aside
+//!   moves it from `outbox` to `outbox_dead` in one transaction; queueing
+//!   set-aside messages again ([`SetAsideStore::retry_set_aside`]) moves
+//!   them back in one, and dropping one removes its one record; each is
+//!   flushed before it returns, so a crash keeps a message in one of the
+//!   two trees, never in both or neither.
 //! - **Monotonic ids.** Outbox sequence numbers come from sled's
 //!   `generate_id`, which never goes back, across restarts and crashes
 //!   too, so entries queued later sort after earlier ones of the same
@@ -75,7 +83,7 @@ use crate::item::{canonical_link, Followed, Harvested, Item};
 pub mod contract;
 pub mod salvage;
 
-pub use contract::{FollowStore, OutboxStore, PollStore};
+pub use contract::{FollowStore, OutboxStore, PollStore, SetAsideStore};
 
 /// How often sled's own flusher wakes (it also fsyncs every time, even
 /// with nothing written); sled's default is 500 ms. What must be durable
@@ -193,6 +201,63 @@ pub struct OutboxEntry {
     /// Sends of it that timed out: Telegram may have delivered them.
     #[serde(default)]
     pub attempts: u32,
+}
+
+/// A set-aside message as `outbox_dead` keeps it: the queue's entry, with
+/// why and when Telegram refused it. Entries written before the time was
+/// recorded have none (and read back as None).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct DeadRecord {
+    #[serde(flatten)]
+    entry: OutboxEntry,
+    #[serde(default)]
+    reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    set_aside_at: Option<DateTime<Utc>>,
+}
+
+/// A message Telegram refused for good, as the admin sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAside {
+    /// Its place in the queue; `key.seq()` names it to the admin.
+    pub key: OutboxKey,
+    pub item_id: String,
+    /// Its item's title; None when the item is no longer stored.
+    pub title: Option<String>,
+    pub queued_at: DateTime<Utc>,
+    /// None for messages set aside before this was recorded.
+    pub set_aside_at: Option<DateTime<Utc>>,
+    /// Why, as the outbox said it (Telegram's own words in it).
+    pub reason: String,
+    /// Sends of it that timed out.
+    pub attempts: u32,
+}
+
+/// Which set-aside messages to queue again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// The one with this sequence number ([`OutboxKey::seq`]).
+    One(u64),
+    All,
+}
+
+impl Pick {
+    fn takes(self, seq: u64) -> bool {
+        match self {
+            Pick::One(n) => n == seq,
+            Pick::All => true,
+        }
+    }
+}
+
+/// What [`SetAsideStore::retry_set_aside`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Retried {
+    /// Back in the queue, at their own places.
+    pub queued: Vec<SetAside>,
+    /// Left set aside: their items are no longer stored (retention removed
+    /// them), so there is nothing to send.
+    pub kept: Vec<SetAside>,
 }
 
 /// Where a notification sits in the queue: its item's publication time,
@@ -1334,7 +1399,14 @@ impl Store {
                 )),
             }
         }
-        c.set_aside = h.dead.iter().count();
+        for entry in h.dead.iter() {
+            let (k, v) = entry?;
+            c.set_aside += 1;
+            if k.len() != 16 || serde_json::from_slice::<DeadRecord>(&v).is_err() {
+                c.problems
+                    .push("a set-aside notification does not decode".into());
+            }
+        }
         c.tombstones = h.gone.iter().count();
         Ok(c)
     }
@@ -1549,9 +1621,12 @@ impl OutboxStore for Store {
     async fn outbox_dead(&self, key: OutboxKey, entry: &OutboxEntry, reason: &str) -> Result<()> {
         let _one_writer = self.writes.lock().await;
         let h = self.w()?;
-        let mut v = serde_json::to_value(entry).expect("serialises");
-        v["reason"] = serde_json::Value::String(reason.to_string());
-        let bytes = serde_json::to_vec(&v).expect("serialises");
+        let record = DeadRecord {
+            entry: entry.clone(),
+            reason: reason.to_string(),
+            set_aside_at: Some(Utc::now()),
+        };
+        let bytes = serde_json::to_vec(&record).expect("serialises");
         let key = key.0;
         let moved = (&h.outbox, &h.dead).transaction(|(outbox, dead)| {
             let was = outbox.remove(&key)?;
@@ -1565,6 +1640,108 @@ impl OutboxStore for Store {
         }
         self.counts.dead.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+impl Store {
+    /// Every set-aside message, in queue order, with its item's title.
+    fn set_aside_in(&self, h: &Handles) -> Result<Vec<SetAside>> {
+        let mut out = Vec::new();
+        for entry in h.dead.iter() {
+            let (k, v) = entry?;
+            let r: DeadRecord = serde_json::from_slice(&v)
+                .map_err(|e| Error::Corrupt(format!("a set-aside notification: {e}")))?;
+            out.push(SetAside {
+                key: OutboxKey::from_bytes(&k)?,
+                title: self.item(&r.entry.item_id)?.map(|i| i.title),
+                item_id: r.entry.item_id,
+                queued_at: r.entry.queued_at,
+                set_aside_at: r.set_aside_at,
+                reason: r.reason,
+                attempts: r.entry.attempts,
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl SetAsideStore for Store {
+    fn set_aside(&self) -> Result<Vec<SetAside>> {
+        self.set_aside_in(&*self.h()?)
+    }
+
+    /// Moves each chosen message whose item is still stored back to the
+    /// queue under its own key, with no failed sends counted, in one
+    /// transaction, and flushes.
+    async fn retry_set_aside(&self, pick: Pick) -> Result<Retried> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let chosen: Vec<SetAside> = self
+            .set_aside_in(&h)?
+            .into_iter()
+            .filter(|s| pick.takes(s.key.seq()))
+            .collect();
+        if chosen.is_empty() {
+            return Ok(Retried::default());
+        }
+        let moved = (&h.dead, &h.outbox, &h.items).transaction(|(dead, outbox, items)| {
+            let mut queued = Vec::new();
+            for (n, s) in chosen.iter().enumerate() {
+                if items.get(s.item_id.as_bytes())?.is_none() {
+                    continue;
+                }
+                if dead.remove(&s.key.0)?.is_none() {
+                    continue;
+                }
+                let entry = OutboxEntry {
+                    item_id: s.item_id.clone(),
+                    queued_at: s.queued_at,
+                    attempts: 0,
+                };
+                outbox.insert(&s.key.0, serde_json::to_vec(&entry).map_err(abort)?)?;
+                queued.push(n);
+            }
+            Ok::<_, ConflictableTransactionError<String>>(queued)
+        });
+        let moved = self.wrote(moved.map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        self.counts.dead.fetch_sub(moved.len(), Ordering::Relaxed);
+        self.counts.outbox.fetch_add(moved.len(), Ordering::Relaxed);
+        let mut done = Retried::default();
+        for (n, s) in chosen.into_iter().enumerate() {
+            if moved.contains(&n) {
+                done.queued.push(s);
+            } else {
+                done.kept.push(s);
+            }
+        }
+        if !done.queued.is_empty() {
+            // Wake the channel's worker, which sleeps while its queue is
+            // empty (one more rendering of unchanged feeds is the price).
+            self.changes.send_modify(|g| *g += 1);
+        }
+        Ok(done)
+    }
+
+    /// Removes the one record (a single sled operation, atomic as a
+    /// transaction) and flushes.
+    async fn drop_set_aside(&self, seq: u64) -> Result<Option<SetAside>> {
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let Some(s) = self
+            .set_aside_in(&h)?
+            .into_iter()
+            .find(|s| s.key.seq() == seq)
+        else {
+            return Ok(None);
+        };
+        let removed = self.wrote(h.dead.remove(s.key.0).map_err(Error::from))?;
+        self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+        if removed.is_none() {
+            return Ok(None);
+        }
+        self.counts.dead.fetch_sub(1, Ordering::Relaxed);
+        Ok(Some(s))
     }
 }
 
@@ -1927,6 +2104,101 @@ mod tests {
         assert_eq!(
             c.problems,
             ["the follow-up of https://x.vn/b does not decode"]
+        );
+    }
+
+    /// The counters the status shows follow every set-aside change; an
+    /// entry set aside before its time was recorded still reads; a message
+    /// whose item retention removed stays set aside when queued again.
+    #[tokio::test]
+    async fn set_aside_changes_keep_the_counts_and_old_entries_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = [
+            inc(
+                "https://x.vn/old",
+                "cũ",
+                Some("2024-01-01T00:00:00+07:00"),
+                &["gd"],
+            ),
+            inc(
+                "https://x.vn/a",
+                "A",
+                Some("2025-12-23T08:00:00+07:00"),
+                &["gd"],
+            ),
+            inc(
+                "https://x.vn/b",
+                "B",
+                Some("2025-12-23T09:00:00+07:00"),
+                &["gd"],
+            ),
+        ];
+        let (old, a) = {
+            let store = reopen(dir.path());
+            let st = SourceState::default();
+            store
+                .record_poll("s", &page, &st, Utc::now(), tz())
+                .await
+                .unwrap();
+            let q = store.outbox(10).unwrap();
+            store.outbox_dead(q[0].0, &q[0].1, "refused").await.unwrap();
+            // As an older tinkhac wrote it: the entry and the reason only.
+            let legacy = serde_json::json!({
+                "item_id": q[1].1.item_id,
+                "queued_at": q[1].1.queued_at,
+                "attempts": 0,
+                "reason": "Bad Request: message is too long",
+            });
+            let h = store.h().unwrap();
+            h.outbox.remove(q[1].0 .0).unwrap();
+            h.dead
+                .insert(q[1].0 .0, serde_json::to_vec(&legacy).unwrap())
+                .unwrap();
+            h.db.flush().unwrap();
+            (q[0].0, q[1].0)
+        };
+        let store = reopen(dir.path());
+        assert_eq!((store.outbox_len(), store.dead_len()), (1, 2));
+        let listed = store.set_aside().unwrap();
+        assert_eq!(listed[1].key, a);
+        assert_eq!(listed[1].title.as_deref(), Some("A"));
+        assert_eq!(listed[1].reason, "Bad Request: message is too long");
+        assert_eq!(listed[1].set_aside_at, None, "not recorded then");
+        assert!(listed[0].set_aside_at.is_some());
+        let c = store.check().unwrap();
+        assert_eq!((c.set_aside, c.problems.len()), (2, 0), "{:?}", c.problems);
+
+        // Retention removes the old item: it has nothing left to send.
+        let cutoff = DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(store.prune(cutoff).await.unwrap(), 1);
+        assert_eq!(store.set_aside().unwrap()[0].title, None);
+        let r = store.retry_set_aside(Pick::All).await.unwrap();
+        assert_eq!(r.queued.iter().map(|s| s.key).collect::<Vec<_>>(), [a]);
+        assert_eq!(r.kept.iter().map(|s| s.key).collect::<Vec<_>>(), [old]);
+        assert_eq!((store.outbox_len(), store.dead_len()), (2, 1));
+        assert_eq!(
+            store.drop_set_aside(old.seq()).await.unwrap().unwrap().key,
+            old
+        );
+        assert_eq!((store.outbox_len(), store.dead_len()), (2, 0));
+        drop(store);
+        let store = reopen(dir.path());
+        assert_eq!((store.outbox_len(), store.dead_len()), (2, 0));
+    }
+
+    /// A set-aside record that does not decode is named by `store check`
+    /// and refused by the listing, not read as something else.
+    #[tokio::test]
+    async fn a_damaged_set_aside_record_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = reopen(dir.path());
+        store.h().unwrap().dead.insert([0u8; 16], "{").unwrap();
+        assert!(matches!(store.set_aside(), Err(Error::Corrupt(_))));
+        assert_eq!(
+            store.check().unwrap().problems,
+            ["a set-aside notification does not decode"]
         );
     }
 

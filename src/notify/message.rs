@@ -328,6 +328,15 @@ pub fn plain(parts: &Parts) -> String {
     fit(parts, true)
 }
 
+/// The web admin's test message: plain text, short, saying where it comes
+/// from and when (`at`, in the configured zone), with no link to preview.
+pub fn test_text(site: &str, at: chrono::DateTime<chrono::FixedOffset>) -> String {
+    format!(
+        "Tin thử của tinkhac ({site}): bot gửi được tin lên kênh này. Gửi lúc {}.",
+        at.format("%H:%M ngày %d/%m/%Y")
+    )
+}
+
 /// The address Telegram should preview under a message: the item's own
 /// link, the last line of both forms. Without it Telegram previews the first
 /// link of the text, which for a followed item is an attachment (a PDF
@@ -412,6 +421,20 @@ pub fn visible_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The admin's test message: short plain text, naming the site and the
+    /// time in the configured zone, with nothing to preview.
+    #[test]
+    fn the_test_message_says_whose_it_is_and_when() {
+        let at = chrono::DateTime::parse_from_rfc3339("2025-12-23T08:30:00+07:00").unwrap();
+        let text = test_text("Tin <thử>", at);
+        assert_eq!(
+            text,
+            "Tin thử của tinkhac (Tin <thử>): bot gửi được tin lên kênh này. Gửi lúc 08:30 \
+             ngày 23/12/2025."
+        );
+        assert_eq!(preview_url(&text, false), None);
+    }
 
     fn parts(title: &str, teaser: Option<&str>) -> Parts {
         Parts {

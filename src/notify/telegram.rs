@@ -296,6 +296,45 @@ pub fn reason_vi(reason: &str) -> String {
     }
 }
 
+/// Why a message was set aside (the reason [`super::Outbox`] stored with
+/// it), said in Vietnamese for the admin page; Telegram's own words are
+/// kept as they are.
+pub fn set_aside_reason_vi(reason: &str) -> String {
+    if reason.starts_with(super::NO_ANSWER_TWICE) {
+        "Telegram không trả lời cả hai lần gửi: tin có thể đã tới kênh (có khi hai lần), nên \
+         tinkhac không tự gửi lại"
+            .to_string()
+    } else if reason.is_empty() {
+        "Telegram từ chối tin này (không rõ lý do)".to_string()
+    } else {
+        format!("Telegram từ chối tin này, cả dạng chữ thường — {reason}")
+    }
+}
+
+impl SendError {
+    /// What went wrong, in Vietnamese, for the admin who sent a test
+    /// message: what Telegram said and what to do. The texts it quotes are
+    /// scrubbed of the token already.
+    pub fn said_vi(&self) -> String {
+        match self {
+            SendError::RetryAfter(d) => format!(
+                "Telegram yêu cầu gửi chậm lại (429): hãy thử lại sau {} giây.",
+                d.as_secs().max(1)
+            ),
+            SendError::Transient(m) => {
+                format!("Không liên lạc được với máy chủ Telegram (lỗi mạng hoặc lỗi máy chủ): {m}")
+            }
+            SendError::TimedOut(m) => {
+                format!("Máy chủ Telegram không trả lời kịp; tin thử có thể vẫn đã tới kênh. ({m})")
+            }
+            SendError::CantParse(m) | SendError::Rejected(m) => {
+                format!("Telegram từ chối tin thử: {m}")
+            }
+            SendError::Blocked(m) => reason_vi(m),
+        }
+    }
+}
+
 fn classify_api(api: ApiError, text: String) -> SendError {
     let blocked = |what: &str| SendError::Blocked(format!("{what} ({text})"));
     match api {
@@ -354,5 +393,47 @@ mod tests {
         .starts_with("Máy chủ Telegram không trả lời kịp"));
         // Unknown reasons pass through as they are.
         assert_eq!(reason_vi("Bad Request: x"), "Bad Request: x");
+    }
+
+    /// The test message's failures, as the admin page says them.
+    #[test]
+    fn send_errors_are_said_in_vietnamese() {
+        let said = |e: SendError| e.said_vi();
+        assert_eq!(
+            said(SendError::RetryAfter(Duration::from_secs(7))),
+            "Telegram yêu cầu gửi chậm lại (429): hãy thử lại sau 7 giây."
+        );
+        assert!(said(SendError::Blocked(
+            "the bot token is invalid: set a new TELEGRAM_BOT_TOKEN (Unauthorized)".into()
+        ))
+        .starts_with("Mã bot (token) không hợp lệ"));
+        assert!(said(SendError::Blocked(
+            "the channel was not found: check [telegram] chat_id (Bad Request: chat not found)"
+                .into()
+        ))
+        .starts_with("Không tìm thấy kênh"));
+        let net = said(SendError::Transient("connection refused".into()));
+        assert!(
+            net.starts_with("Không liên lạc được") && net.ends_with("connection refused"),
+            "{net}"
+        );
+        assert!(said(SendError::TimedOut("timeout".into())).contains("không trả lời kịp"));
+        assert_eq!(
+            said(SendError::Rejected("Bad Request: x".into())),
+            "Telegram từ chối tin thử: Bad Request: x"
+        );
+    }
+
+    #[test]
+    fn set_aside_reasons_are_said_in_vietnamese() {
+        let twice = format!(
+            "{} (operation timed out); it may have been delivered, so it is not sent again",
+            crate::notify::NO_ANSWER_TWICE
+        );
+        assert!(set_aside_reason_vi(&twice).starts_with("Telegram không trả lời cả hai lần gửi"));
+        assert_eq!(
+            set_aside_reason_vi("Bad Request: message is too long"),
+            "Telegram từ chối tin này, cả dạng chữ thường — Bad Request: message is too long"
+        );
     }
 }

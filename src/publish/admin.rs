@@ -37,6 +37,7 @@ use super::admin_page::{self, Notice, SourceAdminRow};
 use super::http::{same_secret, AppState};
 use crate::feeds_edit;
 
+mod channel;
 mod opml;
 mod source_edit;
 mod topics;
@@ -229,7 +230,16 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/login", get(login_form).post(login))
         .route("/admin/logout", axum::routing::post(logout))
         .route("/admin/add", get(add_form).post(add))
-        .route("/admin/kenh", get(telegram_page))
+        .route("/admin/kenh", get(channel::page_of_channel))
+        .route("/admin/kenh/gui-lai", axum::routing::post(channel::retry))
+        .route(
+            "/admin/kenh/bo",
+            get(channel::drop_form).post(channel::drop),
+        )
+        .route(
+            "/admin/kenh/thu",
+            axum::routing::post(channel::test_message),
+        )
         .route("/admin/add/preview", axum::routing::post(add_preview))
         .route("/admin/source/{id}/remove", get(remove_form).post(remove))
         .route("/admin/source/{id}/pause", axum::routing::post(pause))
@@ -543,50 +553,6 @@ async fn sources(State(st): State<AppState>, req: Request) -> Response {
             csrf,
             version,
             notice: done,
-        }),
-    )
-}
-
-/// `GET /admin/kenh`: the Telegram channel, its paused reason and queue (what
-/// `tinkhac telegram status` shows, in Vietnamese).
-async fn telegram_page(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    use crate::store::contract::OutboxStore;
-    let Some(csrf) = web(&st).session(&headers) else {
-        return see_other("/admin/login");
-    };
-    let config = st.config();
-    let tz = config.fetch.timezone;
-    let local = |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz);
-    let channel = st
-        .report()
-        .telegram
-        .map(|c| super::status_page::ChannelRow::from_report(c, tz));
-    // While the store cannot be read the page still shows the channel.
-    let queued = st
-        .store
-        .outbox(admin_page::QUEUE_SHOWN)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(key, e)| admin_page::QueuedRow {
-            seq: key.seq(),
-            queued_at: local(e.queued_at),
-            title: st
-                .store
-                .item(&e.item_id)
-                .ok()
-                .flatten()
-                .map(|i| i.title)
-                .unwrap_or_default(),
-        })
-        .collect();
-    page(
-        StatusCode::OK,
-        admin_page::telegram(&admin_page::TelegramView {
-            title: config.server.title.clone(),
-            configured: config.telegram.is_some(),
-            channel,
-            queued,
-            csrf,
         }),
     )
 }

@@ -1,4 +1,5 @@
-//! The web admin's pages: login, the sources, removal's confirmation, a notice.
+//! The web admin's pages: login, the sources, removal's confirmation, a notice
+//! (the Telegram channel's pages are in [`channel`]).
 //!
 //! Pure, as the status page: the caller gathers a view, these functions turn
 //! it into one self-contained HTML document in Vietnamese, in the status
@@ -20,6 +21,8 @@ use super::status_page::{
     count_vi, health_cells, health_headers, http_url, link_or_text, page_head_with, time, Health,
     HealthCells,
 };
+
+pub mod channel;
 
 /// A message at the top of a page: something done, or why not.
 pub struct Notice {
@@ -125,30 +128,6 @@ pub struct RemoveView {
     pub version: String,
 }
 
-/// One message waiting in the Telegram queue.
-pub struct QueuedRow {
-    /// Its place in the queue (the store's sequence number).
-    pub seq: u64,
-    pub queued_at: DateTime<FixedOffset>,
-    /// Its item's title (empty when the item is gone).
-    pub title: String,
-}
-
-/// The Telegram channel as the admin sees it.
-pub struct TelegramView {
-    pub title: String,
-    /// None: no `[telegram]`, or the channel's worker is not running here.
-    pub channel: Option<super::status_page::ChannelRow>,
-    /// Whether `[telegram]` is configured at all.
-    pub configured: bool,
-    /// The next messages to go, first first.
-    pub queued: Vec<QueuedRow>,
-    pub csrf: String,
-}
-
-/// The queue shown at most.
-pub const QUEUE_SHOWN: usize = 20;
-
 /// What the admin pages add to the status page's stylesheet: forms.
 const ADMIN_CSS: &str = r#"
 form.inline{display:inline}
@@ -253,74 +232,6 @@ pub fn message(site: &str, n: &Notice) -> String {
         html! {
             (notice(n))
             p { a href="/admin/" { "Về danh sách nguồn tin" } }
-        },
-    )
-}
-
-/// The Telegram channel: its state, why it is paused, the queue.
-pub fn telegram(v: &TelegramView) -> String {
-    document(
-        &v.title,
-        "Kênh Telegram",
-        true,
-        Some(&v.csrf),
-        html! {
-            section #kenh {
-                @match &v.channel {
-                    Some(c) => {
-                        (super::status_page::channel_box(c))
-                        h2 { "Hàng đợi" }
-                        @if v.queued.is_empty() {
-                            p.empty { "Không có tin nào chờ gửi." }
-                        } @else {
-                            @if c.queue > v.queued.len() {
-                                p.sub { (v.queued.len()) " tin đầu trong số " (count_vi(c.queue as u64)) " tin chờ gửi:" }
-                            }
-                            table.queue {
-                                thead {
-                                    tr {
-                                        th scope="col" { "Số" }
-                                        th scope="col" { "Vào hàng đợi" }
-                                        th scope="col" { "Tin" }
-                                    }
-                                }
-                                tbody {
-                                    @for q in &v.queued {
-                                        tr {
-                                            td { code { "#" (q.seq) } }
-                                            td { (time(&q.queued_at)) }
-                                            td {
-                                                @if q.title.is_empty() {
-                                                    span.sub { "(tin không còn trong kho)" }
-                                                } @else {
-                                                    (q.title)
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        @if c.set_aside > 0 {
-                            p.note {
-                                "Tin để riêng là tin Telegram từ chối cả khi gửi dạng chữ thường; "
-                                "chúng được giữ trong kho của tinkhac. Trang này chưa thử lại hay bỏ "
-                                "được chúng; lệnh " code { "tinkhac telegram resend --since NGÀY" }
-                                " xếp lại hàng đợi các tin từ một ngày."
-                            }
-                        }
-                    }
-                    None => {
-                        @if v.configured {
-                            p.empty { "Kênh Telegram chưa chạy trong tiến trình này (chỉ "
-                                code { "tinkhac run" } " gửi tin)." }
-                        } @else {
-                            p.empty { "Chưa cấu hình kênh Telegram: thêm mục "
-                                code { "[telegram]" } " vào feeds.toml." }
-                        }
-                    }
-                }
-            }
         },
     )
 }
@@ -651,25 +562,5 @@ mod tests {
         assert!(html.contains("name=\"csrf\" value=\"tok\""));
         assert!(html.contains("name=\"version\" value=\"abc\""));
         assert!(html.contains("Sở &quot;GD&quot;"));
-    }
-
-    #[test]
-    fn the_telegram_page_says_whether_a_channel_is_configured() {
-        let view = |configured| TelegramView {
-            title: "T".into(),
-            channel: None,
-            configured,
-            queued: Vec::new(),
-            csrf: "c".into(),
-        };
-        let off = telegram(&view(false));
-        assert!(off.contains("Chưa cấu hình kênh Telegram"), "{off}");
-        let elsewhere = telegram(&view(true));
-        assert!(
-            elsewhere.contains("chưa chạy trong tiến trình này"),
-            "{elsewhere}"
-        );
-        assert!(!elsewhere.contains("Chưa cấu hình"));
-        assert!(elsewhere.contains("action=\"/admin/logout\""));
     }
 }

@@ -167,6 +167,15 @@ pub fn router(state: AppState) -> Router {
                 "/admin/telegram/resend",
                 axum::routing::post(admin_telegram_resend),
             )
+            .route("/admin/telegram/set-aside", get(admin_telegram_set_aside))
+            .route(
+                "/admin/telegram/retry",
+                axum::routing::post(admin_telegram_retry),
+            )
+            .route(
+                "/admin/telegram/drop",
+                axum::routing::post(admin_telegram_drop),
+            )
             .merge(admin::routes())
     } else {
         r
@@ -339,6 +348,73 @@ async fn admin_telegram_resend(
             if !dry_run {
                 tracing::info!("telegram resend since {since} through the admin API");
             }
+            text.into_response()
+        }
+        Err(e) => admin_failed(e),
+    }
+}
+
+/// `GET /admin/telegram/set-aside`: `tinkhac telegram set-aside`.
+async fn admin_telegram_set_aside(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if !authorised(&st, &headers) {
+        return unauthorised();
+    }
+    match crate::ops::telegram_set_aside(&st.config(), &st.store) {
+        Ok(text) => text.into_response(),
+        Err(e) => admin_failed(e),
+    }
+}
+
+/// `POST /admin/telegram/retry?key=N` or `?all=true`: `tinkhac telegram
+/// retry`.
+async fn admin_telegram_retry(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if !authorised(&st, &headers) {
+        return unauthorised();
+    }
+    let pick = match query_value(&query, "key") {
+        Some(k) => match crate::ops::parse_set_aside_key(&k) {
+            Ok(n) => crate::store::Pick::One(n),
+            Err(e) => return admin_failed(e),
+        },
+        None if query_value(&query, "all").is_some_and(|v| v == "true") => crate::store::Pick::All,
+        None => return admin_failed(anyhow::anyhow!("key=N or all=true is required")),
+    };
+    match crate::ops::telegram_retry(&st.config(), &st.store, pick).await {
+        Ok(text) => {
+            tracing::info!(
+                ?pick,
+                "telegram set-aside messages queued again through the admin API"
+            );
+            text.into_response()
+        }
+        Err(e) => admin_failed(e),
+    }
+}
+
+/// `POST /admin/telegram/drop?key=N`: `tinkhac telegram drop`.
+async fn admin_telegram_drop(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if !authorised(&st, &headers) {
+        return unauthorised();
+    }
+    let key = query_value(&query, "key").unwrap_or_default();
+    let n = match crate::ops::parse_set_aside_key(&key) {
+        Ok(n) => n,
+        Err(e) => return admin_failed(e),
+    };
+    match crate::ops::telegram_drop(&st.config(), &st.store, n).await {
+        Ok(text) => {
+            tracing::info!(
+                key = n,
+                "telegram set-aside message dropped through the admin API"
+            );
             text.into_response()
         }
         Err(e) => admin_failed(e),

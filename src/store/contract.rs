@@ -1,6 +1,7 @@
 //! The narrow interface between the store and its writers: what a poll
 //! needs ([`PollStore`]), what the Telegram outbox needs ([`OutboxStore`])
-//! and what the follow-ups need ([`FollowStore`]), and the conformance
+//! what the follow-ups need ([`FollowStore`]), what the admin does with the
+//! messages set aside ([`SetAsideStore`]), and the conformance
 //! suite every implementation must
 //! pass. The durability each operation promises is the store module's
 //! "Durability" section; the suite checks it where a test can (a reopen
@@ -17,7 +18,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use tokio::sync::watch;
 
 use super::{
-    FollowEntry, FollowWrite, Incoming, OutboxEntry, OutboxKey, PollWrite, Result, SourceState,
+    FollowEntry, FollowWrite, Incoming, OutboxEntry, OutboxKey, Pick, PollWrite, Result, Retried,
+    SetAside, SourceState,
 };
 use crate::item::{Followed, Item};
 
@@ -91,6 +93,28 @@ pub trait OutboxStore: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// What the admin does with the messages [`OutboxStore::outbox_dead`] set
+/// aside (the command line, the admin API and the web admin): list them,
+/// queue them again, drop them. Every change is one transaction, on disk
+/// before it returns, and keeps the queue's and the set-aside counts right.
+pub trait SetAsideStore: Send + Sync {
+    /// Every message set aside, in queue order (publication time, then
+    /// queueing order), with its item's title, the reason and when.
+    fn set_aside(&self) -> Result<Vec<SetAside>>;
+
+    /// Queue set-aside messages again, in one transaction: each goes back
+    /// under its own key, so it takes its place among the queue in
+    /// publication order (usually first: it is older than what was queued
+    /// since) and the channel sends it next; its failed sends are forgotten.
+    /// One whose item is no longer stored stays set aside (`kept`). An
+    /// unknown number queues nothing.
+    fn retry_set_aside(&self, pick: Pick) -> impl Future<Output = Result<Retried>> + Send;
+
+    /// Drop the set-aside message numbered `seq` for good; None when no
+    /// message set aside has that number.
+    fn drop_set_aside(&self, seq: u64) -> impl Future<Output = Result<Option<SetAside>>> + Send;
+}
+
 /// What the follow-ups read and write. A new item is queued for its
 /// follow-up by [`PollStore::record_poll`] (an [`Incoming`] marked
 /// `follow`), in the poll's transaction.
@@ -143,9 +167,9 @@ pub(crate) mod conformance {
     use chrono::{DateTime, FixedOffset, Utc};
     use url::Url;
 
-    use super::{FollowStore, OutboxStore, PollStore};
+    use super::{FollowStore, OutboxStore, PollStore, SetAsideStore};
     use crate::item::{Followed, Harvested};
-    use crate::store::{Follow, FollowEntry, Incoming, SourceState};
+    use crate::store::{Follow, FollowEntry, Incoming, Pick, SourceState};
 
     /// A store kept at a path, opened again by the same function.
     pub trait Open<S>: Fn(&Path) -> S {}
@@ -746,6 +770,142 @@ pub(crate) mod conformance {
         );
     }
 
+    fn set_aside_ids<S: SetAsideStore>(s: &S) -> Vec<String> {
+        s.set_aside()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.item_id)
+            .collect()
+    }
+
+    /// A message set aside is listed with its title, its reason and when;
+    /// queued again it goes back to its own place in the queue (ahead of
+    /// later publications), with its failed sends forgotten; dropped it is
+    /// gone for good. Each change survives a crash right after it.
+    pub async fn set_aside_messages_are_listed_queued_again_and_dropped<
+        S: PollStore + OutboxStore + SetAsideStore,
+    >(
+        open: impl Open<S>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let before = Utc::now();
+        let (first, second, third);
+        {
+            let store = open(dir.path());
+            let page = [
+                inc(
+                    "https://x.vn/1",
+                    "một",
+                    Some("2025-12-23T08:00:00+07:00"),
+                    true,
+                ),
+                inc(
+                    "https://x.vn/2",
+                    "hai",
+                    Some("2025-12-23T09:00:00+07:00"),
+                    true,
+                ),
+                inc(
+                    "https://x.vn/3",
+                    "ba",
+                    Some("2025-12-23T10:00:00+07:00"),
+                    true,
+                ),
+                inc(
+                    "https://x.vn/4",
+                    "bốn",
+                    Some("2025-12-23T11:00:00+07:00"),
+                    true,
+                ),
+            ];
+            store
+                .record_poll("s", &page, &primed(), before, tz())
+                .await
+                .unwrap();
+            let q = store.outbox(10).unwrap();
+            (first, second, third) = (q[0].0, q[1].0, q[2].0);
+            let mut timed_out = q[0].1.clone();
+            timed_out.attempts = 2;
+            store
+                .outbox_dead(first, &timed_out, "no answer")
+                .await
+                .unwrap();
+            store
+                .outbox_dead(second, &q[1].1, "Bad Request: message is too long")
+                .await
+                .unwrap();
+            store
+                .outbox_dead(third, &q[2].1, "Bad Request: x")
+                .await
+                .unwrap();
+            // Killed here.
+        }
+        let store = open(dir.path());
+        let after = Utc::now();
+        let listed = store.set_aside().unwrap();
+        assert_eq!(set_aside_ids(&store).len(), 3);
+        let one = &listed[0];
+        assert_eq!(one.key, first);
+        assert_eq!(
+            (
+                one.item_id.as_str(),
+                one.title.as_deref(),
+                one.reason.as_str()
+            ),
+            ("https://x.vn/1", Some("một"), "no answer")
+        );
+        assert_eq!((one.queued_at, one.attempts), (before, 2));
+        let at = one.set_aside_at.expect("when it was set aside");
+        assert!(before <= at && at <= after, "{at}");
+        assert_eq!(listed[1].reason, "Bad Request: message is too long");
+        assert_eq!(queued_ids(&store), ["https://x.vn/4"]);
+
+        // An unknown number changes nothing.
+        let r = store.retry_set_aside(Pick::One(u64::MAX)).await.unwrap();
+        assert!(r.queued.is_empty() && r.kept.is_empty());
+        assert_eq!(store.drop_set_aside(u64::MAX).await.unwrap(), None);
+
+        // The first again: ahead of the later publication still queued.
+        let r = store.retry_set_aside(Pick::One(first.seq())).await.unwrap();
+        assert_eq!(r.queued.len(), 1);
+        assert_eq!(r.queued[0].key, first);
+        assert!(r.kept.is_empty());
+        let q = store.outbox(10).unwrap();
+        assert_eq!(
+            q.iter().map(|(k, _)| *k).collect::<Vec<_>>()[0],
+            first,
+            "its own place"
+        );
+        assert_eq!(queued_ids(&store), ["https://x.vn/1", "https://x.vn/4"]);
+        assert_eq!(q[0].1.attempts, 0, "its failed sends are forgotten");
+        assert_eq!(q[0].1.queued_at, before);
+        assert_eq!(set_aside_ids(&store), ["https://x.vn/2", "https://x.vn/3"]);
+
+        // Drop the third for good.
+        let dropped = store.drop_set_aside(third.seq()).await.unwrap();
+        assert_eq!(
+            dropped.map(|d| d.item_id).as_deref(),
+            Some("https://x.vn/3")
+        );
+        assert_eq!(store.drop_set_aside(third.seq()).await.unwrap(), None);
+        drop(store);
+
+        let store = open(dir.path());
+        assert_eq!(set_aside_ids(&store), ["https://x.vn/2"]);
+        assert_eq!(queued_ids(&store), ["https://x.vn/1", "https://x.vn/4"]);
+        // All of them: the second goes back between the first and the fourth.
+        let r = store.retry_set_aside(Pick::All).await.unwrap();
+        assert_eq!(r.queued.len(), 1);
+        assert!(store.set_aside().unwrap().is_empty());
+        drop(store);
+        let store = open(dir.path());
+        assert!(store.set_aside().unwrap().is_empty());
+        assert_eq!(
+            queued_ids(&store),
+            ["https://x.vn/1", "https://x.vn/2", "https://x.vn/4"]
+        );
+    }
+
     /// One `#[tokio::test]` per check, against `$open`.
     macro_rules! conformance {
         ($open:expr) => {
@@ -762,6 +922,7 @@ pub(crate) mod conformance {
                 new_items_marked_follow_are_queued_with_the_poll,
                 a_finished_follow_up_is_stored_once_and_survives_a_crash,
                 a_failed_follow_up_waits_and_one_given_up_leaves_the_item_as_it_was,
+                set_aside_messages_are_listed_queued_again_and_dropped,
             );
         };
         (@tests $open:expr; $($name:ident),* $(,)?) => {

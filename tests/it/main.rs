@@ -3,8 +3,10 @@
 
 mod admin;
 mod admin_browser;
+mod admin_browser_channel;
 mod admin_browser_edit;
 mod admin_browser_opml;
+mod admin_channel;
 mod admin_edit;
 mod admin_opml;
 mod admin_topics;

@@ -95,6 +95,9 @@ pub enum Failure {
     Forbidden,
     /// 400 "Bad Request: chat not found".
     ChatNotFound,
+    /// 400 with this description (e.g. "Bad Request: message is too long"):
+    /// a message refused for itself.
+    BadRequest(&'static str),
     /// Never answer this request (the client must time out). The handler is
     /// released when the stand-in is dropped.
     Hang,
@@ -405,6 +408,7 @@ fn failure_reply(failure: &Failure) -> Response {
         Failure::ChatNotFound => {
             api_error(StatusCode::BAD_REQUEST, "Bad Request: chat not found", None)
         }
+        Failure::BadRequest(description) => api_error(StatusCode::BAD_REQUEST, *description, None),
         // Only once the stand-in is dropped, to a client that has long gone.
         Failure::Hang => failure_reply(&Failure::ServerError(502)),
     }
