@@ -416,7 +416,7 @@ async fn login(State(st): State<AppState>, req: Request) -> Response {
         return r;
     }
     let token = form.as_ref().and_then(|f| f.get("token")).unwrap_or("");
-    if !same_secret(&w.token, token) {
+    if !same_secret(w.token.as_bytes(), token) {
         tracing::warn!(%client, "web admin: login refused, wrong token");
         return page(
             StatusCode::FORBIDDEN,

@@ -188,21 +188,19 @@ fn authorised(st: &AppState, headers: &HeaderMap) -> bool {
     let Some(want) = st.admin_token.as_deref() else {
         return false;
     };
+    // As bytes: a token with non-ASCII letters (a Vietnamese pass phrase)
+    // arrives as its UTF-8 bytes, which `HeaderValue::to_str` refuses.
     let got = headers
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        .unwrap_or(b"");
     same_secret(want, got)
 }
 
 /// Whether two secrets are equal, in time that does not depend on where
 /// they differ (or on their lengths: both are hashed first).
-pub(super) fn same_secret(want: &str, got: &str) -> bool {
-    let (a, b) = (
-        Sha256::digest(want.as_bytes()),
-        Sha256::digest(got.as_bytes()),
-    );
+pub(super) fn same_secret(want: impl AsRef<[u8]>, got: impl AsRef<[u8]>) -> bool {
+    let (a, b) = (Sha256::digest(want), Sha256::digest(got));
     a.iter()
         .zip(b.iter())
         .fold(0u8, |acc, (x, y)| acc | (x ^ y))

@@ -15,7 +15,7 @@ use crate::support::{self, edu, Daemon, GenItem, TestPortal};
 
 /// The bot token the stand-in accepts.
 pub(crate) const BOT: &str = "123456:KENH-set_aside";
-/// The daemon's admin token (ASCII: the admin API gets it in a header).
+/// The daemon's admin token.
 pub(crate) const ADMIN: &str = "kenh-admin-token-9";
 
 /// The two refusals that set a message aside: its HTML cannot be parsed,

@@ -991,3 +991,24 @@ async fn the_demo_s_web_admin_edits_the_demo_s_own_feed_list() {
         "the shipped feeds.toml is untouched"
     );
 }
+
+/// The scripts' bearer API takes the same token as the login form, letters
+/// with diacritics included (they travel as UTF-8 bytes in the header).
+#[tokio::test]
+async fn the_bearer_api_takes_a_token_with_vietnamese_letters() {
+    assert!(!TOKEN.is_ascii());
+    let mut s = server(&feeds_toml("http://127.0.0.1/", "Sở GD&ĐT"), Some(TOKEN)).await;
+    let reload = |token: &str| {
+        s.client
+            .post(format!("{}/admin/reload", s.base))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(reload(TOKEN).await.unwrap().status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        reload("mật-khẩu-khác").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(s.reloads.try_recv().is_ok(), "the right token reloads");
+    assert!(s.reloads.try_recv().is_err(), "the wrong one does not");
+}
