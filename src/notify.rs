@@ -347,12 +347,30 @@ impl<S: OutboxStore + FollowStore> Outbox<S> {
                     None => std::future::pending::<()>().await,
                 }
             };
-            tokio::select! {
+            let sender = self.sender.clone();
+            let accepted = async {
+                match &sender {
+                    Some(s) => s.accepted().await,
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let resume = tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
                 // A store change may have queued something.
-                Ok(()) = changes.changed() => {}
-                _ = notes => {}
-                _ = tokio::time::sleep(wait) => {}
+                Ok(()) = changes.changed() => false,
+                _ = notes => false,
+                // The admin's test message went through.
+                _ = accepted => true,
+                _ = tokio::time::sleep(wait) => false,
+            };
+            // Paused by a refusal or by silence, not by a 429's wait: the
+            // next message goes now (the test showed the admin fixed it).
+            if resume && (self.blocked_failures > 0 || self.unanswered_probes.is_some()) {
+                tracing::info!(
+                    "Telegram accepted the test message: the paused channel tries again now"
+                );
+                self.not_before = None;
+                self.unanswered_probes = None;
             }
         }
     }
@@ -545,7 +563,10 @@ pub async fn send_test_message(
 ) -> Result<(), SendError> {
     sender
         .send(&message::test_text(site, at), false, Patience::Normal)
-        .await
+        .await?;
+    // The channel works: a worker paused by a refusal tries again now.
+    sender.tell_accepted();
+    Ok(())
 }
 
 #[cfg(test)]

@@ -128,6 +128,11 @@ pub struct Telegram {
     chat: Recipient,
     token: Secret,
     timeout: Duration,
+    /// Notified when Telegram accepted a message sent outside the queue
+    /// (the web admin's test message): a channel paused because Telegram
+    /// refused or did not answer tries again at once instead of waiting out
+    /// its backoff.
+    accepted: tokio::sync::Notify,
 }
 
 impl Telegram {
@@ -150,7 +155,19 @@ impl Telegram {
             chat: recipient(&cfg.chat_id),
             token,
             timeout: cfg.timeout,
+            accepted: tokio::sync::Notify::new(),
         })
+    }
+
+    /// A message outside the queue was accepted (see the `accepted` field).
+    pub fn tell_accepted(&self) {
+        self.accepted.notify_one();
+    }
+
+    /// Wait until [`Telegram::tell_accepted`] (at once if it was called
+    /// since the last wait).
+    pub async fn accepted(&self) {
+        self.accepted.notified().await;
     }
 
     /// `[telegram] timeout`.

@@ -599,3 +599,53 @@ async fn a_refused_token_is_said_on_the_page_and_never_shown() {
         d.log
     );
 }
+
+/// A channel paused because Telegram refused it (the bot was removed) waits
+/// out a growing backoff; once the admin has fixed it, a test message that
+/// goes through sends the queue on at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_message_that_goes_through_wakes_a_paused_channel() {
+    let portal = TestPortal::start().await;
+    let bot = BotStandIn::start(BOT).await;
+    let (base, mut d, _dir) = channel_daemon(&portal, &bot, BOT).await;
+    let client = client();
+    let (_, cookie) = login(&client, &base, ADMIN).await;
+
+    bot.set_forbidden(true);
+    portal.publish([edu(1)]);
+    d.wait_log("Telegram channel paused", 1, Duration::from_secs(60))
+        .await;
+    // A second refusal, 5 s later: the next try is 10 s after it.
+    let refused = bot.requests();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while bot.requests() == refused {
+        assert!(std::time::Instant::now() < deadline, "no second try");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(bot.sent().is_empty());
+
+    // The admin adds the bot back and tries it.
+    bot.set_forbidden(false);
+    let (_, page) = get_page(&client, &format!("{base}/admin/kenh"), &cookie).await;
+    assert!(
+        page.contains("Bot đã bị gỡ khỏi kênh") || page.contains("tạm dừng"),
+        "{page}"
+    );
+    let r = post(
+        &client,
+        &format!("{base}/admin/kenh/thu"),
+        &cookie,
+        &[("csrf", &hidden(&page, "csrf"))],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    d.wait_log(
+        "the paused channel tries again now",
+        1,
+        Duration::from_secs(60),
+    )
+    .await;
+    let sent = bot.wait_for(2, Duration::from_secs(60)).await;
+    assert!(sent[0].text.starts_with("Tin thử của tinkhac"), "{sent:#?}");
+    assert!(sent[1].text.contains(&edu(1).title), "{sent:#?}");
+}
