@@ -615,6 +615,8 @@ enum Edit {
     Update,
     /// «Dùng bộ chọn này»: the suggested `[source.scrape]` rules written.
     Selectors,
+    /// A form saved as it was shown: nothing written.
+    Unchanged,
 }
 
 impl Edit {
@@ -628,6 +630,7 @@ impl Edit {
             Edit::PollNow => "lay-ngay",
             Edit::Update => "sua",
             Edit::Selectors => "bo-chon",
+            Edit::Unchanged => "khong-doi",
         }
     }
 
@@ -640,6 +643,7 @@ impl Edit {
             Edit::PollNow,
             Edit::Update,
             Edit::Selectors,
+            Edit::Unchanged,
         ]
         .into_iter()
         .find(|e| e.slug() == slug)
@@ -655,6 +659,7 @@ impl Edit {
             Edit::PollNow => "web admin: poll now requested",
             Edit::Update => "web admin: source edited in the configuration",
             Edit::Selectors => "web admin: suggested scrape rules written to the configuration",
+            Edit::Unchanged => "web admin: nothing to change, the configuration is not written",
         }
     }
 
@@ -698,6 +703,10 @@ impl Edit {
                     "Nguồn «{id}» giờ được đọc bằng các bộ chọn vừa ghi vào [source.scrape]; \
                      bấm «Lấy ngay» để lấy tin ngay."
                 ),
+            ),
+            Edit::Unchanged => Notice::done(
+                "Không có gì thay đổi",
+                &format!("Nguồn «{id}» vẫn như cũ; feeds.toml không bị ghi lại."),
             ),
         }
     }
@@ -785,12 +794,16 @@ async fn write_edit(
     what: Edit,
     change: impl FnOnce(&str, &str) -> Result<String, feeds_edit::EditError>,
 ) -> Response {
+    let mut same = false;
     let written = write_file(
         st,
         form,
         &format!("{what:?} of source {id}"),
         |text| match change(text, id) {
-            Ok(t) => Ok((t, ())),
+            Ok(t) => {
+                same = t == text;
+                Ok((t, ()))
+            }
             Err(feeds_edit::EditError::NotFound(_)) => Err(Box::new(not_listed(st, id))),
             Err(e) => Err(Box::new(refused(
                 st,
@@ -803,6 +816,7 @@ async fn write_edit(
     if let Err(r) = written {
         return *r;
     }
+    let what = if same { Edit::Unchanged } else { what };
     tracing::info!(
         source = %id,
         client = %client_of(peer(parts), &parts.headers),
@@ -839,6 +853,10 @@ async fn write_file<T>(
         return Err(Box::new(changed_meanwhile(st)));
     }
     let (edited, said) = change(&text)?;
+    if edited == text {
+        // Saved as it was shown: nothing to write, nothing to reload.
+        return Ok(said);
+    }
     let path = st.config().path.clone();
     if let Err(e) = feeds_edit::save(&path, &edited) {
         tracing::warn!(edit = what, error = %e, "web admin: edit not written");

@@ -118,7 +118,19 @@ async fn an_edit_writes_only_what_changed_and_the_daemon_takes_it() {
     assert_eq!(hidden(&page, "interval"), "30m");
     let r = post(&client, &url, &cookie, &edit_body(&page, &[])).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert_eq!(to, "/admin/?da=khong-doi&nguon=thuy-nguyen");
     assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), want);
+    let (_, page) = get_page(&client, &format!("{base}{to}"), &cookie).await;
+    assert!(page.contains("Không có gì thay đổi"), "{page}");
+    d.wait_log("web admin: nothing to change", 1, Duration::from_secs(60))
+        .await;
+    let reloads = d
+        .log
+        .iter()
+        .filter(|l| l.contains("configuration reloaded"))
+        .count();
+    assert_eq!(reloads, 1, "nothing written, nothing reloaded");
 }
 
 #[tokio::test]
