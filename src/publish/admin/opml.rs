@@ -4,11 +4,9 @@
 //! decisions), first shown, then written on confirmation.
 //!
 //! The list comes as a file (`<input type=file>`, so the form is posted as
-//! `multipart/form-data`) or pasted into a textarea. The multipart body is
-//! read here ([`multipart_fields`], a few dozen lines over a body already
-//! capped at [`OPML_FORM_BYTES`]) rather than with axum's `multipart`
-//! feature, which would bring multer and its dependencies into the build
-//! for one form of text fields. The confirmation is an ordinary
+//! `multipart/form-data`) or pasted into a textarea; the multipart body,
+//! capped at [`OPML_FORM_BYTES`], is read with multer ([`multipart_fields`]).
+//! The confirmation is an ordinary
 //! urlencoded form carrying the list back (with the CSRF token and the
 //! file's version), so what is written is decided again, under the edit
 //! lock, from the file as it is then.
@@ -33,57 +31,28 @@ const OPML_FORM_BYTES: usize = 1024 * 1024;
 const MAX_PARTS: usize = 16;
 
 /// The fields of a `multipart/form-data` body (RFC 7578) as a browser
-/// sends it: parts between `--boundary` lines, each with a
-/// `Content-Disposition: form-data; name="…"` header, in order. Every value,
-/// a file's included, must be UTF-8 text (a leading byte-order mark is
-/// dropped). None for anything else: no boundary, a part without a name,
-/// no closing delimiter, binary content, more than [`MAX_PARTS`] parts.
-pub(super) fn multipart_fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, String)>> {
-    let boundary = content_type
-        .split(';')
-        .skip(1)
-        .filter_map(|p| p.split_once('='))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
-        .map(|(_, v)| v.trim().trim_matches('"'))
-        .filter(|b| (1..=70).contains(&b.len()))?;
-    let delimiter = format!("--{boundary}");
-    let between = format!("\r\n--{boundary}");
-    // The preamble, if any, ends with the first delimiter.
-    let first = find(body, delimiter.as_bytes())?;
-    let mut rest = &body[first + delimiter.len()..];
+/// sends it, in order, read with multer (the parser axum's own `Multipart`
+/// uses). Every value, a file's included, must be UTF-8 text (a leading
+/// byte-order mark is dropped). None for anything else: no boundary, a part
+/// without a name, a body cut short, binary content, more than
+/// [`MAX_PARTS`] parts.
+pub(super) async fn multipart_fields(
+    content_type: &str,
+    body: axum::body::Bytes,
+) -> Option<Vec<(String, String)>> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let whole = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut parts = multer::Multipart::new(whole, boundary);
     let mut fields = Vec::new();
-    loop {
-        if rest.starts_with(b"--") {
-            return Some(fields);
-        }
+    while let Some(field) = parts.next_field().await.ok()? {
         if fields.len() == MAX_PARTS {
             return None;
         }
-        rest = rest.strip_prefix(b"\r\n")?;
-        let end = find(rest, between.as_bytes())?;
-        let part = &rest[..end];
-        rest = &rest[end + between.len()..];
-        let head_end = find(part, b"\r\n\r\n")?;
-        let head = std::str::from_utf8(&part[..head_end]).ok()?;
-        let name = head.split("\r\n").find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            if !key.trim().eq_ignore_ascii_case("content-disposition") {
-                return None;
-            }
-            value
-                .split(';')
-                .filter_map(|p| p.split_once('='))
-                .find(|(k, _)| k.trim() == "name")
-                .map(|(_, v)| v.trim().trim_matches('"').to_string())
-        })?;
-        let value = std::str::from_utf8(&part[head_end + 4..]).ok()?;
+        let name = field.name()?.to_string();
+        let value = String::from_utf8(field.bytes().await.ok()?.into()).ok()?;
         fields.push((name, value.trim_start_matches('\u{feff}').to_string()));
     }
-}
-
-/// Where `needle` first occurs in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    Some(fields)
 }
 
 /// The form, or the response to a request without a session (the login),
@@ -122,7 +91,7 @@ async fn read_form(
         .to_ascii_lowercase()
         .starts_with("multipart/form-data");
     let form = if multipart {
-        let Some(fields) = multipart_fields(content_type, &body) else {
+        let Some(fields) = multipart_fields(content_type, body.clone()).await else {
             return Err(Box::new(super::refused(
                 st,
                 StatusCode::BAD_REQUEST,
@@ -389,10 +358,21 @@ mod tests {
         b.into_bytes()
     }
 
+    /// [`multipart_fields`] on a body, off a runtime.
+    fn fields(content_type: &str, body: &[u8]) -> Option<Vec<(String, String)>> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(multipart_fields(
+                content_type,
+                axum::body::Bytes::copy_from_slice(body),
+            ))
+    }
+
     #[test]
     fn a_browsers_multipart_form_gives_its_fields_in_order() {
         let xml = "\u{feff}<opml>\r\n<body>Sở GD&amp;ĐT</body>\r\n</opml>\r\n";
-        let fields = multipart_fields(
+        let read = fields(
             TYPE,
             &body(&[
                 ("csrf", None, "abc"),
@@ -402,7 +382,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            fields,
+            read,
             [
                 ("csrf".to_string(), "abc".to_string()),
                 (
@@ -414,7 +394,7 @@ mod tests {
         );
         let quoted = TYPE.replace("boundary=", "boundary=\"") + "\"";
         assert_eq!(
-            multipart_fields(&quoted, &body(&[("a", None, "1")])).unwrap(),
+            fields(&quoted, &body(&[("a", None, "1")])).unwrap(),
             [("a".to_string(), "1".to_string())]
         );
     }
@@ -422,30 +402,27 @@ mod tests {
     #[test]
     fn broken_or_binary_multipart_bodies_are_refused() {
         let good = body(&[("csrf", None, "abc")]);
-        assert!(multipart_fields(TYPE, &good).is_some());
+        assert!(fields(TYPE, &good).is_some());
         assert!(
-            multipart_fields("multipart/form-data", &good).is_none(),
+            fields("multipart/form-data", &good).is_none(),
             "no boundary"
         );
         assert!(
-            multipart_fields(TYPE, &good[..good.len() - 30]).is_none(),
+            fields(TYPE, &good[..good.len() - 30]).is_none(),
             "cut short"
         );
         let mut binary = body(&[("tep", Some("x.opml"), "ab")]);
         let at = binary.windows(2).position(|w| w == b"ab").unwrap();
         binary[at] = 0xff;
-        assert!(multipart_fields(TYPE, &binary).is_none(), "not UTF-8");
+        assert!(fields(TYPE, &binary).is_none(), "not UTF-8");
         let nameless = String::from_utf8(good.clone())
             .unwrap()
             .replace("; name=\"csrf\"", "");
-        assert!(multipart_fields(TYPE, nameless.as_bytes()).is_none());
+        assert!(fields(TYPE, nameless.as_bytes()).is_none());
         let many: Vec<(&str, Option<&str>, &str)> =
             (0..=MAX_PARTS).map(|_| ("a", None, "1")).collect();
-        assert!(
-            multipart_fields(TYPE, &body(&many)).is_none(),
-            "too many parts"
-        );
-        assert!(multipart_fields(TYPE, b"").is_none());
+        assert!(fields(TYPE, &body(&many)).is_none(), "too many parts");
+        assert!(fields(TYPE, b"").is_none());
     }
 
     proptest::proptest! {
@@ -453,7 +430,7 @@ mod tests {
         fn no_body_makes_the_reader_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
             let mut b = b"------WebKitFormBoundaryAbC123\r\n".to_vec();
             b.extend(bytes);
-            let _ = multipart_fields(TYPE, &b);
+            let _ = fields(TYPE, &b);
         }
     }
 }
