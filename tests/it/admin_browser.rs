@@ -11,10 +11,29 @@ use std::time::Duration;
 
 use tinkhac::config::Config;
 
-use crate::support::{self, TestPortal};
-use crate::webdriver::{find_chromedriver, WebDriver};
+use crate::support::TestPortal;
+use crate::webdriver::{Tools, WebDriver};
 
 const TOKEN: &str = "mật-khẩu-trình-duyệt-7";
+
+/// A browser logged in to the admin at `base` with `token`: sent from
+/// `/admin/` to the login form, the token typed and sent. The sources page
+/// it then shows.
+pub(crate) async fn logged_in(tools: &Tools, base: &str, token: &str) -> (WebDriver, String) {
+    let b = tools.start().await;
+    b.goto(&format!("{base}/admin/")).await;
+    b.wait_for("Mã quản trị").await;
+    send_token(&b, token).await;
+    let page = b.wait_for("Quản lý nguồn tin").await;
+    (b, page)
+}
+
+/// Type `token` into the login form on the page and send it.
+async fn send_token(b: &WebDriver, token: &str) {
+    b.send_keys(&b.find("input[name=token]").await, token).await;
+    b.click(&b.find("form[action='/admin/login'] button").await)
+        .await;
+}
 
 /// The part of the sources page that is `id`'s row.
 pub(crate) fn row<'p>(page: &'p str, id: &str) -> Option<&'p str> {
@@ -27,36 +46,22 @@ pub(crate) fn row<'p>(page: &'p str, id: &str) -> Option<&'p str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_adds_watches_pauses_and_removes_a_source_in_chromium() {
-    const TEST: &str = "an_admin_adds_watches_pauses_and_removes_a_source_in_chromium";
-    let Some(chromium) = crate::browser::find_chromium() else {
-        support::tool_missing(TEST, "chromium is not installed (apt-get install chromium)");
-        return;
-    };
-    let Some(driver) = find_chromedriver() else {
-        support::tool_missing(
-            TEST,
-            "chromedriver is not installed (apt-get install chromium-driver)",
-        );
+    let Some(tools) = Tools::find("an_admin_adds_watches_pauses_and_removes_a_source_in_chromium")
+    else {
         return;
     };
     let portal = TestPortal::start().await;
     let (cfg, original, d, base) = crate::admin_web::one_source_daemon(&portal, TOKEN).await;
-    let b = WebDriver::start(&driver, &chromium).await;
+    let b = tools.start().await;
 
     // No session: the admin sends the browser to the login form.
     b.goto(&format!("{base}/admin/")).await;
     assert_eq!(b.current_url().await, format!("{base}/admin/login"));
     b.wait_for("Mã quản trị").await;
     // A wrong token is refused on the page.
-    let field = b.find("input[name=token]").await;
-    b.send_keys(&field, "không-phải").await;
-    b.click(&b.find("form[action='/admin/login'] button").await)
-        .await;
+    send_token(&b, "không-phải").await;
     b.wait_for("Sai mã quản trị").await;
-    let field = b.find("input[name=token]").await;
-    b.send_keys(&field, TOKEN).await;
-    b.click(&b.find("form[action='/admin/login'] button").await)
-        .await;
+    send_token(&b, TOKEN).await;
     let page = b.wait_for("Quản lý nguồn tin").await;
     assert!(b.title().await.starts_with("Quản lý nguồn tin"));
     assert!(row(&page, "thuy-nguyen").is_some(), "{page}");

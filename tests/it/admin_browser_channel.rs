@@ -9,25 +9,17 @@
 
 use std::time::Duration;
 
+use crate::admin_browser::logged_in;
 use crate::admin_channel::{
     channel_daemon, entry, first_set_aside, refuse_next_message, ADMIN, BOT,
 };
 use crate::standin::BotStandIn;
-use crate::support::{self, edu, TestPortal};
-use crate::webdriver::{find_chromedriver, WebDriver};
+use crate::support::{edu, TestPortal};
+use crate::webdriver::Tools;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_sends_a_set_aside_message_again_in_chromium() {
-    const TEST: &str = "an_admin_sends_a_set_aside_message_again_in_chromium";
-    let Some(chromium) = crate::browser::find_chromium() else {
-        support::tool_missing(TEST, "chromium is not installed (apt-get install chromium)");
-        return;
-    };
-    let Some(driver) = find_chromedriver() else {
-        support::tool_missing(
-            TEST,
-            "chromedriver is not installed (apt-get install chromium-driver)",
-        );
+    let Some(tools) = Tools::find("an_admin_sends_a_set_aside_message_again_in_chromium") else {
         return;
     };
     let portal = TestPortal::start().await;
@@ -35,13 +27,7 @@ async fn an_admin_sends_a_set_aside_message_again_in_chromium() {
     let (base, d, _dir) = channel_daemon(&portal, &bot, BOT).await;
     refuse_next_message(&bot);
     portal.publish([edu(1)]);
-    let b = WebDriver::start(&driver, &chromium).await;
-
-    b.goto(&format!("{base}/admin/")).await;
-    b.send_keys(&b.find("input[name=token]").await, ADMIN).await;
-    b.click(&b.find("form[action='/admin/login'] button").await)
-        .await;
-    b.wait_for("Quản lý nguồn tin").await;
+    let (b, _) = logged_in(&tools, &base, ADMIN).await;
 
     // «Kênh Telegram» in the navigation; the message is listed once the
     // channel has set it aside.

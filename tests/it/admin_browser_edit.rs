@@ -8,36 +8,20 @@
 
 use tinkhac::config::Config;
 
-use crate::admin_browser::row;
-use crate::support::{self, TestPortal};
-use crate::webdriver::{find_chromedriver, WebDriver};
+use crate::admin_browser::{logged_in, row};
+use crate::support::TestPortal;
+use crate::webdriver::Tools;
 
 const TOKEN: &str = "mật-khẩu-sửa-nguồn-3";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_changes_a_sources_interval_in_chromium() {
-    const TEST: &str = "an_admin_changes_a_sources_interval_in_chromium";
-    let Some(chromium) = crate::browser::find_chromium() else {
-        support::tool_missing(TEST, "chromium is not installed (apt-get install chromium)");
-        return;
-    };
-    let Some(driver) = find_chromedriver() else {
-        support::tool_missing(
-            TEST,
-            "chromedriver is not installed (apt-get install chromium-driver)",
-        );
+    let Some(tools) = Tools::find("an_admin_changes_a_sources_interval_in_chromium") else {
         return;
     };
     let portal = TestPortal::start().await;
     let (cfg, original, d, base) = crate::admin_web::one_source_daemon(&portal, TOKEN).await;
-    let b = WebDriver::start(&driver, &chromium).await;
-
-    b.goto(&format!("{base}/admin/")).await;
-    b.wait_for("Mã quản trị").await;
-    b.send_keys(&b.find("input[name=token]").await, TOKEN).await;
-    b.click(&b.find("form[action='/admin/login'] button").await)
-        .await;
-    let page = b.wait_for("Quản lý nguồn tin").await;
+    let (b, page) = logged_in(&tools, &base, TOKEN).await;
     let before = row(&page, "thuy-nguyen").expect("listed").to_string();
     assert!(before.contains("10 phút"), "the [fetch] interval: {before}");
 

@@ -11,34 +11,20 @@ use std::time::Duration;
 
 use tinkhac::config::Config;
 
-use crate::support::{self, TestPortal};
-use crate::webdriver::{find_chromedriver, WebDriver};
+use crate::admin_browser::logged_in;
+use crate::support::TestPortal;
+use crate::webdriver::Tools;
 
 const TOKEN: &str = "mật-khẩu-trình-duyệt-opml-8";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_imports_an_opml_list_in_chromium() {
-    const TEST: &str = "an_admin_imports_an_opml_list_in_chromium";
-    let Some(chromium) = crate::browser::find_chromium() else {
-        support::tool_missing(TEST, "chromium is not installed (apt-get install chromium)");
-        return;
-    };
-    let Some(driver) = find_chromedriver() else {
-        support::tool_missing(
-            TEST,
-            "chromedriver is not installed (apt-get install chromium-driver)",
-        );
+    let Some(tools) = Tools::find("an_admin_imports_an_opml_list_in_chromium") else {
         return;
     };
     let portal = TestPortal::start().await;
     let (cfg, original, _d, base) = crate::admin_web::one_source_daemon(&portal, TOKEN).await;
-    let b = WebDriver::start(&driver, &chromium).await;
-
-    b.goto(&format!("{base}/admin/login")).await;
-    b.send_keys(&b.find("input[name=token]").await, TOKEN).await;
-    b.click(&b.find("form[action='/admin/login'] button").await)
-        .await;
-    b.wait_for("Quản lý nguồn tin").await;
+    let (b, _) = logged_in(&tools, &base, TOKEN).await;
 
     // The nav leads to the OPML page; upload a list with one new feed (in
     // a folder) and one already listed.

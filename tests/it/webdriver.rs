@@ -2,7 +2,8 @@
 //! the project's own reqwest, driving `chromedriver` with headless Chromium.
 //! Just what the browser tests use: open a session, go to a URL, find an
 //! element by CSS, type, click, read the page; the driver (and its browser)
-//! end when the [`WebDriver`] is dropped.
+//! end when the [`WebDriver`] is dropped. [`Tools::find`] finds Chromium and
+//! `chromedriver`, or says which one is missing (a failure in CI).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use serde_json::{json, Value};
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// `chromedriver`: `CHROMEDRIVER` if set, else Debian's, else on `PATH`.
-pub fn find_chromedriver() -> Option<PathBuf> {
+fn find_chromedriver() -> Option<PathBuf> {
     if let Some(chosen) = std::env::var_os("CHROMEDRIVER") {
         let chosen = PathBuf::from(chosen);
         return chosen.is_file().then_some(chosen);
@@ -28,6 +29,39 @@ pub fn find_chromedriver() -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|d| d.join("chromedriver"))
         .find(|p| p.is_file())
+}
+
+/// Chromium and `chromedriver`, both installed.
+pub struct Tools {
+    chromium: PathBuf,
+    driver: PathBuf,
+}
+
+impl Tools {
+    /// Both tools; else `None`, after [`crate::support::tool_missing`] has
+    /// said which one `test` lacks (which fails the test in CI).
+    pub fn find(test: &str) -> Option<Tools> {
+        let Some(chromium) = crate::browser::find_chromium() else {
+            crate::support::tool_missing(
+                test,
+                "chromium is not installed (apt-get install chromium)",
+            );
+            return None;
+        };
+        let Some(driver) = find_chromedriver() else {
+            crate::support::tool_missing(
+                test,
+                "chromedriver is not installed (apt-get install chromium-driver)",
+            );
+            return None;
+        };
+        Some(Tools { chromium, driver })
+    }
+
+    /// A headless browser session.
+    pub async fn start(&self) -> WebDriver {
+        WebDriver::start(&self.driver, &self.chromium).await
+    }
 }
 
 /// A running `chromedriver` with one browser session.
@@ -47,7 +81,7 @@ pub struct Element {
 impl WebDriver {
     /// Start `driver` on a free port and open a headless session of
     /// `chromium`.
-    pub async fn start(driver: &std::path::Path, chromium: &std::path::Path) -> WebDriver {
+    async fn start(driver: &std::path::Path, chromium: &std::path::Path) -> WebDriver {
         let port = crate::support::free_port();
         let child = Command::new(driver)
             .arg(format!("--port={port}"))
