@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use reqwest::{header, StatusCode};
 
-use crate::admin_web::{client, get_page, hidden, login};
+use crate::admin_web::{client, get_page, hidden, login, post_form};
 use crate::standin::{BotStandIn, Failure};
 use crate::support::{self, edu, Daemon, GenItem, TestPortal};
 
@@ -283,21 +283,6 @@ pub(crate) fn first_set_aside(page: &str) -> u64 {
     page[at..].split('"').next().unwrap().parse().unwrap()
 }
 
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    cookie: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    client
-        .post(url)
-        .header(header::COOKIE, cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_page() {
     let portal = TestPortal::start().await;
@@ -310,7 +295,7 @@ async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_pa
         assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
     }
     for path in ["/admin/kenh/gui-lai", "/admin/kenh/bo", "/admin/kenh/thu"] {
-        let r = post(&client, &format!("{base}{path}"), "", &[("tin", "0")]).await;
+        let r = post_form(&client, &format!("{base}{path}"), "", &[("tin", "0")]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(r.headers()[header::LOCATION], "/admin/login", "{path}");
     }
@@ -354,7 +339,7 @@ async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_pa
         ("/admin/kenh/bo", vec![("tin", &n)]),
         ("/admin/kenh/thu", vec![]),
     ] {
-        let r = post(&client, &format!("{base}{path}"), &cookie, &form).await;
+        let r = post_form(&client, &format!("{base}{path}"), &cookie, &form).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} {form:?}");
         assert!(r.text().await.unwrap().contains("Biểu mẫu không hợp lệ"));
     }
@@ -371,7 +356,7 @@ async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_pa
     assert_eq!(bot.requests(), requests, "nothing was sent");
 
     // «Gửi lại»: the channel sends it, and it is no longer set aside.
-    let r = post(
+    let r = post_form(
         &client,
         &format!("{base}/admin/kenh/gui-lai"),
         &cookie,
@@ -413,7 +398,7 @@ async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_pa
         "{confirm}"
     );
     assert_eq!(hidden(&confirm, "tin"), seq.to_string());
-    let r = post(
+    let r = post_form(
         &client,
         &format!("{base}/admin/kenh/bo"),
         &cookie,
@@ -432,7 +417,7 @@ async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_pa
         "{page}"
     );
     // Dropped again: there is nothing left to drop.
-    let r = post(
+    let r = post_form(
         &client,
         &format!("{base}/admin/kenh/bo"),
         &cookie,
@@ -448,11 +433,11 @@ async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_pa
     portal.publish([edu(3), edu(4)]);
     let page = page_with_set_aside(&client, &base, &cookie, 2).await;
     assert!(page.contains("Gửi lại tất cả"), "{page}");
-    let r = post(
+    let r = post_form(
         &client,
         &format!("{base}/admin/kenh/gui-lai"),
         &cookie,
-        &[("csrf", &csrf), ("tin", "tat-ca")],
+        &[("csrf", csrf.as_str()), ("tin", "tat-ca")],
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -491,7 +476,7 @@ async fn the_test_message_reaches_the_channel_or_says_why_not() {
     let test = |client: reqwest::Client| {
         let (base, cookie, csrf) = (base.clone(), cookie.clone(), csrf.clone());
         async move {
-            let r = post(
+            let r = post_form(
                 &client,
                 &format!("{base}/admin/kenh/thu"),
                 &cookie,
@@ -570,7 +555,7 @@ async fn a_refused_token_is_said_on_the_page_and_never_shown() {
     let client = client();
     let (_, cookie) = login(&client, &base, ADMIN).await;
     let (_, page) = get_page(&client, &format!("{base}/admin/kenh"), &cookie).await;
-    let r = post(
+    let r = post_form(
         &client,
         &format!("{base}/admin/kenh/thu"),
         &cookie,
@@ -631,7 +616,7 @@ async fn a_test_message_that_goes_through_wakes_a_paused_channel() {
         page.contains("Bot đã bị gỡ khỏi kênh") || page.contains("tạm dừng"),
         "{page}"
     );
-    let r = post(
+    let r = post_form(
         &client,
         &format!("{base}/admin/kenh/thu"),
         &cookie,

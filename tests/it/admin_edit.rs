@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::header;
 use reqwest::StatusCode;
 
-use crate::admin_web::{client, feeds_toml, get_page, hidden, login, server, TOKEN};
+use crate::admin_web::{client, feeds_toml, get_page, hidden, login, post_form, server, TOKEN};
 use crate::support::TestPortal;
 
 /// The fields of `page`'s edit form with `changes` applied, as a browser
@@ -30,21 +30,6 @@ fn edit_body(page: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
     body
 }
 
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    cookie: &str,
-    body: &[(String, String)],
-) -> reqwest::Response {
-    client
-        .post(url)
-        .header(header::COOKIE, cookie)
-        .form(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_writes_only_what_changed_and_the_daemon_takes_it() {
     let portal = TestPortal::start().await;
@@ -63,7 +48,7 @@ async fn an_edit_writes_only_what_changed_and_the_daemon_takes_it() {
 
     let name = "Thuỷ Nguyên – tin tức";
     let body = edit_body(&page, &[("interval", "30m"), ("name", name)]);
-    let r = post(&client, &url, &cookie, &body).await;
+    let r = post_form(&client, &url, &cookie, &body).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
     assert_eq!(to, "/admin/?da=sua&nguon=thuy-nguyen");
@@ -116,7 +101,7 @@ async fn an_edit_writes_only_what_changed_and_the_daemon_takes_it() {
     // The same form again changes nothing more.
     let (_, page) = get_page(&client, &url, &cookie).await;
     assert_eq!(hidden(&page, "interval"), "30m");
-    let r = post(&client, &url, &cookie, &edit_body(&page, &[])).await;
+    let r = post_form(&client, &url, &cookie, &edit_body(&page, &[])).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()[header::LOCATION].to_str().unwrap().to_string();
     assert_eq!(to, "/admin/?da=khong-doi&nguon=thuy-nguyen");
@@ -144,7 +129,7 @@ async fn an_edit_without_its_csrf_token_or_from_a_stale_form_changes_nothing() {
 
     let mut body = edit_body(&page, &[("interval", "45m")]);
     body.retain(|(k, _)| k != "csrf");
-    let r = post(&s.client, &url, &cookie, &body).await;
+    let r = post_form(&s.client, &url, &cookie, &body).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(r.text().await.unwrap().contains("Biểu mẫu không hợp lệ"));
     assert_eq!(std::fs::read(&s.path).unwrap(), before);
@@ -154,7 +139,7 @@ async fn an_edit_without_its_csrf_token_or_from_a_stale_form_changes_nothing() {
     text.push_str("# ghi chú viết tay\n");
     std::fs::write(&s.path, &text).unwrap();
     let body = edit_body(&page, &[("interval", "45m")]);
-    let r = post(&s.client, &url, &cookie, &body).await;
+    let r = post_form(&s.client, &url, &cookie, &body).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().await.unwrap().contains("feeds.toml đã thay đổi"));
     assert_eq!(std::fs::read_to_string(&s.path).unwrap(), text);
@@ -183,7 +168,7 @@ async fn a_bad_interval_is_refused_in_vietnamese_and_nothing_is_written() {
         ("scrape_items", "li[[", "Bộ chọn CSS không hợp lệ"),
     ] {
         let body = edit_body(&page, &[(field, bad)]);
-        let r = post(&s.client, &url, &cookie, &body).await;
+        let r = post_form(&s.client, &url, &cookie, &body).await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{field}");
         let again = r.text().await.unwrap();
         assert!(again.contains(says), "{field}: {again}");
@@ -325,7 +310,7 @@ async fn vi_sao_explains_a_page_and_pins_one_it_cannot_read() {
         .iter()
         .map(|k| (k.to_string(), hidden(&why, k).replace("&gt;", ">")))
         .collect();
-    let r = post(
+    let r = post_form(
         &client,
         &format!("{base}/admin/source/an-bien/scrape"),
         &cookie,
@@ -384,7 +369,7 @@ async fn vi_sao_explains_a_page_and_pins_one_it_cannot_read() {
         .iter()
         .map(|k| (k.to_string(), hidden(&sources, k)))
         .collect();
-    let r = post(
+    let r = post_form(
         &client,
         &format!("{base}/admin/source/an-bien/poll"),
         &cookie,
@@ -409,14 +394,13 @@ async fn a_previewed_page_without_a_list_is_added_with_the_suggested_selectors()
     let (_, cookie) = login(&s.client, &s.base, TOKEN).await;
     let (_, form) = get_page(&s.client, &format!("{}/admin/add", s.base), &cookie).await;
     let url = format!("{site}/an-bien-2");
-    let r = s
-        .client
-        .post(format!("{}/admin/add/preview", s.base))
-        .header(header::COOKIE, &cookie)
-        .form(&[("csrf", hidden(&form, "csrf").as_str()), ("url", &url)])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &s.client,
+        &format!("{}/admin/add/preview", s.base),
+        &cookie,
+        &[("csrf", hidden(&form, "csrf")), ("url", url)],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let preview = r.text().await.unwrap();
     for want in [
@@ -433,7 +417,7 @@ async fn a_previewed_page_without_a_list_is_added_with_the_suggested_selectors()
             .collect();
     body.push(("id".into(), "an-bien".into()));
     body.push(("name".into(), "Phường An Biên".into()));
-    let r = post(&s.client, &format!("{}/admin/add", s.base), &cookie, &body).await;
+    let r = post_form(&s.client, &format!("{}/admin/add", s.base), &cookie, &body).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let config = tinkhac::config::Config::load(&s.path).unwrap();
     let scrape = config

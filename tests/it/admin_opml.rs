@@ -10,7 +10,7 @@ use reqwest::header;
 use reqwest::StatusCode;
 use tinkhac::config::Config;
 
-use crate::admin_web::{client, get_page, hidden, login, one_source_daemon};
+use crate::admin_web::{client, get_page, hidden, login, one_source_daemon, post_form};
 use crate::support::{self, TestPortal};
 
 const TOKEN: &str = "mật-khẩu-opml-3";
@@ -90,18 +90,13 @@ async fn an_opml_list_is_shown_then_imported_and_bad_forms_change_nothing() {
     let (_, cookie) = login(&c, &base, TOKEN).await;
     let (_, form_page) = get_page(&c, &format!("{base}/admin/opml"), &cookie).await;
     let csrf = hidden(&form_page, "csrf");
-    let post = |path: &str, fields: Vec<(&str, String)>| {
-        c.post(format!("{base}{path}"))
-            .header(header::COOKIE, &cookie)
-            .form(&fields)
-            .send()
+    let post = async |path: &str, fields: Vec<(&str, String)>| {
+        post_form(&c, &format!("{base}{path}"), &cookie, &fields).await
     };
     let unchanged = || assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), original);
 
     // Without the CSRF token: refused, nothing read.
-    let r = post("/admin/opml/xem-truoc", vec![("opml", opml.clone())])
-        .await
-        .unwrap();
+    let r = post("/admin/opml/xem-truoc", vec![("opml", opml.clone())]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     unchanged();
 
@@ -111,8 +106,7 @@ async fn an_opml_list_is_shown_then_imported_and_bad_forms_change_nothing() {
         "/admin/opml/xem-truoc",
         vec![("csrf", csrf.clone()), ("opml", broken.into())],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let page = r.text().await.unwrap();
     assert!(page.contains("Tệp OPML không đọc được"), "{page}");
@@ -124,8 +118,7 @@ async fn an_opml_list_is_shown_then_imported_and_bad_forms_change_nothing() {
         "/admin/opml/xem-truoc",
         vec![("csrf", csrf.clone()), ("opml", "x".repeat(1024 * 1024))],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(r.text().await.unwrap().contains("Tệp OPML quá lớn"));
     unchanged();
@@ -204,8 +197,7 @@ async fn an_opml_list_is_shown_then_imported_and_bad_forms_change_nothing() {
         "/admin/opml",
         vec![("version", version.clone()), ("opml", opml.clone())],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = post(
         "/admin/opml",
@@ -215,8 +207,7 @@ async fn an_opml_list_is_shown_then_imported_and_bad_forms_change_nothing() {
             ("opml", broken.into()),
         ],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     unchanged();
 
@@ -226,7 +217,7 @@ async fn an_opml_list_is_shown_then_imported_and_bad_forms_change_nothing() {
         ("version", version.clone()),
         ("opml", opml.clone()),
     ];
-    let r = post("/admin/opml", confirm.clone()).await.unwrap();
+    let r = post("/admin/opml", confirm.clone()).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[header::LOCATION], "/admin/opml?them=1");
     let text = std::fs::read_to_string(&cfg.path).unwrap();
@@ -269,7 +260,7 @@ async fn an_opml_list_is_shown_then_imported_and_bad_forms_change_nothing() {
     }
 
     // The same confirmation again: the file changed since, refused.
-    let r = post("/admin/opml", confirm).await.unwrap();
+    let r = post("/admin/opml", confirm).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), text);
     assert!(

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use tinkhac::config::Config;
 
 use crate::admin::port_of;
-use crate::admin_web::{client, get_page, hidden, login};
+use crate::admin_web::{client, get_page, hidden, login, post_form};
 use crate::support::{self, Daemon, GenItem, TestPortal};
 
 const TOKEN: &str = "mật-khẩu-chủ-đề-5";
@@ -76,11 +76,8 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
     assert!(page.contains("giáo dục\nhọc sinh</textarea>"), "{page}");
     let csrf = hidden(&page, "csrf");
     let version = hidden(&page, "version");
-    let post = |path: &str, fields: Vec<(&str, &str)>| {
-        c.post(format!("{base}{path}"))
-            .header(header::COOKIE, &cookie)
-            .form(&fields)
-            .send()
+    let post = async |path: &str, fields: Vec<(&str, &str)>| {
+        post_form(&c, &format!("{base}{path}"), &cookie, &fields).await
     };
 
     // Pasted headlines: which topics, and why.
@@ -94,8 +91,7 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
             ),
         ],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
     let first = between(
@@ -128,8 +124,7 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
         "/admin/chu-de/thu",
         vec![("csrf", &csrf), ("tieu-de", &many.join("\n"))],
     )
-    .await
-    .unwrap();
+    .await;
     let page = r.text().await.unwrap();
     assert!(
         page.contains("Đã dán 101 tiêu đề; trang này thử 100 tiêu đề đầu tiên."),
@@ -149,8 +144,7 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
             ("exclude", exclude),
         ],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let preview = r.text().await.unwrap();
     assert!(preview.contains("Trong 4 tin lưu gần nhất"), "{preview}");
@@ -185,8 +179,7 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
         "/admin/chu-de/giao-duc",
         vec![("version", &version), ("keywords", keywords)],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     for (bad, says) in [
         ("\n  \n", "Chủ đề cần ít nhất một từ khoá"),
@@ -196,8 +189,7 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
             "/admin/chu-de/giao-duc",
             vec![("csrf", &csrf), ("version", &version), ("keywords", bad)],
         )
-        .await
-        .unwrap();
+        .await;
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad:?}");
         let page = r.text().await.unwrap();
         assert!(page.contains(says), "{page}");
@@ -211,7 +203,7 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
         ("keywords", keywords),
         ("exclude", exclude),
     ];
-    let r = post("/admin/chu-de/giao-duc", save.clone()).await.unwrap();
+    let r = post("/admin/chu-de/giao-duc", save.clone()).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         r.headers()[header::LOCATION],
@@ -264,7 +256,7 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
     }
 
     // The same form again: the file changed since it was shown.
-    let r = post("/admin/chu-de/giao-duc", save).await.unwrap();
+    let r = post("/admin/chu-de/giao-duc", save).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), text);
     assert!(

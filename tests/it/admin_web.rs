@@ -133,6 +133,23 @@ pub(super) async fn one_source_daemon(
     (cfg, original, d, base)
 }
 
+/// Post `form`'s fields to `url` with the session `cookie`, as a browser
+/// submits a form.
+pub(crate) async fn post_form<F: serde::Serialize + ?Sized>(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    form: &F,
+) -> reqwest::Response {
+    client
+        .post(url)
+        .header(header::COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Post to `url` the CSRF token and the file version that `page`'s form
 /// carries, as a browser submitting it would.
 async fn submit(
@@ -141,16 +158,11 @@ async fn submit(
     cookie: &str,
     page: &str,
 ) -> reqwest::Response {
-    client
-        .post(url)
-        .header(header::COOKIE, cookie)
-        .form(&[
-            ("csrf", hidden(page, "csrf").as_str()),
-            ("version", &hidden(page, "version")),
-        ])
-        .send()
-        .await
-        .unwrap()
+    let form = [
+        ("csrf", hidden(page, "csrf")),
+        ("version", hidden(page, "version")),
+    ];
+    post_form(client, url, cookie, &form).await
 }
 
 /// A hidden field's value in a page's form.
@@ -294,14 +306,13 @@ async fn the_right_token_opens_a_session_in_a_strict_cookie() {
     // A second login is another session; logging out ends only its own.
     let (_, other) = login(&s.client, &s.base, TOKEN).await;
     assert_ne!(other, cookie);
-    let r = s
-        .client
-        .post(format!("{}/admin/logout", s.base))
-        .header(header::COOKIE, &cookie)
-        .form(&[("csrf", hidden(&page, "csrf").as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &s.client,
+        &format!("{}/admin/logout", s.base),
+        &cookie,
+        &[("csrf", hidden(&page, "csrf"))],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(r.headers()[header::SET_COOKIE]
         .to_str()
@@ -338,28 +349,20 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
         vec![("csrf", &wrong), ("version", &version)],
     ];
     for body in bodies {
-        let r = s
-            .client
-            .post(&url)
-            .header(header::COOKIE, &cookie)
-            .form(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = post_form(&s.client, &url, &cookie, &body).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{body:?}");
         assert!(r.text().await.unwrap().contains("Biểu mẫu không hợp lệ"));
         assert_eq!(std::fs::read(&s.path).unwrap(), before, "{body:?}");
     }
     // Another session's token is no better.
     let (_, other) = login(&s.client, &s.base, TOKEN).await;
-    let r = s
-        .client
-        .post(&url)
-        .header(header::COOKIE, &other)
-        .form(&[("csrf", csrf.as_str()), ("version", &version)])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &s.client,
+        &url,
+        &other,
+        &[("csrf", csrf.as_str()), ("version", &version)],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(std::fs::read(&s.path).unwrap(), before);
     // Every other form of the admin too.
@@ -383,14 +386,7 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
         ),
         ("/admin/logout", vec![]),
     ] {
-        let r = s
-            .client
-            .post(format!("{}{path}", s.base))
-            .header(header::COOKIE, &cookie)
-            .form(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = post_form(&s.client, &format!("{}{path}", s.base), &cookie, &body).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
         assert_eq!(std::fs::read(&s.path).unwrap(), before, "{path}");
     }
@@ -632,24 +628,24 @@ async fn a_source_added_from_its_url_is_previewed_written_and_polled() {
 
     // A URL already listed is refused before anything is read.
     let listed = portal.url(&portal.path_of("thuynguyen-tin-tuc.html"));
-    let r = client
-        .post(format!("{base}/admin/add/preview"))
-        .header(header::COOKIE, &cookie)
-        .form(&[("csrf", csrf.as_str()), ("url", listed.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &client,
+        &format!("{base}/admin/add/preview"),
+        &cookie,
+        &[("csrf", csrf.as_str()), ("url", listed.as_str())],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().await.unwrap().contains("thuy-nguyen"));
 
     let url = portal.url(&portal.path_of("hp-danh-muc-giao-duc.html"));
-    let r = client
-        .post(format!("{base}/admin/add/preview"))
-        .header(header::COOKIE, &cookie)
-        .form(&[("csrf", csrf.as_str()), ("url", url.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &client,
+        &format!("{base}/admin/add/preview"),
+        &cookie,
+        &[("csrf", csrf.as_str()), ("url", url.as_str())],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let preview = r.text().await.unwrap();
     for want in [
@@ -670,10 +666,11 @@ async fn a_source_added_from_its_url_is_previewed_written_and_polled() {
     let name = hidden(&preview, "name");
     assert!(name.starts_with("Giáo dục"), "named from its title: {name}");
 
-    let r = client
-        .post(format!("{base}/admin/add"))
-        .header(header::COOKIE, &cookie)
-        .form(&[
+    let r = post_form(
+        &client,
+        &format!("{base}/admin/add"),
+        &cookie,
+        &[
             ("csrf", hidden(&preview, "csrf").as_str()),
             ("version", &hidden(&preview, "version")),
             ("url", &hidden(&preview, "url")),
@@ -681,10 +678,9 @@ async fn a_source_added_from_its_url_is_previewed_written_and_polled() {
             ("name", "Hải Phòng – Giáo dục"),
             ("interval", "20m"),
             ("topic", "giao-duc"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         r.headers()[header::LOCATION],
@@ -730,17 +726,13 @@ async fn a_script_in_a_previewed_item_is_inert() {
     let (_, cookie) = login(&s.client, &s.base, TOKEN).await;
     let (_, form) = get_page(&s.client, &format!("{}/admin/add", s.base), &cookie).await;
     let url = portal.url("/gen/giao-duc.rss");
-    let r = s
-        .client
-        .post(format!("{}/admin/add/preview", s.base))
-        .header(header::COOKIE, &cookie)
-        .form(&[
-            ("csrf", hidden(&form, "csrf").as_str()),
-            ("url", url.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(
+        &s.client,
+        &format!("{}/admin/add/preview", s.base),
+        &cookie,
+        &[("csrf", hidden(&form, "csrf")), ("url", url.to_string())],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let page = r.text().await.unwrap();
     assert!(page.contains("Thông báo tuyển sinh"), "{page}");
@@ -800,13 +792,8 @@ async fn lay_ngay_polls_a_source_at_once_with_its_interval_far_off() {
     let post = |id: &'static str, csrf: String| {
         let (client, base, cookie) = (client.clone(), base.clone(), cookie.clone());
         async move {
-            client
-                .post(format!("{base}/admin/source/{id}/poll"))
-                .header(header::COOKIE, &cookie)
-                .form(&[("csrf", csrf.as_str())])
-                .send()
-                .await
-                .unwrap()
+            let url = format!("{base}/admin/source/{id}/poll");
+            post_form(&client, &url, &cookie, &[("csrf", csrf)]).await
         }
     };
 
