@@ -51,6 +51,16 @@ async fn a_redesigned_page_is_broken_once_and_recovers_once() {
     assert!(notes.try_recv().is_err());
 }
 
+/// What the daemon at `base` says in `/status.json`.
+pub(crate) async fn status_json(base: &str) -> serde_json::Value {
+    reqwest::get(format!("{base}/status.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub fn port_of(d: &Daemon) -> u16 {
     let line = d
         .log
@@ -79,14 +89,6 @@ async fn edits_to_the_feed_list_apply_live_and_a_bad_edit_changes_nothing() {
     let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", "s3cret-admin")]);
     d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
     let base = format!("http://127.0.0.1:{}", port_of(&d));
-    let status = || async {
-        reqwest::get(format!("{base}/status.json"))
-            .await
-            .unwrap()
-            .json::<serde_json::Value>()
-            .await
-            .unwrap()
-    };
 
     // An added source starts.
     let added = format!(
@@ -97,7 +99,7 @@ async fn edits_to_the_feed_list_apply_live_and_a_bad_edit_changes_nothing() {
     d.wait_log("configuration reloaded", 1, Duration::from_secs(60))
         .await;
     d.wait_log(" polled ", 2, Duration::from_secs(60)).await;
-    let st = status().await;
+    let st = status_json(&base).await;
     let ids: Vec<&str> = st["sources"]
         .as_array()
         .unwrap()
@@ -110,7 +112,7 @@ async fn edits_to_the_feed_list_apply_live_and_a_bad_edit_changes_nothing() {
     std::fs::write(&cfg.path, format!("{added}intervall = \"1m\"\n")).unwrap();
     d.wait_log("configuration not reloaded", 1, Duration::from_secs(60))
         .await;
-    let st = status().await;
+    let st = status_json(&base).await;
     let err = st["config_error"].as_str().unwrap();
     assert!(
         err.contains("feeds.toml:") && err.contains("unknown field"),
@@ -153,7 +155,7 @@ async fn edits_to_the_feed_list_apply_live_and_a_bad_edit_changes_nothing() {
     assert_eq!(ok.status(), 202);
     d.wait_log("configuration reloaded", 2, Duration::from_secs(60))
         .await;
-    assert!(status().await["config_error"].is_null());
+    assert!(status_json(&base).await["config_error"].is_null());
 
     // A removed source stops; the other is undisturbed; its feed, served
     // (and cached) a moment ago, is gone with it.
@@ -162,7 +164,7 @@ async fn edits_to_the_feed_list_apply_live_and_a_bad_edit_changes_nothing() {
     std::fs::write(&cfg.path, &text).unwrap();
     d.wait_log("configuration reloaded", 3, Duration::from_secs(60))
         .await;
-    let st = status().await;
+    let st = status_json(&base).await;
     assert_eq!(st["sources"].as_array().unwrap().len(), 1);
     assert_eq!(
         reqwest::get(&feed).await.unwrap().status(),

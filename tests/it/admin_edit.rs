@@ -84,12 +84,7 @@ async fn an_edit_writes_only_what_changed_and_the_daemon_takes_it() {
         "{logged}"
     );
     assert!(d.log.iter().all(|l| !l.contains(TOKEN)), "no secret logged");
-    let st: serde_json::Value = reqwest::get(format!("{base}/status.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let st = crate::admin::status_json(&base).await;
     assert_eq!(st["sources"][0]["interval"], "30m", "{st}");
     assert_eq!(st["sources"][0]["name"], name, "{st}");
     let (_, page) = get_page(&client, &format!("{base}{to}"), &cookie).await;

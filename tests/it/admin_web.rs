@@ -14,7 +14,7 @@ use tinkhac::publish::http::{self, AppState};
 use tinkhac::store::Store;
 use tokio_util::sync::CancellationToken;
 
-use crate::admin::port_of;
+use crate::admin::{port_of, status_json};
 use crate::support::{self, Daemon, TestPortal};
 
 pub(crate) const TOKEN: &str = "mật-khẩu-quản-trị-42";
@@ -503,12 +503,7 @@ async fn a_source_removed_through_the_form_leaves_the_file_and_the_daemon() {
         removed.contains("thuy-nguyen") && !removed.contains(TOKEN),
         "{removed}"
     );
-    let st: serde_json::Value = reqwest::get(format!("{base}/status.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let st = status_json(&base).await;
     let ids: Vec<&str> = st["sources"]
         .as_array()
         .unwrap()
@@ -527,12 +522,7 @@ async fn a_source_removed_through_the_form_leaves_the_file_and_the_daemon() {
 
 /// Each source's `next_poll` in `/status.json` (null: not scheduled).
 async fn next_polls(base: &str) -> Vec<(String, serde_json::Value)> {
-    let st: serde_json::Value = reqwest::get(format!("{base}/status.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let st = status_json(base).await;
     st["sources"]
         .as_array()
         .unwrap()
