@@ -34,19 +34,13 @@ async fn an_admin_sends_a_set_aside_message_again_in_chromium() {
     b.click(&b.find("nav a[href='/admin/kenh']").await).await;
     b.wait_for("Hàng đợi").await;
     assert!(b.title().await.starts_with("Kênh Telegram"));
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let page = loop {
-        let page = b.source().await;
-        if page.contains("Tin để riêng (1)") {
-            break page;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never set aside:\n{page}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        b.goto(&format!("{base}/admin/kenh")).await;
-    };
+    let page = b
+        .reload_until(
+            &format!("{base}/admin/kenh"),
+            "Tin để riêng (1)",
+            Duration::from_secs(60),
+        )
+        .await;
     let seq = first_set_aside(&page);
     assert!(entry(&page, seq).contains(&edu(1).title), "{page}");
     assert!(bot.sent().is_empty());

@@ -73,18 +73,12 @@ async fn an_admin_imports_an_opml_list_in_chromium() {
     let text = std::fs::read_to_string(&cfg.path).unwrap();
     assert!(text.contains("# Thuỷ Nguyên: thử một tháng.") && text.contains("# --- chủ đề ---"));
     b.click(&b.find("main a[href='/admin/']").await).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let page = b.source().await;
-        if page.contains("id=\"nguon-so-giao-duc-dao-tao\"") {
-            assert!(page.contains("Sở Giáo dục &amp; Đào tạo"), "{page}");
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never listed:\n{page}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        b.goto(&format!("{base}/admin/")).await;
-    }
+    let page = b
+        .reload_until(
+            &format!("{base}/admin/"),
+            "id=\"nguon-so-giao-duc-dao-tao\"",
+            Duration::from_secs(20),
+        )
+        .await;
+    assert!(page.contains("Sở Giáo dục &amp; Đào tạo"), "{page}");
 }

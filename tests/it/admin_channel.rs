@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use reqwest::{header, StatusCode};
 
-use crate::admin_web::{client, get_page, hidden, login, post_form};
+use crate::admin_web::{client, get_page, hidden, login, page_with, post_form};
 use crate::standin::{BotStandIn, Failure};
 use crate::support::{self, edu, Daemon, GenItem, TestPortal};
 
@@ -251,19 +251,14 @@ pub(crate) async fn page_with_set_aside(
     cookie: &str,
     n: usize,
 ) -> String {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let (status, page) = get_page(client, &format!("{base}/admin/kenh"), cookie).await;
-        assert_eq!(status, StatusCode::OK);
-        if page.contains(&format!("Tin để riêng ({n})")) {
-            return page;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never {n} set aside:\n{page}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    page_with(
+        client,
+        &format!("{base}/admin/kenh"),
+        cookie,
+        &format!("Tin để riêng ({n})"),
+        Duration::from_secs(60),
+    )
+    .await
 }
 
 /// The part of the channel page that is set-aside message `seq`.

@@ -112,6 +112,31 @@ pub(crate) async fn get_page(
     (r.status(), r.text().await.unwrap())
 }
 
+/// The admin page at `url` once it holds `needle`, asked for every 100 ms
+/// (each answer a 200); the test fails after `within` with the page as it
+/// is.
+pub(crate) async fn page_with(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    needle: &str,
+    within: Duration,
+) -> String {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let (status, page) = get_page(client, url, cookie).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+        if page.contains(needle) {
+            return page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{url} never showed {needle:?}:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A daemon with the web admin on (`token`), polling one source of `portal`
 /// under comments that every edit must keep, once it has polled it: its
 /// configuration, the file as written, the daemon and its address.

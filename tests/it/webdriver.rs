@@ -231,6 +231,25 @@ impl WebDriver {
         .await;
     }
 
+    /// Wait until the page at `url`, where the browser is, holds `needle`,
+    /// loading it again every 200 ms; the page then. Fails the test after
+    /// `within`.
+    pub async fn reload_until(&self, url: &str, needle: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let page = self.source().await;
+            if page.contains(needle) {
+                return page;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{url} never showed {needle:?}:\n{page}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            self.goto(url).await;
+        }
+    }
+
     /// Wait until the page holds `needle`; the page then.
     pub async fn wait_for(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
