@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::admin_browser::logged_in;
 use crate::admin_channel::{
-    channel_daemon, entry, first_set_aside, refuse_next_message, ADMIN, BOT,
+    assert_sent_item, channel_daemon, entry, first_set_aside, refuse_next_message, ADMIN, BOT,
 };
 use crate::standin::BotStandIn;
 use crate::support::{edu, TestPortal};
@@ -62,13 +62,7 @@ async fn an_admin_sends_a_set_aside_message_again_in_chromium() {
         format!("{base}/admin/kenh?da=gui-lai&tin={seq}")
     );
     let sent = bot.wait_for(1, Duration::from_secs(60)).await;
-    assert!(
-        sent[0]
-            .text
-            .starts_with(&format!("<b>{}</b>", edu(1).title)),
-        "{}",
-        sent[0].text
-    );
+    assert_sent_item(&sent[0], 1);
 
     // «Gửi tin thử», right after: the stand-in's pace is lifted so that
     // only the button is tested.

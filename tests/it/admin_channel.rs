@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::{header, StatusCode};
 
 use crate::admin_web::{client, get_page, hidden, login, page_with, post_form};
-use crate::standin::{BotStandIn, Failure};
+use crate::standin::{BotStandIn, Failure, Sent};
 use crate::support::{self, edu, Daemon, GenItem, TestPortal};
 
 /// The bot token the stand-in accepts.
@@ -162,13 +162,7 @@ async fn set_aside_messages_are_listed_retried_and_dropped_from_the_command_line
         &[("TELEGRAM_BOT_TOKEN", BOT), ("TINKHAC_ADMIN_TOKEN", ADMIN)],
     );
     let sent = bot.wait_for(1, Duration::from_secs(60)).await;
-    assert!(
-        sent[0]
-            .text
-            .starts_with(&format!("<b>{}</b>", edu(1).title)),
-        "{}",
-        sent[0].text
-    );
+    assert_sent_item(&sent[0], 1);
 
     // Two more refused while it runs; through its admin API, one is
     // dropped and the other queued again.
@@ -199,13 +193,7 @@ async fn set_aside_messages_are_listed_retried_and_dropped_from_the_command_line
     assert!(ok, "{err}");
     assert!(out.contains("1 queued again, 0 left set aside"), "{out}");
     let sent = bot.wait_for(2, Duration::from_secs(60)).await;
-    assert!(
-        sent[1]
-            .text
-            .starts_with(&format!("<b>{}</b>", edu(2).title)),
-        "{}",
-        sent[1].text
-    );
+    assert_sent_item(&sent[1], 2);
     let (_, listing, _) = cli(&path, "telegram set-aside", true).await;
     assert!(listing.contains("0 set aside"), "{listing}");
     d.wait_log("dropped through the admin API", 1, Duration::from_secs(10))
@@ -257,6 +245,32 @@ pub(crate) async fn page_with_set_aside(
         cookie,
         &format!("Tin để riêng ({n})"),
         Duration::from_secs(60),
+    )
+    .await
+}
+
+/// Fail unless `sent`, a message the channel sent, is item `n`'s
+/// ([`edu`]): its title first, in bold.
+pub(crate) fn assert_sent_item(sent: &Sent, n: usize) {
+    assert!(
+        sent.text.starts_with(&format!("<b>{}</b>", edu(n).title)),
+        "{}",
+        sent.text
+    );
+}
+
+/// «Gửi tin thử» on the channel page, with its CSRF token `csrf`.
+async fn send_test_message(
+    client: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    csrf: &str,
+) -> reqwest::Response {
+    post_form(
+        client,
+        &format!("{base}/admin/kenh/thu"),
+        cookie,
+        &[("csrf", csrf)],
     )
     .await
 }
@@ -443,12 +457,8 @@ async fn a_set_aside_message_is_listed_sent_again_or_dropped_from_the_channel_pa
         "{page}"
     );
     let sent = bot.wait_for(3, Duration::from_secs(60)).await;
-    assert!(sent[1]
-        .text
-        .starts_with(&format!("<b>{}</b>", edu(3).title)));
-    assert!(sent[2]
-        .text
-        .starts_with(&format!("<b>{}</b>", edu(4).title)));
+    assert_sent_item(&sent[1], 3);
+    assert_sent_item(&sent[2], 4);
     d.wait_log(
         "web admin: set-aside Telegram message dropped",
         1,
@@ -468,21 +478,12 @@ async fn the_test_message_reaches_the_channel_or_says_why_not() {
     let (_, page) = get_page(&client, &format!("{base}/admin/kenh"), &cookie).await;
     assert!(page.contains("action=\"/admin/kenh/thu\"") && page.contains("Gửi tin thử"));
     let csrf = hidden(&page, "csrf");
-    let test = |client: reqwest::Client| {
-        let (base, cookie, csrf) = (base.clone(), cookie.clone(), csrf.clone());
-        async move {
-            let r = post_form(
-                &client,
-                &format!("{base}/admin/kenh/thu"),
-                &cookie,
-                &[("csrf", &csrf)],
-            )
-            .await;
-            (r.status(), r.text().await.unwrap())
-        }
+    let test = async || {
+        let r = send_test_message(&client, &base, &cookie, &csrf).await;
+        (r.status(), r.text().await.unwrap())
     };
 
-    let (status, page) = test(client.clone()).await;
+    let (status, page) = test().await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(
         page.contains("Đã gửi tin thử") && page.contains("@kenh_thu"),
@@ -516,7 +517,7 @@ async fn the_test_message_reaches_the_channel_or_says_why_not() {
         ),
     ] {
         bot.fail_next(failure);
-        let (status, page) = test(client.clone()).await;
+        let (status, page) = test().await;
         assert_eq!(status, StatusCode::BAD_GATEWAY, "{said}");
         assert!(
             page.contains("Không gửi được tin thử") && page.contains(said),
@@ -525,7 +526,7 @@ async fn the_test_message_reaches_the_channel_or_says_why_not() {
     }
     // Too soon after the last: Telegram's 429 and its wait.
     bot.set_limits(Duration::from_secs(3600), 20);
-    let (status, page) = test(client.clone()).await;
+    let (status, page) = test().await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert!(
         page.contains("Telegram yêu cầu gửi chậm lại (429): hãy thử lại sau 3"),
@@ -550,13 +551,7 @@ async fn a_refused_token_is_said_on_the_page_and_never_shown() {
     let client = client();
     let (_, cookie) = login(&client, &base, ADMIN).await;
     let (_, page) = get_page(&client, &format!("{base}/admin/kenh"), &cookie).await;
-    let r = post_form(
-        &client,
-        &format!("{base}/admin/kenh/thu"),
-        &cookie,
-        &[("csrf", &hidden(&page, "csrf"))],
-    )
-    .await;
+    let r = send_test_message(&client, &base, &cookie, &hidden(&page, "csrf")).await;
     assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
     let page = r.text().await.unwrap();
     assert!(page.contains("Mã bot (token) không hợp lệ"), "{page}");
@@ -611,13 +606,7 @@ async fn a_test_message_that_goes_through_wakes_a_paused_channel() {
         page.contains("Bot đã bị gỡ khỏi kênh") || page.contains("tạm dừng"),
         "{page}"
     );
-    let r = post_form(
-        &client,
-        &format!("{base}/admin/kenh/thu"),
-        &cookie,
-        &[("csrf", &hidden(&page, "csrf"))],
-    )
-    .await;
+    let r = send_test_message(&client, &base, &cookie, &hidden(&page, "csrf")).await;
     assert_eq!(r.status(), StatusCode::OK);
     d.wait_log(
         "the paused channel tries again now",
