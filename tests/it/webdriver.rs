@@ -235,6 +235,26 @@ impl WebDriver {
     /// loading it again every 200 ms; the page then. Fails the test after
     /// `within`.
     pub async fn reload_until(&self, url: &str, needle: &str, within: Duration) -> String {
+        let pause = Duration::from_millis(200);
+        self.poll(needle, within, pause, Some(url)).await
+    }
+
+    /// Wait until the page holds `needle`; the page then.
+    pub async fn wait_for(&self, needle: &str) -> String {
+        let (within, pause) = (Duration::from_secs(30), Duration::from_millis(50));
+        self.poll(needle, within, pause, None).await
+    }
+
+    /// Look at the page every `pause` (loading `reload` again first, if
+    /// given) until it holds `needle`; the page then. Fails the test after
+    /// `within`.
+    async fn poll(
+        &self,
+        needle: &str,
+        within: Duration,
+        pause: Duration,
+        reload: Option<&str>,
+    ) -> String {
         let deadline = Instant::now() + within;
         loop {
             let page = self.source().await;
@@ -243,26 +263,13 @@ impl WebDriver {
             }
             assert!(
                 Instant::now() < deadline,
-                "{url} never showed {needle:?}:\n{page}"
+                "{} never showed {needle:?}:\n{page}",
+                reload.unwrap_or("the page")
             );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            self.goto(url).await;
-        }
-    }
-
-    /// Wait until the page holds `needle`; the page then.
-    pub async fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let page = self.source().await;
-            if page.contains(needle) {
-                return page;
+            tokio::time::sleep(pause).await;
+            if let Some(url) = reload {
+                self.goto(url).await;
             }
-            assert!(
-                Instant::now() < deadline,
-                "never showed {needle:?}:\n{page}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }
