@@ -221,17 +221,9 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
             && text.contains("] # tuyên truyền pháp luật không phải tin ngành\n"),
         "{text}"
     );
-    d.wait_log(
-        "web admin: topic phrases edited",
-        1,
-        Duration::from_secs(10),
-    )
-    .await;
     let line = d
-        .log
-        .iter()
-        .find(|l| l.contains("topic phrases edited"))
-        .unwrap();
+        .log_line("web admin: topic phrases edited", Duration::from_secs(10))
+        .await;
     assert!(
         line.contains("giao-duc") && line.contains("mầm non") && line.contains("học sinh"),
         "{line}"

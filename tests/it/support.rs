@@ -372,6 +372,14 @@ impl Daemon {
         }
     }
 
+    /// The first log line that contains `needle`, once there is one: see
+    /// [`Daemon::wait_log`].
+    pub async fn log_line(&mut self, needle: &str, timeout: std::time::Duration) -> String {
+        self.wait_log(needle, 1, timeout).await;
+        let line = self.log.iter().find(|l| l.contains(needle));
+        line.unwrap().clone()
+    }
+
     pub fn signal(&self, sig: &str) {
         let ok = std::process::Command::new("kill")
             .arg(format!("-{sig}"))
