@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::{
-    checked_post, client_of, form, not_listed, page, peer, read_file, see_other, web, write_edit,
-    AppState, Edit, Form,
+    checked_form, client_of, not_listed, page, peer, read_file, see_other, web, write_edit,
+    AppState, Edit, Form, Posted,
 };
 use crate::feeds_edit::{self, SourceEdit, SCRAPE_KEYS};
 use crate::ops::PreviewItem;
@@ -167,15 +167,13 @@ pub(super) async fn edit(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
+    let Posted { parts, form, csrf } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let new = posted(&form);
     if let Some(why) = refusal(&new) {
         // The form again, as posted, with the same version: nothing written.
-        let csrf = web(&st).session(&parts.headers).unwrap_or_default();
         let version = form.get("version").unwrap_or("").to_string();
         let url = read_file(&st)
             .ok()
@@ -339,11 +337,10 @@ pub(super) async fn use_selectors(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
+    let Posted { parts, form, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let rules = scrape_posted(&form, "scrape_");
     let probe = SourceEdit {
         scrape: rules.clone(),

@@ -14,7 +14,7 @@ use axum::response::Response;
 use super::super::admin_page::topics::{self as view, HeadlineRow, ItemRow, TopicRow, Verdict};
 use super::super::admin_page::Notice;
 use super::{
-    checked_post, client_of, form, page, peer, read_file, see_other, web, write_file, Form,
+    checked_form, client_of, page, peer, read_file, see_other, web, write_file, Form, Posted,
 };
 use crate::classify::{Classifier, Field, PhraseList, RuleError, TopicRules, DEFAULT_THRESHOLD};
 use crate::config::{Config, TopicConfig};
@@ -106,12 +106,10 @@ fn show(
 /// `POST /admin/chu-de/thu`: each pasted headline, the topics it matches
 /// and why. Nothing is written.
 pub(super) async fn try_headlines(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
+    let Posted { form, csrf, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let config = st.config();
     let rules: Vec<TopicRules> = config.topics.iter().map(TopicConfig::rules).collect();
     let classifier = match Classifier::new(&rules) {
@@ -271,12 +269,10 @@ pub(super) async fn preview(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
+    let Posted { form, csrf, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let config = st.config();
     let topic = match topic_of(&st, &config, &id) {
         Ok(t) => t,
@@ -367,12 +363,10 @@ pub(super) async fn save(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
+    let Posted { parts, form, csrf } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let config = st.config();
     let topic = match topic_of(&st, &config, &id) {
         Ok(t) => t,
