@@ -407,6 +407,28 @@ pub struct PreviewItem {
     pub topics: Vec<String>,
 }
 
+impl PreviewItem {
+    /// An item read from `source`, with the topics a poll would give it.
+    fn of(
+        classifier: &crate::classify::Classifier,
+        source: &SourceConfig,
+        i: crate::item::Harvested,
+    ) -> PreviewItem {
+        PreviewItem {
+            topics: crate::pipeline::item_topics(
+                classifier,
+                source,
+                &i.title,
+                i.summary.as_deref(),
+            ),
+            title: i.title,
+            link: i.link.map(String::from),
+            published: i.published,
+            summary: i.summary,
+        }
+    }
+}
+
 /// What reading a URL once gave, for the web admin's "add a source".
 pub struct Previewed {
     /// The source's own title (a feed's title, a page's `<title>`).
@@ -458,18 +480,7 @@ pub fn previewed(
             out.items = h
                 .items
                 .into_iter()
-                .map(|i| PreviewItem {
-                    topics: crate::pipeline::item_topics(
-                        &classifier,
-                        source,
-                        &i.title,
-                        i.summary.as_deref(),
-                    ),
-                    title: i.title,
-                    link: i.link.map(String::from),
-                    published: i.published,
-                    summary: i.summary,
-                })
+                .map(|i| PreviewItem::of(&classifier, source, i))
                 .collect();
         }
         Err(e) => {
