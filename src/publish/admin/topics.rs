@@ -200,17 +200,23 @@ fn rule_error_vi(e: &RuleError) -> String {
     }
 }
 
-/// The topic asked for, or the 404 that says it is not there.
-fn topic_of<'c>(
+/// A topic's lists as a form posts them: (keywords, exclude).
+type Lists = (Vec<String>, Vec<String>);
+
+/// An edit of a topic's lists: the topic asked for and the posted lists,
+/// or the 404 that says the topic is not there.
+fn topic_edit<'c>(
     st: &AppState,
     config: &'c Config,
     id: &str,
-) -> Result<&'c TopicConfig, Box<Response>> {
-    config
+    form: &Form,
+) -> Result<(&'c TopicConfig, Lists), Box<Response>> {
+    let topic = config
         .topics
         .iter()
         .find(|t| t.id == id)
-        .ok_or_else(|| Box::new(no_topic(st, id)))
+        .ok_or_else(|| Box::new(no_topic(st, id)))?;
+    Ok((topic, (phrases(form, "keywords"), phrases(form, "exclude"))))
 }
 
 fn no_topic(st: &AppState, id: &str) -> Response {
@@ -274,11 +280,10 @@ pub(super) async fn preview(
         Err(r) => return *r,
     };
     let config = st.config();
-    let topic = match topic_of(&st, &config, &id) {
+    let (topic, (keywords, exclude)) = match topic_edit(&st, &config, &id, &form) {
         Ok(t) => t,
         Err(r) => return *r,
     };
-    let (keywords, exclude) = (phrases(&form, "keywords"), phrases(&form, "exclude"));
     let mut v = preview_view(&st, &config, topic, csrf, &keywords, &exclude);
     let status = match edited(topic, &keywords, &exclude) {
         Err(why) => {
@@ -368,11 +373,10 @@ pub(super) async fn save(
         Err(r) => return *r,
     };
     let config = st.config();
-    let topic = match topic_of(&st, &config, &id) {
+    let (topic, (keywords, exclude)) = match topic_edit(&st, &config, &id, &form) {
         Ok(t) => t,
         Err(r) => return *r,
     };
-    let (keywords, exclude) = (phrases(&form, "keywords"), phrases(&form, "exclude"));
     if let Err(why) = edited(topic, &keywords, &exclude) {
         let mut v = preview_view(&st, &config, topic, csrf, &keywords, &exclude);
         v.error = Some(why);
