@@ -515,13 +515,23 @@ fn read_file(st: &AppState) -> Result<(String, String), Box<Response>> {
     }
 }
 
+/// A page with a form that edits `feeds.toml`: the session's CSRF token and
+/// the file with its version ([`read_file`]), or the response instead (the
+/// login page without a session).
+fn editing(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<(String, (String, String)), Box<Response>> {
+    let Some(csrf) = web(st).session(headers) else {
+        return Err(Box::new(see_other("/admin/login")));
+    };
+    Ok((csrf, read_file(st)?))
+}
+
 /// `GET /admin/`: every source, its health and what can be done with it.
 async fn sources(State(st): State<AppState>, req: Request) -> Response {
-    let Some(csrf) = web(&st).session(req.headers()) else {
-        return see_other("/admin/login");
-    };
-    let (_, version) = match read_file(&st) {
-        Ok(f) => f,
+    let (csrf, (_, version)) = match editing(&st, req.headers()) {
+        Ok(e) => e,
         Err(r) => return *r,
     };
     let config = st.config();
@@ -584,11 +594,8 @@ async fn remove_form(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(csrf) = web(&st).session(&headers) else {
-        return see_other("/admin/login");
-    };
-    let (text, version) = match read_file(&st) {
-        Ok(f) => f,
+    let (csrf, (text, version)) = match editing(&st, &headers) {
+        Ok(e) => e,
         Err(r) => return *r,
     };
     let listed = feeds_edit::list_sources(&text).unwrap_or_default();

@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::{
-    checked_form, client_of, not_listed, page, peer, read_file, see_other, web, write_edit,
-    AppState, Edit, Form, Posted,
+    checked_form, client_of, editing, not_listed, page, peer, read_file, write_edit, AppState,
+    Edit, Form, Posted,
 };
 use crate::feeds_edit::{self, SourceEdit, SCRAPE_KEYS};
 use crate::ops::PreviewItem;
@@ -21,11 +21,8 @@ pub(super) async fn edit_form(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(csrf) = web(&st).session(&headers) else {
-        return see_other("/admin/login");
-    };
-    let (text, version) = match read_file(&st) {
-        Ok(f) => f,
+    let (csrf, (text, version)) = match editing(&st, &headers) {
+        Ok(e) => e,
         Err(r) => return *r,
     };
     let Some((fields, url)) = written(&text, &id) else {
@@ -266,11 +263,8 @@ pub(super) async fn why(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(csrf) = web(&st).session(&headers) else {
-        return see_other("/admin/login");
-    };
-    let (_, version) = match read_file(&st) {
-        Ok(f) => f,
+    let (csrf, (_, version)) = match editing(&st, &headers) {
+        Ok(e) => e,
         Err(r) => return *r,
     };
     let config = st.config();
