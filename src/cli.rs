@@ -608,10 +608,7 @@ pub fn print_harvest(
 /// the daemon's admin API while it holds the store, on the store itself
 /// otherwise.
 async fn cmd_telegram(config: &Config, action: TelegramCommand) -> anyhow::Result<()> {
-    config
-        .telegram
-        .as_ref()
-        .context("no [telegram] section in the configuration")?;
+    crate::ops::telegram_section(config)?;
     let remote = remote::find(config).await;
     let text = match (action, remote) {
         (TelegramCommand::Status, Some(r)) => r.get_text("/admin/telegram").await?,

@@ -148,12 +148,17 @@ impl std::fmt::Display for Imported {
     }
 }
 
-/// `telegram status`: the queue, newest twenty, in the configured zone.
-pub fn telegram_status(config: &Config, store: &Store) -> anyhow::Result<String> {
-    let tg = config
+/// The `[telegram]` section, which the `telegram` commands need.
+pub(crate) fn telegram_section(config: &Config) -> anyhow::Result<&crate::config::TelegramConfig> {
+    config
         .telegram
         .as_ref()
-        .context("no [telegram] section in the configuration")?;
+        .context("no [telegram] section in the configuration")
+}
+
+/// `telegram status`: the queue, newest twenty, in the configured zone.
+pub fn telegram_status(config: &Config, store: &Store) -> anyhow::Result<String> {
+    let tg = telegram_section(config)?;
     let tz = config.fetch.timezone;
     let mut out = format!(
         "channel {}: {} queued, {} set aside; times in {}\n",
@@ -184,10 +189,7 @@ pub async fn telegram_resend(
     since: &str,
     dry_run: bool,
 ) -> anyhow::Result<String> {
-    let tg = config
-        .telegram
-        .as_ref()
-        .context("no [telegram] section in the configuration")?;
+    let tg = telegram_section(config)?;
     let since_at = crate::source::date::parse_date(since, config.fetch.timezone, None)
         .with_context(|| format!("{since:?} is not a date"))?;
     let mut items: Vec<_> = store
@@ -224,10 +226,7 @@ pub fn parse_set_aside_key(key: &str) -> anyhow::Result<u64> {
 /// `telegram set-aside`: the messages Telegram refused for good, with why
 /// and when, in the configured zone.
 pub fn telegram_set_aside(config: &Config, store: &Store) -> anyhow::Result<String> {
-    let tg = config
-        .telegram
-        .as_ref()
-        .context("no [telegram] section in the configuration")?;
+    let tg = telegram_section(config)?;
     let tz = config.fetch.timezone;
     let all = store.set_aside()?;
     let mut out = format!(
@@ -267,10 +266,7 @@ fn set_aside_title(s: &SetAside) -> &str {
 /// `telegram retry KEY|--all`: queue set-aside messages again; they take
 /// their places in publication order, so the channel sends them next.
 pub async fn telegram_retry(config: &Config, store: &Store, pick: Pick) -> anyhow::Result<String> {
-    config
-        .telegram
-        .as_ref()
-        .context("no [telegram] section in the configuration")?;
+    telegram_section(config)?;
     let done = store.retry_set_aside(pick).await?;
     let mut out = String::new();
     for s in &done.queued {
@@ -313,10 +309,7 @@ pub async fn telegram_retry(config: &Config, store: &Store, pick: Pick) -> anyho
 
 /// `telegram drop KEY`: forget a set-aside message for good.
 pub async fn telegram_drop(config: &Config, store: &Store, seq: u64) -> anyhow::Result<String> {
-    config
-        .telegram
-        .as_ref()
-        .context("no [telegram] section in the configuration")?;
+    telegram_section(config)?;
     match store.drop_set_aside(seq).await? {
         Some(s) => Ok(format!(
             "#{seq} dropped for good: {}\n",
@@ -407,6 +400,28 @@ pub struct PreviewItem {
     pub topics: Vec<String>,
 }
 
+impl PreviewItem {
+    /// An item read from `source`, with the topics a poll would give it.
+    fn of(
+        classifier: &crate::classify::Classifier,
+        source: &SourceConfig,
+        i: crate::item::Harvested,
+    ) -> PreviewItem {
+        PreviewItem {
+            topics: crate::pipeline::item_topics(
+                classifier,
+                source,
+                &i.title,
+                i.summary.as_deref(),
+            ),
+            title: i.title,
+            link: i.link.map(String::from),
+            published: i.published,
+            summary: i.summary,
+        }
+    }
+}
+
 /// What reading a URL once gave, for the web admin's "add a source".
 pub struct Previewed {
     /// The source's own title (a feed's title, a page's `<title>`).
@@ -458,18 +473,7 @@ pub fn previewed(
             out.items = h
                 .items
                 .into_iter()
-                .map(|i| PreviewItem {
-                    topics: crate::pipeline::item_topics(
-                        &classifier,
-                        source,
-                        &i.title,
-                        i.summary.as_deref(),
-                    ),
-                    title: i.title,
-                    link: i.link.map(String::from),
-                    published: i.published,
-                    summary: i.summary,
-                })
+                .map(|i| PreviewItem::of(&classifier, source, i))
                 .collect();
         }
         Err(e) => {

@@ -89,18 +89,7 @@ pub async fn explain(config: &Config, source: &SourceConfig) -> Explained {
                 let items = html::extract_at(&text, &base, Some(&cfg), tz, now)
                     .items
                     .into_iter()
-                    .map(|i| PreviewItem {
-                        topics: crate::pipeline::item_topics(
-                            &classifier,
-                            source,
-                            &i.title,
-                            i.summary.as_deref(),
-                        ),
-                        title: i.title,
-                        link: i.link.map(String::from),
-                        published: i.published,
-                        summary: i.summary,
-                    })
+                    .map(|i| PreviewItem::of(&classifier, source, i))
                     .collect();
                 Some(Suggested { toml, rules, items })
             });

@@ -356,6 +356,27 @@ fn peer(parts: &axum::http::request::Parts) -> Option<SocketAddr> {
         .map(|c| c.0)
 }
 
+/// A POST whose session and CSRF token checked out.
+struct Posted {
+    parts: axum::http::request::Parts,
+    /// Its form (empty when the body was too large, which the check refuses).
+    form: Form,
+    /// The session's CSRF token, for a form shown again.
+    csrf: String,
+}
+
+/// Read a POST's form and check its session and CSRF token
+/// ([`checked_post`]): the request, or the response that refuses it.
+async fn checked_form(st: &AppState, req: Request) -> Result<Posted, Box<Response>> {
+    let (parts, form) = form(req).await;
+    let csrf = checked_post(st, &parts, form.as_ref())?;
+    Ok(Posted {
+        parts,
+        form: form.unwrap_or_default(),
+        csrf,
+    })
+}
+
 /// A POST's session and CSRF check: the session's CSRF token, or the
 /// response that refuses the request (to the login page without a session;
 /// 403 with a wrong or missing token).
@@ -363,7 +384,7 @@ fn checked_post(
     st: &AppState,
     parts: &axum::http::request::Parts,
     form: Option<&Form>,
-) -> Result<(), Box<Response>> {
+) -> Result<String, Box<Response>> {
     let Some(csrf) = web(st).session(&parts.headers) else {
         return Err(Box::new(see_other("/admin/login")));
     };
@@ -384,7 +405,7 @@ fn checked_post(
             ),
         )));
     }
-    Ok(())
+    Ok(csrf)
 }
 
 async fn login_form(State(st): State<AppState>, headers: HeaderMap) -> Response {
@@ -459,10 +480,10 @@ async fn login(State(st): State<AppState>, req: Request) -> Response {
 }
 
 async fn logout(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
+    let Posted { parts, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     web(&st).close(&parts.headers);
     tracing::info!(client = %client_of(peer(&parts), &parts.headers), "web admin: logged out");
     let mut r = see_other("/admin/login");
@@ -494,13 +515,23 @@ fn read_file(st: &AppState) -> Result<(String, String), Box<Response>> {
     }
 }
 
+/// A page with a form that edits `feeds.toml`: the session's CSRF token and
+/// the file with its version ([`read_file`]), or the response instead (the
+/// login page without a session).
+fn editing(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<(String, (String, String)), Box<Response>> {
+    let Some(csrf) = web(st).session(headers) else {
+        return Err(Box::new(see_other("/admin/login")));
+    };
+    Ok((csrf, read_file(st)?))
+}
+
 /// `GET /admin/`: every source, its health and what can be done with it.
 async fn sources(State(st): State<AppState>, req: Request) -> Response {
-    let Some(csrf) = web(&st).session(req.headers()) else {
-        return see_other("/admin/login");
-    };
-    let (_, version) = match read_file(&st) {
-        Ok(f) => f,
+    let (csrf, (_, version)) = match editing(&st, req.headers()) {
+        Ok(e) => e,
         Err(r) => return *r,
     };
     let config = st.config();
@@ -563,11 +594,8 @@ async fn remove_form(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(csrf) = web(&st).session(&headers) else {
-        return see_other("/admin/login");
-    };
-    let (text, version) = match read_file(&st) {
-        Ok(f) => f,
+    let (csrf, (text, version)) = match editing(&st, &headers) {
+        Ok(e) => e,
         Err(r) => return *r,
     };
     let listed = feeds_edit::list_sources(&text).unwrap_or_default();
@@ -741,10 +769,10 @@ async fn resume(st: State<AppState>, id: Path<String>, req: Request) -> Response
 /// for a poll now. Nothing is written; the next poll after it comes one
 /// interval later, as after any poll.
 async fn poll_now(State(st): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
+    let Posted { parts, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let client = client_of(peer(&parts), &parts.headers);
     if !st.live.poll_now(&id) {
         tracing::info!(source = %id, %client, "web admin: poll now refused, the source is not scheduled");
@@ -776,11 +804,11 @@ async fn edit(
     what: Edit,
     change: impl FnOnce(&str, &str) -> Result<String, feeds_edit::EditError>,
 ) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    write_edit(&st, &parts, &form.unwrap_or_default(), &id, what, change).await
+    let Posted { parts, form, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    write_edit(&st, &parts, &form, &id, what, change).await
 }
 
 /// Write one edit of `feeds.toml` if the file is still the version the form
@@ -894,12 +922,10 @@ async fn add_form(State(st): State<AppState>, headers: HeaderMap) -> Response {
 /// `POST /admin/add/preview`: read the URL once as `feeds add` does and show
 /// what it would give, with the form that adds it. Nothing is written.
 async fn add_preview(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
+    let Posted { form, csrf, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let raw = form.get("url").unwrap_or("").trim().to_string();
     let site = site_title(&st);
     let again = |status, title: &str, text: &str| {
@@ -983,11 +1009,10 @@ async fn add_preview(State(st): State<AppState>, req: Request) -> Response {
 
 /// `POST /admin/add`: add the previewed source, as `feeds add` writes it.
 async fn add(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
+    let Posted { parts, form, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let field = |name: &str| form.get(name).unwrap_or("").trim().to_string();
     let new = feeds_edit::NewSource {
         id: field("id"),

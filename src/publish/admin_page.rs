@@ -449,28 +449,7 @@ pub fn add_preview(v: &PreviewView) -> String {
                     ". Nếu đúng là các tin cần lấy, hãy đặt mã, tên và chu kỳ ở cuối trang rồi thêm."
                 }
                 @for n in &v.notes { p.sub { (n) } }
-                ul.items {
-                    @for i in v.items.iter().take(PREVIEW_ITEMS) {
-                        li {
-                            (link_or_text(i.link.as_deref().and_then(http_url), &i.title))
-                            div.meta {
-                                @match &i.published {
-                                    Some(t) => (time(t)),
-                                    None => span { "không có ngày (dùng lúc lấy được)" },
-                                }
-                                @if !i.topics.is_empty() {
-                                    ul.tags { @for t in &i.topics { li { (t) } } }
-                                }
-                            }
-                            @if let Some(sum) = &i.summary {
-                                div.sub { (sum) }
-                            }
-                        }
-                    }
-                }
-                @if v.items.len() > PREVIEW_ITEMS {
-                    p.sub { "… và " (v.items.len() - PREVIEW_ITEMS) " tin nữa." }
-                }
+                (source_edit::item_list(&v.items))
                 (add_source_form(v, &[]))
             }
         },

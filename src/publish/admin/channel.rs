@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 
-use super::{checked_post, client_of, form, page, peer, refused, see_other, site_title, web, Form};
+use super::{checked_form, client_of, page, peer, refused, see_other, site_title, web, Posted};
 use crate::publish::admin_page::channel::{
     self as view, DropView, QueuedRow, SetAsideRow, TelegramView, QUEUE_SHOWN,
 };
@@ -168,10 +168,9 @@ fn store_failed(st: &AppState, e: crate::store::Error) -> Response {
 
 /// The session and CSRF checks, and the message number the form posts.
 async fn checked_number(st: &AppState, req: Request) -> Result<(u64, String), Box<Response>> {
-    let (parts, form) = form(req).await;
-    checked_post(st, &parts, form.as_ref())?;
+    let Posted { parts, form, .. } = checked_form(st, req).await?;
     let client = client_of(peer(&parts), &parts.headers).to_string();
-    match number(form.as_ref().and_then(|f: &Form| f.get("tin"))) {
+    match number(form.get("tin")) {
         Some(n) => Ok((n, client)),
         None => Err(Box::new(bad_number(st))),
     }
@@ -181,12 +180,12 @@ async fn checked_number(st: &AppState, req: Request) -> Result<(u64, String), Bo
 /// (or, «Gửi lại tất cả», every one), at its own place in publication
 /// order, and wake the channel.
 pub(super) async fn retry(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
+    let Posted { parts, form, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let client = client_of(peer(&parts), &parts.headers);
-    let tin = form.as_ref().and_then(|f| f.get("tin"));
+    let tin = form.get("tin");
     if tin == Some(view::ALL) {
         return match st.store.retry_set_aside(Pick::All).await {
             Ok(done) => {
@@ -274,11 +273,10 @@ pub(super) async fn drop(State(st): State<AppState>, req: Request) -> Response {
 /// `POST /admin/kenh/thu` («Gửi tin thử»): one short test message to the
 /// channel now; the page says what Telegram answered.
 pub(super) async fn test_message(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
+    let Posted { parts, csrf, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let client = client_of(peer(&parts), &parts.headers);
     let Some(sender) = st.live.telegram.clone() else {
         tracing::info!(%client, "web admin: test message not sent, no Telegram channel with a bot token runs here");

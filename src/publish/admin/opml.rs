@@ -19,6 +19,7 @@ use super::super::admin_page::opml::{self as view, ImportRow, ImportRowKind};
 use super::super::admin_page::Notice;
 use super::{
     checked_post, client_of, page, peer, read_file, see_other, site_title, web, write_file, Form,
+    Posted,
 };
 use crate::feeds_edit::{self, EditError, ImportDecision};
 use crate::publish::http::AppState;
@@ -55,13 +56,10 @@ pub(super) async fn multipart_fields(
     Some(fields)
 }
 
-/// The form, or the response to a request without a session (the login),
-/// too large to read (413), or a multipart body that cannot be read (400):
-/// in every case nothing changed.
-async fn read_form(
-    st: &AppState,
-    req: Request,
-) -> Result<(axum::http::request::Parts, Form), Box<Response>> {
+/// The checked form, or the response to a request without a session (the
+/// login), too large to read (413), or a multipart body that cannot be read
+/// (400): in every case nothing changed.
+async fn read_form(st: &AppState, req: Request) -> Result<Posted, Box<Response>> {
     let (parts, body) = req.into_parts();
     // Without a session the body is not even read.
     if web(st).session(&parts.headers).is_none() {
@@ -106,8 +104,8 @@ async fn read_form(
     } else {
         Form::parse(&body)
     };
-    checked_post(st, &parts, Some(&form))?;
-    Ok((parts, form))
+    let csrf = checked_post(st, &parts, Some(&form))?;
+    Ok(Posted { parts, form, csrf })
 }
 
 /// `GET /admin/opml`: the download link and the import form (with what the
@@ -239,11 +237,10 @@ fn why_vi(e: &EditError) -> String {
 /// `POST /admin/opml/xem-truoc`: what importing the pasted list would do,
 /// outline by outline, and the form that does it. Nothing is written.
 pub(super) async fn preview(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, form) = match read_form(&st, req).await {
+    let Posted { form, csrf, .. } = match read_form(&st, req).await {
         Ok(f) => f,
         Err(r) => return *r,
     };
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
     let found = match parsed(&st, &csrf, &form) {
         Ok(f) => f,
         Err(r) => return *r,
@@ -290,11 +287,10 @@ pub(super) async fn preview(State(st): State<AppState>, req: Request) -> Respons
 /// again from the file as it is, if it is still the version the preview
 /// was made from.
 pub(super) async fn import(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, form) = match read_form(&st, req).await {
+    let Posted { parts, form, csrf } = match read_form(&st, req).await {
         Ok(f) => f,
         Err(r) => return *r,
     };
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
     let found = match parsed(&st, &csrf, &form) {
         Ok(f) => f,
         Err(r) => return *r,

@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
 use super::{
-    checked_post, client_of, form, not_listed, page, peer, read_file, see_other, web, write_edit,
-    AppState, Edit, Form,
+    checked_form, client_of, editing, not_listed, page, peer, read_file, write_edit, AppState,
+    Edit, Form, Posted,
 };
 use crate::feeds_edit::{self, SourceEdit, SCRAPE_KEYS};
 use crate::ops::PreviewItem;
@@ -21,11 +21,8 @@ pub(super) async fn edit_form(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(csrf) = web(&st).session(&headers) else {
-        return see_other("/admin/login");
-    };
-    let (text, version) = match read_file(&st) {
-        Ok(f) => f,
+    let (csrf, (text, version)) = match editing(&st, &headers) {
+        Ok(e) => e,
         Err(r) => return *r,
     };
     let Some((fields, url)) = written(&text, &id) else {
@@ -167,15 +164,13 @@ pub(super) async fn edit(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
+    let Posted { parts, form, csrf } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let new = posted(&form);
     if let Some(why) = refusal(&new) {
         // The form again, as posted, with the same version: nothing written.
-        let csrf = web(&st).session(&parts.headers).unwrap_or_default();
         let version = form.get("version").unwrap_or("").to_string();
         let url = read_file(&st)
             .ok()
@@ -268,11 +263,8 @@ pub(super) async fn why(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(csrf) = web(&st).session(&headers) else {
-        return see_other("/admin/login");
-    };
-    let (_, version) = match read_file(&st) {
-        Ok(f) => f,
+    let (csrf, (_, version)) = match editing(&st, &headers) {
+        Ok(e) => e,
         Err(r) => return *r,
     };
     let config = st.config();
@@ -339,11 +331,10 @@ pub(super) async fn use_selectors(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
+    let Posted { parts, form, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let rules = scrape_posted(&form, "scrape_");
     let probe = SourceEdit {
         scrape: rules.clone(),

@@ -14,7 +14,7 @@ use axum::response::Response;
 use super::super::admin_page::topics::{self as view, HeadlineRow, ItemRow, TopicRow, Verdict};
 use super::super::admin_page::Notice;
 use super::{
-    checked_post, client_of, form, page, peer, read_file, see_other, web, write_file, Form,
+    checked_form, client_of, page, peer, read_file, see_other, web, write_file, Form, Posted,
 };
 use crate::classify::{Classifier, Field, PhraseList, RuleError, TopicRules, DEFAULT_THRESHOLD};
 use crate::config::{Config, TopicConfig};
@@ -106,12 +106,10 @@ fn show(
 /// `POST /admin/chu-de/thu`: each pasted headline, the topics it matches
 /// and why. Nothing is written.
 pub(super) async fn try_headlines(State(st): State<AppState>, req: Request) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
+    let Posted { form, csrf, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let config = st.config();
     let rules: Vec<TopicRules> = config.topics.iter().map(TopicConfig::rules).collect();
     let classifier = match Classifier::new(&rules) {
@@ -202,17 +200,23 @@ fn rule_error_vi(e: &RuleError) -> String {
     }
 }
 
-/// The topic asked for, or the 404 that says it is not there.
-fn topic_of<'c>(
+/// A topic's lists as a form posts them: (keywords, exclude).
+type Lists = (Vec<String>, Vec<String>);
+
+/// An edit of a topic's lists: the topic asked for and the posted lists,
+/// or the 404 that says the topic is not there.
+fn topic_edit<'c>(
     st: &AppState,
     config: &'c Config,
     id: &str,
-) -> Result<&'c TopicConfig, Box<Response>> {
-    config
+    form: &Form,
+) -> Result<(&'c TopicConfig, Lists), Box<Response>> {
+    let topic = config
         .topics
         .iter()
         .find(|t| t.id == id)
-        .ok_or_else(|| Box::new(no_topic(st, id)))
+        .ok_or_else(|| Box::new(no_topic(st, id)))?;
+    Ok((topic, (phrases(form, "keywords"), phrases(form, "exclude"))))
 }
 
 fn no_topic(st: &AppState, id: &str) -> Response {
@@ -271,18 +275,15 @@ pub(super) async fn preview(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
+    let Posted { form, csrf, .. } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let config = st.config();
-    let topic = match topic_of(&st, &config, &id) {
+    let (topic, (keywords, exclude)) = match topic_edit(&st, &config, &id, &form) {
         Ok(t) => t,
         Err(r) => return *r,
     };
-    let (keywords, exclude) = (phrases(&form, "keywords"), phrases(&form, "exclude"));
     let mut v = preview_view(&st, &config, topic, csrf, &keywords, &exclude);
     let status = match edited(topic, &keywords, &exclude) {
         Err(why) => {
@@ -367,18 +368,15 @@ pub(super) async fn save(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let (parts, form) = form(req).await;
-    if let Err(r) = checked_post(&st, &parts, form.as_ref()) {
-        return *r;
-    }
-    let form = form.unwrap_or_default();
-    let csrf = web(&st).session(&parts.headers).unwrap_or_default();
+    let Posted { parts, form, csrf } = match checked_form(&st, req).await {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let config = st.config();
-    let topic = match topic_of(&st, &config, &id) {
+    let (topic, (keywords, exclude)) = match topic_edit(&st, &config, &id, &form) {
         Ok(t) => t,
         Err(r) => return *r,
     };
-    let (keywords, exclude) = (phrases(&form, "keywords"), phrases(&form, "exclude"));
     if let Err(why) = edited(topic, &keywords, &exclude) {
         let mut v = preview_view(&st, &config, topic, csrf, &keywords, &exclude);
         v.error = Some(why);

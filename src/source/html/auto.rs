@@ -172,6 +172,10 @@ fn is_heading_tag(name: &str) -> bool {
     matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
 }
 
+/// A parent's child elements that each hold one headline link, by tag:
+/// their item links and themselves, in document order.
+type SiblingGroups<'a> = HashMap<&'a str, Vec<(usize, ElementRef<'a>)>>;
+
 impl<'a> Auto<'a> {
     pub(super) fn new(
         doc: &'a Html,
@@ -789,6 +793,32 @@ impl<'a> Auto<'a> {
         false
     }
 
+    /// Every element holding many links, with its child elements that each
+    /// hold one headline link (its item link), grouped by tag, in document
+    /// order within a group. A run of bare links is a ticker or a tag cloud:
+    /// list items wrap their headline, so `<a>` children are left out.
+    fn sibling_groups(&self) -> impl Iterator<Item = (ElementRef<'a>, SiblingGroups<'a>)> + '_ {
+        self.under
+            .iter()
+            .filter(|(_, links)| links.is_many())
+            .filter_map(|(&id, _)| self.doc.tree.get(id).and_then(ElementRef::wrap))
+            .map(|parent| {
+                let mut groups = SiblingGroups::default();
+                for child in parent.child_elements() {
+                    if child.value().name() == "a" {
+                        continue;
+                    }
+                    if let Some(link) = self.item_link(child) {
+                        groups
+                            .entry(child.value().name())
+                            .or_default()
+                            .push((link, child));
+                    }
+                }
+                (parent, groups)
+            })
+    }
+
     /// Listings: groups of at least three same-tag siblings that each hold
     /// one headline link, most of them with a date.
     /// Groups whose links were all `seen` in news blocks are passed over:
@@ -799,27 +829,7 @@ impl<'a> Auto<'a> {
         excluded: &HashSet<usize>,
     ) -> Vec<(usize, Harvested, ElementRef<'a>)> {
         let mut out = Vec::new();
-        for (&id, &links) in &self.under {
-            if !links.is_many() {
-                continue;
-            }
-            let Some(parent) = self.doc.tree.get(id).and_then(ElementRef::wrap) else {
-                continue;
-            };
-            let mut groups: HashMap<&str, Vec<(usize, ElementRef<'a>)>> = HashMap::default();
-            for child in parent.child_elements() {
-                // A run of bare links is a ticker or a tag cloud: list
-                // items wrap their headline.
-                if child.value().name() == "a" {
-                    continue;
-                }
-                if let Some(link) = self.item_link(child) {
-                    groups
-                        .entry(child.value().name())
-                        .or_default()
-                        .push((link, child));
-                }
-            }
+        for (parent, groups) in self.sibling_groups() {
             for (_, members) in groups {
                 // Reading an item costs far more than these checks: a group
                 // needs three members that could hold a date at all.
@@ -878,25 +888,7 @@ impl<'a> Auto<'a> {
     /// nothing was taken. Largest first, then in page order.
     pub(super) fn repeated_groups(&self) -> Vec<Vec<(usize, ElementRef<'a>)>> {
         let mut out: Vec<Vec<(usize, ElementRef<'a>)>> = Vec::new();
-        for (&id, &links) in &self.under {
-            if !links.is_many() {
-                continue;
-            }
-            let Some(parent) = self.doc.tree.get(id).and_then(ElementRef::wrap) else {
-                continue;
-            };
-            let mut groups: HashMap<&str, Vec<(usize, ElementRef<'a>)>> = HashMap::default();
-            for child in parent.child_elements() {
-                if child.value().name() == "a" {
-                    continue;
-                }
-                if let Some(link) = self.item_link(child) {
-                    groups
-                        .entry(child.value().name())
-                        .or_default()
-                        .push((link, child));
-                }
-            }
+        for (_, groups) in self.sibling_groups() {
             for (_, members) in groups {
                 let distinct: HashSet<usize> = members.iter().map(|(l, _)| *l).collect();
                 if members.len() >= 3 && distinct.len() == members.len() {
