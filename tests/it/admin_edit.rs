@@ -444,3 +444,23 @@ async fn preview_suggest_offers_the_repeated_blocks_vi_sao_offers() {
             .await;
     assert!(!out.status.success());
 }
+
+/// A source read as a feed is offered no CSS selectors (it has nothing for
+/// them to pick from); a page is.
+#[tokio::test]
+async fn a_feed_s_edit_form_offers_no_selectors() {
+    let text = feeds_toml("http://127.0.0.1/", "Sở GD").replacen(
+        "url = \"https://so-gddt.example.vn/tin\"\n",
+        "url = \"https://so-gddt.example.vn/tin\"\nkind = \"feed\"\n",
+        1,
+    );
+    let s = server(&text, Some(TOKEN)).await;
+    let (_, cookie) = login(&s.client, &s.base, TOKEN).await;
+    let edit = |id: &str| format!("{}/admin/source/{id}/edit", s.base);
+    let (status, feed) = get_page(&s.client, &edit("so-gddt"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!feed.contains("name=\"scrape_items\""), "{feed}");
+    assert!(feed.contains("RSS, Atom hoặc JSON"), "{feed}");
+    let (_, page) = get_page(&s.client, &edit("thuy-nguyen"), &cookie).await;
+    assert!(page.contains("name=\"scrape_items\""), "{page}");
+}

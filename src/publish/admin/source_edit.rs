@@ -67,8 +67,18 @@ fn view(
             topics.push((t.clone(), t.clone(), true));
         }
     }
+    // A feed is read as a feed: CSS selectors have nothing to pick from.
+    let feed = config
+        .source(&id)
+        .is_some_and(|s| s.kind == crate::config::SourceKind::Feed)
+        || st
+            .report()
+            .sources
+            .iter()
+            .any(|s| s.id == id && s.kind == crate::status::ReadKind::Feed);
     EditView {
         title: config.server.title.clone(),
+        feed,
         id,
         url,
         name: f.name.clone(),

@@ -20,6 +20,9 @@ pub struct EditView {
     /// Every topic the form offers: (id, name, checked).
     pub topics: Vec<(String, String, bool)>,
     pub follow: Option<bool>,
+    /// Read as an RSS, Atom or JSON feed: no `[source.scrape]` rules apply,
+    /// and the form offers none.
+    pub feed: bool,
     /// A value for each of `feeds_edit::SCRAPE_KEYS` (empty: not written).
     pub scrape: Vec<(&'static str, String)>,
     pub csrf: String,
@@ -95,14 +98,21 @@ pub fn edit_form(v: &EditView) -> String {
                 }
                 fieldset {
                     legend { "Quy tắc lấy tin [source.scrape] (bộ chọn CSS)" }
-                    p.sub {
-                        "Để trống tất cả: tinkhac tự nhận ra danh sách tin. Mở «Vì sao» để "
-                        "xem tinkhac đọc trang này ra sao và bộ chọn gợi ý."
-                    }
-                    @for (key, value) in &v.scrape {
-                        label for={ "scrape_" (key) } { (scrape_label(key)) }
-                        input id={ "scrape_" (key) } type="text" name={ "scrape_" (key) }
-                            value=(value);
+                    @if v.feed {
+                        p.sub {
+                            "Nguồn này là nguồn tin RSS, Atom hoặc JSON: tinkhac đọc thẳng "
+                            "các mục của nó, không dùng bộ chọn CSS."
+                        }
+                    } @else {
+                        p.sub {
+                            "Để trống tất cả: tinkhac tự nhận ra danh sách tin. Mở «Vì sao» để "
+                            "xem tinkhac đọc trang này ra sao và bộ chọn gợi ý."
+                        }
+                        @for (key, value) in &v.scrape {
+                            label for={ "scrape_" (key) } { (scrape_label(key)) }
+                            input id={ "scrape_" (key) } type="text" name={ "scrape_" (key) }
+                                value=(value);
+                        }
                     }
                 }
                 div.actions {
@@ -391,11 +401,27 @@ mod tests {
                 ("y-te".into(), "Y tế".into(), false),
             ],
             follow: Some(false),
+            feed: false,
             scrape: vec![("items", "#ds > li".into()), ("title", String::new())],
             csrf: "tok".into(),
             version: "abc".into(),
             notice: None,
         }
+    }
+
+    #[test]
+    fn a_feed_is_offered_no_selectors() {
+        let page = edit_form(&view());
+        assert!(
+            page.contains("name=\"scrape_items\" value=\"#ds &gt; li\""),
+            "{page}"
+        );
+        let page = edit_form(&EditView {
+            feed: true,
+            ..view()
+        });
+        assert!(!page.contains("name=\"scrape_"), "{page}");
+        assert!(page.contains("RSS, Atom hoặc JSON"), "{page}");
     }
 
     #[test]
