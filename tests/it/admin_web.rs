@@ -233,7 +233,18 @@ async fn without_an_admin_token_there_is_no_admin() {
 #[tokio::test]
 async fn without_a_session_every_admin_page_sends_to_the_login() {
     let s = server(&feeds_toml("http://127.0.0.1/", "Sở GD"), Some(TOKEN)).await;
-    for path in ["/admin/", "/admin/add", "/admin/source/so-gddt/remove"] {
+    for path in [
+        "/admin/",
+        "/admin/add",
+        "/admin/source/so-gddt/remove",
+        "/admin/source/so-gddt/edit",
+        "/admin/source/so-gddt/why",
+        "/admin/opml",
+        "/admin/opml/tai-xuong",
+        "/admin/chu-de",
+        "/admin/kenh",
+        "/admin/kenh/bo?tin=0",
+    ] {
         for cookie in ["", "tinkhac_admin=0123456789abcdef"] {
             let r = s
                 .client
@@ -246,15 +257,36 @@ async fn without_a_session_every_admin_page_sends_to_the_login() {
             assert_eq!(r.headers()[header::LOCATION], "/admin/login");
         }
     }
+    // Every form's POST, without a session: to the login, nothing changed.
     let before = std::fs::read(&s.path).unwrap();
-    let r = s
-        .client
-        .post(format!("{}/admin/source/so-gddt/remove", s.base))
-        .form(&[("csrf", "x"), ("version", "y")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for path in [
+        "/admin/add",
+        "/admin/add/preview",
+        "/admin/source/so-gddt/remove",
+        "/admin/source/so-gddt/pause",
+        "/admin/source/so-gddt/resume",
+        "/admin/source/so-gddt/poll",
+        "/admin/source/so-gddt/edit",
+        "/admin/source/so-gddt/scrape",
+        "/admin/opml",
+        "/admin/opml/xem-truoc",
+        "/admin/chu-de/thu",
+        "/admin/chu-de/giao-duc",
+        "/admin/chu-de/giao-duc/xem-truoc",
+        "/admin/kenh/gui-lai",
+        "/admin/kenh/bo",
+        "/admin/kenh/thu",
+    ] {
+        let r = s
+            .client
+            .post(format!("{}{path}", s.base))
+            .form(&[("csrf", "x"), ("version", "y"), ("interval", "1m")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(r.headers()[header::LOCATION], "/admin/login", "{path}");
+    }
     assert_eq!(std::fs::read(&s.path).unwrap(), before);
     let (status, page) = get_page(&s.client, &format!("{}/admin/login", s.base), "").await;
     assert_eq!(status, StatusCode::OK);
@@ -410,6 +442,35 @@ async fn a_form_without_its_csrf_token_changes_nothing() {
             vec![("url", "https://moi.example.vn/tin")],
         ),
         ("/admin/logout", vec![]),
+        (
+            "/admin/source/so-gddt/edit",
+            vec![
+                ("version", version.as_str()),
+                ("name", "Đổi tên"),
+                ("interval", "1m"),
+            ],
+        ),
+        (
+            "/admin/source/so-gddt/scrape",
+            vec![("version", version.as_str()), ("items", "li")],
+        ),
+        (
+            "/admin/opml",
+            vec![
+                ("version", version.as_str()),
+                (
+                    "opml",
+                    "<opml version=\"2.0\"><body><outline xmlUrl=\"https://moi.example.vn/rss\"/></body></opml>",
+                ),
+            ],
+        ),
+        (
+            "/admin/chu-de/giao-duc",
+            vec![("version", version.as_str()), ("keywords", "học sinh")],
+        ),
+        ("/admin/kenh/gui-lai", vec![("tin", "0")]),
+        ("/admin/kenh/bo", vec![("tin", "0")]),
+        ("/admin/kenh/thu", vec![]),
     ] {
         let r = post_form(&s.client, &format!("{}{path}", s.base), &cookie, &body).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
