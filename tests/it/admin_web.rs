@@ -523,7 +523,12 @@ async fn a_script_in_a_portal_title_is_inert_on_the_admin_pages() {
     let hostile = r#"<script>alert(\"x\")</script><img src=x onerror=alert(1)>"#;
     let s = server(&feeds_toml("http://127.0.0.1/", hostile), Some(TOKEN)).await;
     let (_, cookie) = login(&s.client, &s.base, TOKEN).await;
-    for path in ["/admin/", "/admin/source/so-gddt/remove"] {
+    for path in [
+        "/admin/",
+        "/admin/source/so-gddt/remove",
+        "/admin/source/so-gddt/edit",
+        "/admin/source/so-gddt/why",
+    ] {
         let (status, page) = get_page(&s.client, &format!("{}{path}", s.base), &cookie).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(
