@@ -48,6 +48,10 @@
 //!   them back in one, and dropping one removes its one record; each is
 //!   flushed before it returns, so a crash keeps a message in one of the
 //!   two trees, never in both or neither.
+//! - **One transaction per re-tagging.** [`TopicStore::set_topics`]
+//!   writes the new topics of every item it is given in one transaction,
+//!   flushed before it returns, and queues nothing: a crash keeps all of
+//!   the new topics or none.
 //! - **Monotonic ids.** Outbox sequence numbers come from sled's
 //!   `generate_id`, which never goes back, across restarts and crashes
 //!   too, so entries queued later sort after earlier ones of the same
@@ -83,7 +87,7 @@ use crate::item::{canonical_link, Followed, Harvested, Item};
 pub mod contract;
 pub mod salvage;
 
-pub use contract::{FollowStore, OutboxStore, PollStore, SetAsideStore};
+pub use contract::{FollowStore, OutboxStore, PollStore, SetAsideStore, TopicStore};
 
 /// How often sled's own flusher wakes (it also fsyncs every time, even
 /// with nothing written); sled's default is 500 ms. What must be durable
@@ -258,6 +262,16 @@ pub struct Retried {
     /// Left set aside: their items are no longer stored (retention removed
     /// them), so there is nothing to send.
     pub kept: Vec<SetAside>,
+}
+
+/// What [`TopicStore::set_topics`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Retagged {
+    /// Items whose topics were written (they differed).
+    pub changed: usize,
+    /// Ids asked for that are no longer stored (retention removed them):
+    /// skipped.
+    pub gone: Vec<String>,
 }
 
 /// Where a notification sits in the queue: its item's publication time,
@@ -1745,6 +1759,41 @@ impl SetAsideStore for Store {
     }
 }
 
+impl TopicStore for Store {
+    /// Reads and rewrites each item inside the transaction (a poll merging
+    /// into it meanwhile waits for the store's one writer), and flushes.
+    async fn set_topics(&self, topics: &[(String, Vec<String>)]) -> Result<Retagged> {
+        if topics.is_empty() {
+            return Ok(Retagged::default());
+        }
+        let _one_writer = self.writes.lock().await;
+        let h = self.w()?;
+        let written = h.items.transaction(|items| {
+            let mut done = Retagged::default();
+            for (id, new) in topics {
+                let Some(bytes) = items.get(id.as_bytes())? else {
+                    done.gone.push(id.clone());
+                    continue;
+                };
+                let mut item: Item = serde_json::from_slice(&bytes).map_err(abort)?;
+                if &item.topics == new {
+                    continue;
+                }
+                item.topics = new.clone();
+                items.insert(id.as_bytes(), serde_json::to_vec(&item).map_err(abort)?)?;
+                done.changed += 1;
+            }
+            Ok::<_, ConflictableTransactionError<String>>(done)
+        });
+        let done = self.wrote(written.map_err(Error::from))?;
+        if done.changed > 0 {
+            self.wrote(h.db.flush_async().await.map_err(Error::from))?;
+            self.changes.send_modify(|g| *g += 1);
+        }
+        Ok(done)
+    }
+}
+
 impl FollowStore for Store {
     fn follow_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FollowEntry>> {
         let mut due: Vec<FollowEntry> = self
@@ -2200,6 +2249,78 @@ mod tests {
             store.check().unwrap().problems,
             ["a set-aside notification does not decode"]
         );
+    }
+
+    /// Re-tagged items are what a topic's feed lists next, in their date
+    /// order (the index is untouched), and `store check` finds nothing
+    /// wrong; the queue keeps only what the poll queued.
+    #[tokio::test]
+    async fn retagged_items_move_between_topic_feeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = reopen(dir.path());
+        let page = [
+            inc(
+                "https://x.vn/1",
+                "1",
+                Some("2025-12-23T08:00:00+07:00"),
+                &["a"],
+            ),
+            inc(
+                "https://x.vn/2",
+                "2",
+                Some("2025-12-23T09:00:00+07:00"),
+                &[],
+            ),
+            inc(
+                "https://x.vn/3",
+                "3",
+                Some("2025-12-23T10:00:00+07:00"),
+                &["a", "b"],
+            ),
+        ];
+        store
+            .record_poll("s", &page, &SourceState::default(), Utc::now(), tz())
+            .await
+            .unwrap();
+        let ids = |f: Filter| -> Vec<String> {
+            store
+                .latest(&f, 10)
+                .unwrap()
+                .into_iter()
+                .map(|i| i.id)
+                .collect()
+        };
+        assert_eq!(
+            ids(Filter::Topic("a".into())),
+            ["https://x.vn/3", "https://x.vn/1"]
+        );
+        let generation = store.generation();
+        let w = store
+            .set_topics(&[
+                ("https://x.vn/1".into(), Vec::new()),
+                ("https://x.vn/2".into(), vec!["a".into()]),
+            ])
+            .await
+            .unwrap();
+        assert_eq!((w.changed, w.gone.len()), (2, 0));
+        assert!(store.generation() > generation);
+        assert_eq!(
+            ids(Filter::Topic("a".into())),
+            ["https://x.vn/3", "https://x.vn/2"]
+        );
+        assert_eq!(ids(Filter::Topic("b".into())), ["https://x.vn/3"]);
+        let check = store.check().unwrap();
+        assert!(check.problems.is_empty(), "{:?}", check.problems);
+        assert_eq!((check.items, check.indexed), (3, 3));
+        assert_eq!(store.outbox_len(), 2, "the poll's two, nothing more");
+        // Nothing to change: the counter stays.
+        let generation = store.generation();
+        let w = store
+            .set_topics(&[("https://x.vn/2".into(), vec!["a".into()])])
+            .await
+            .unwrap();
+        assert_eq!(w.changed, 0);
+        assert_eq!(store.generation(), generation);
     }
 
     #[tokio::test]

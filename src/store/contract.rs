@@ -1,7 +1,8 @@
 //! The narrow interface between the store and its writers: what a poll
 //! needs ([`PollStore`]), what the Telegram outbox needs ([`OutboxStore`])
 //! what the follow-ups need ([`FollowStore`]), what the admin does with the
-//! messages set aside ([`SetAsideStore`]), and the conformance
+//! messages set aside ([`SetAsideStore`]), what the admin does with the
+//! stored items' topics ([`TopicStore`]), and the conformance
 //! suite every implementation must
 //! pass. The durability each operation promises is the store module's
 //! "Durability" section; the suite checks it where a test can (a reopen
@@ -18,8 +19,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use tokio::sync::watch;
 
 use super::{
-    FollowEntry, FollowWrite, Incoming, OutboxEntry, OutboxKey, Pick, PollWrite, Result, Retried,
-    SetAside, SourceState,
+    FollowEntry, FollowWrite, Incoming, OutboxEntry, OutboxKey, Pick, PollWrite, Result, Retagged,
+    Retried, SetAside, SourceState,
 };
 use crate::item::{Followed, Item};
 
@@ -115,6 +116,21 @@ pub trait SetAsideStore: Send + Sync {
     fn drop_set_aside(&self, seq: u64) -> impl Future<Output = Result<Option<SetAside>>> + Send;
 }
 
+/// What the admin does with the topics of stored items (the topics page
+/// applies a topic's edited rules to them).
+pub trait TopicStore: Send + Sync {
+    /// Give each listed stored item (by id) the listed topics instead of
+    /// its own, in one transaction flushed before it returns; the feeds are
+    /// rendered again. An item no longer stored is skipped and reported
+    /// (`gone`); one whose topics are already these is left as it is. It
+    /// never queues a notification: the Telegram channel sends only items
+    /// that appear new, so an old item that joins a topic is not sent.
+    fn set_topics(
+        &self,
+        topics: &[(String, Vec<String>)],
+    ) -> impl Future<Output = Result<Retagged>> + Send;
+}
+
 /// What the follow-ups read and write. A new item is queued for its
 /// follow-up by [`PollStore::record_poll`] (an [`Incoming`] marked
 /// `follow`), in the poll's transaction.
@@ -167,7 +183,7 @@ pub(crate) mod conformance {
     use chrono::{DateTime, FixedOffset, Utc};
     use url::Url;
 
-    use super::{FollowStore, OutboxStore, PollStore, SetAsideStore};
+    use super::{FollowStore, OutboxStore, PollStore, SetAsideStore, TopicStore};
     use crate::item::{Followed, Harvested};
     use crate::store::{Follow, FollowEntry, Incoming, Pick, SourceState};
 
@@ -906,6 +922,53 @@ pub(crate) mod conformance {
         );
     }
 
+    /// Stored items take the topics given, in one transaction that survives
+    /// a crash right after it; an item that is not stored is reported and
+    /// not created; nothing is queued for the channel; the feeds' counter
+    /// moves.
+    pub async fn set_topics_retags_stored_items_durably_and_queues_nothing<
+        S: PollStore + OutboxStore + TopicStore,
+    >(
+        open: impl Open<S>,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let topics = |s: &S, id: &str| s.item(id).unwrap().unwrap().topics;
+        {
+            let store = open(dir.path());
+            let mut a = inc("https://x.vn/a", "a", None, false);
+            a.topics = vec!["y-te".into(), "giao-duc".into()];
+            let b = inc("https://x.vn/b", "b", None, false);
+            let c = inc("https://x.vn/c", "c", None, false);
+            store
+                .record_poll("s", &[a, b, c], &primed(), Utc::now(), tz())
+                .await
+                .unwrap();
+            let changes = store.subscribe();
+            let before = *changes.borrow();
+            let w = store
+                .set_topics(&[
+                    ("https://x.vn/a".into(), vec!["y-te".into()]),
+                    ("https://x.vn/b".into(), vec!["giao-duc".into()]),
+                    ("https://x.vn/c".into(), Vec::new()),
+                    ("https://x.vn/none".into(), vec!["giao-duc".into()]),
+                ])
+                .await
+                .unwrap();
+            assert_eq!(w.changed, 2, "c already had no topic");
+            assert_eq!(w.gone, ["https://x.vn/none"]);
+            assert!(*changes.borrow() > before, "the feeds are rendered again");
+            // Killed here.
+        }
+        let store = open(dir.path());
+        assert_eq!(topics(&store, "https://x.vn/a"), ["y-te"]);
+        assert_eq!(topics(&store, "https://x.vn/b"), ["giao-duc"]);
+        assert!(topics(&store, "https://x.vn/c").is_empty());
+        assert_eq!(store.item("https://x.vn/none").unwrap(), None);
+        assert!(queued_ids(&store).is_empty(), "nothing queued");
+        let w = store.set_topics(&[]).await.unwrap();
+        assert_eq!((w.changed, w.gone.len()), (0, 0));
+    }
+
     /// One `#[tokio::test]` per check, against `$open`.
     macro_rules! conformance {
         ($open:expr) => {
@@ -923,6 +986,7 @@ pub(crate) mod conformance {
                 a_finished_follow_up_is_stored_once_and_survives_a_crash,
                 a_failed_follow_up_waits_and_one_given_up_leaves_the_item_as_it_was,
                 set_aside_messages_are_listed_queued_again_and_dropped,
+                set_topics_retags_stored_items_durably_and_queues_nothing,
             );
         };
         (@tests $open:expr; $($name:ident),* $(,)?) => {
