@@ -267,6 +267,10 @@ pub(super) fn routes() -> Router<AppState> {
             "/admin/chu-de/{id}/xem-truoc",
             axum::routing::post(topics::preview),
         )
+        .route(
+            "/admin/chu-de/{id}/ap-dung",
+            axum::routing::post(topics::save_and_apply),
+        )
 }
 
 fn web(st: &AppState) -> &AdminWeb {

@@ -2,8 +2,9 @@
 //! its store holding what it polled from a test portal: headlines explained
 //! as `classify --explain` explains them, an edit of a topic's lists
 //! previewed on the stored items, then saved into `feeds.toml` (comments
-//! kept) and put in force; stale, invalid and unprotected forms change
-//! nothing.
+//! kept) and put in force, or saved and applied to the stored items (the
+//! topic's feed follows, the channel sends nothing); stale, invalid and
+//! unprotected forms change nothing.
 
 use std::time::Duration;
 
@@ -39,18 +40,29 @@ fn topics_toml() -> &'static str {
 /// A daemon polling one generated feed with the four headlines above, once
 /// it has stored them.
 async fn daemon(portal: &TestPortal) -> (support::TestConfig, String, Daemon, String) {
+    daemon_with(portal, "", &[]).await
+}
+
+/// The same, `tail` added to the file and `env` to the daemon's.
+async fn daemon_with(
+    portal: &TestPortal,
+    tail: &str,
+    env: &[(&str, &str)],
+) -> (support::TestConfig, String, Daemon, String) {
     portal.publish([JOINS, LEAVES, MASKED, STAYS].map(|t| GenItem {
         title: t.to_string(),
         summary: "Tin trong tuần.".to_string(),
     }));
     let body = format!(
-        "[[source]]\nid = \"so-gddt\"\nurl = \"{}\"\n\n{}",
+        "[[source]]\nid = \"so-gddt\"\nurl = \"{}\"\n\n{}{tail}",
         portal.url("/gen/giao-duc.rss"),
         topics_toml()
     );
     let cfg = support::config(&body);
     let original = std::fs::read_to_string(&cfg.path).unwrap();
-    let mut d = Daemon::start(&cfg.path, &[("TINKHAC_ADMIN_TOKEN", TOKEN)]);
+    let mut all_env = vec![("TINKHAC_ADMIN_TOKEN", TOKEN)];
+    all_env.extend_from_slice(env);
+    let mut d = Daemon::start(&cfg.path, &all_env);
     d.wait_log(" polled ", 1, Duration::from_secs(60)).await;
     let base = format!("http://127.0.0.1:{}", port_of(&d));
     (cfg, original, d, base)
@@ -246,4 +258,156 @@ async fn headlines_are_explained_and_a_topic_edit_is_previewed_then_saved() {
         d.log.iter().all(|l| !l.contains(TOKEN)),
         "no secret in the log"
     );
+}
+
+/// The titles `/topics/giao-duc.xml` lists.
+async fn topic_feed(c: &reqwest::Client, base: &str) -> Vec<String> {
+    let r = c
+        .get(format!("{base}/topics/giao-duc.xml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let feed = feed_rs::parser::parse(&r.bytes().await.unwrap()[..]).unwrap();
+    feed.entries
+        .into_iter()
+        .map(|e| e.title.map(|t| t.content).unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_edit_saved_and_applied_retags_the_stored_items_and_sends_nothing() {
+    const BOT: &str = "123456:RETAG-web_bot";
+    let bot = crate::standin::BotStandIn::start(BOT).await;
+    let portal = TestPortal::start().await;
+    let tail = format!(
+        "\n[telegram]\nchat_id = \"@kenh_thu\"\ntopics = [\"giao-duc\"]\napi_url = \"{}\"\n\
+         timeout = \"3s\"\nmin_interval = \"100ms\"\n",
+        bot.api_url()
+    );
+    // The first poll is the backlog: stored, not sent.
+    let (cfg, original, mut d, base) =
+        daemon_with(&portal, &tail, &[("TELEGRAM_BOT_TOKEN", BOT)]).await;
+    let c = client();
+    let (_, cookie) = login(&c, &base, TOKEN).await;
+    let before = topic_feed(&c, &base).await;
+    assert!(
+        before.iter().any(|t| t == LEAVES) && !before.iter().any(|t| t == JOINS),
+        "{before:?}"
+    );
+    let (_, page) = get_page(&c, &format!("{base}/admin/chu-de"), &cookie).await;
+    let csrf = hidden(&page, "csrf");
+    let version = hidden(&page, "version");
+    let keywords = "giáo dục\nmầm non";
+    let exclude = "giáo dục pháp luật";
+    let form = |csrf: &str, version: &str| -> Vec<(String, String)> {
+        [
+            ("csrf", csrf),
+            ("version", version),
+            ("keywords", keywords),
+            ("exclude", exclude),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    };
+
+    // The preview offers both buttons, and says what applying does.
+    let r = post_form(
+        &c,
+        &format!("{base}/admin/chu-de/giao-duc/xem-truoc"),
+        &cookie,
+        &form(&csrf, &version),
+    )
+    .await;
+    let preview = r.text().await.unwrap();
+    assert!(
+        preview.contains("formaction=\"/admin/chu-de/giao-duc/ap-dung\"")
+            && preview.contains("Lưu và áp dụng cho tin đã lưu")
+            && preview.contains("Kênh Telegram không gửi lại tin cũ"),
+        "{preview}"
+    );
+
+    // No CSRF token: refused, nothing changed (file and store).
+    let r = post_form(
+        &c,
+        &format!("{base}/admin/chu-de/giao-duc/ap-dung"),
+        &cookie,
+        &form("", &version),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), original);
+    assert_eq!(topic_feed(&c, &base).await, before);
+
+    // Plain «Lưu»: the file changes, the stored items keep their topics.
+    let r = post_form(
+        &c,
+        &format!("{base}/admin/chu-de/giao-duc"),
+        &cookie,
+        &form(&csrf, &version),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let saved = std::fs::read_to_string(&cfg.path).unwrap();
+    assert_ne!(saved, original);
+    let page = page_with(
+        &c,
+        &format!("{base}/admin/chu-de"),
+        &cookie,
+        "giáo dục\nmầm non</textarea>",
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(
+        topic_feed(&c, &base).await,
+        before,
+        "stored items unchanged"
+    );
+
+    // «Lưu và áp dụng…» (the same lists: the file stays as it is): the
+    // stored items follow the new lists.
+    let version = hidden(&page, "version");
+    let r = post_form(
+        &c,
+        &format!("{base}/admin/chu-de/giao-duc/ap-dung"),
+        &cookie,
+        &form(&csrf, &version),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert_eq!(
+        location,
+        "/admin/chu-de?da=ap-dung&xet=4&vao=1&roi=1&chu-de=giao-duc#chu-de-giao-duc"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), saved);
+    let after = topic_feed(&c, &base).await;
+    assert!(after.iter().any(|t| t == JOINS), "{after:?}");
+    assert!(!after.iter().any(|t| t == LEAVES), "{after:?}");
+    assert!(after.iter().any(|t| t == STAYS), "{after:?}");
+    assert!(!after.iter().any(|t| t == MASKED), "{after:?}");
+    let line = d
+        .log_line(
+            "web admin: topic phrases applied to the stored items",
+            Duration::from_secs(10),
+        )
+        .await;
+    assert!(
+        line.contains("giao-duc") && line.contains("joined=1") && line.contains("left=1"),
+        "{line}"
+    );
+    let (status, page) = get_page(&c, &format!("{base}{location}"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Trong 4 tin lưu gần nhất, 1 tin đã vào chủ đề và 1 tin đã rời chủ đề.")
+            && page.contains("Kênh Telegram không gửi lại tin cũ."),
+        "{page}"
+    );
+
+    // Nothing was queued for the channel, nor sent.
+    let st = crate::admin::status_json(&base).await;
+    assert_eq!(st["telegram"]["queue"], 0, "{st}");
+    assert!(bot.sent().is_empty(), "{:?}", bot.sent().len());
 }

@@ -273,6 +273,7 @@ async fn without_a_session_every_admin_page_sends_to_the_login() {
         "/admin/chu-de/thu",
         "/admin/chu-de/giao-duc",
         "/admin/chu-de/giao-duc/xem-truoc",
+        "/admin/chu-de/giao-duc/ap-dung",
         "/admin/kenh/gui-lai",
         "/admin/kenh/bo",
         "/admin/kenh/thu",

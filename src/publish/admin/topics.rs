@@ -1,7 +1,8 @@
 //! The web admin's topics page (`/admin/chu-de`): headlines tried against
 //! the topics (the explanation `tinkhac classify --explain` gives), and a
 //! topic's keywords and excludes edited, with what the change would do to
-//! the last stored items shown before it is saved.
+//! the last stored items shown before it is saved, and, when asked, applied
+//! to those stored items too ([`TopicStore::set_topics`]).
 //!
 //! Everything goes through the classifier itself ([`Classifier::explain`],
 //! [`crate::pipeline::item_topics`] as a poll tags an item) and the config
@@ -21,7 +22,7 @@ use crate::config::{Config, TopicConfig};
 use crate::feeds_edit::{self, EditError};
 use crate::item::Item;
 use crate::publish::http::AppState;
-use crate::store::Filter;
+use crate::store::{Filter, TopicStore};
 
 /// Stored items a preview looks at: the newest.
 const PREVIEW_ITEMS: usize = 200;
@@ -60,19 +61,31 @@ pub(super) async fn topics_page(State(st): State<AppState>, req: Request) -> Res
     };
     let query = req.uri().query().map(str::to_string);
     let config = st.config();
-    let notice = crate::publish::http::query_value(&query, "da")
-        .filter(|d| d == "luu")
-        .and(crate::publish::http::query_value(&query, "chu-de"))
-        .map(|id| {
-            Notice::done(
-                "Đã lưu chủ đề",
-                &format!(
-                    "Từ khoá của chủ đề «{}» đã được ghi vào feeds.toml; tin mới lấy về \
-                     được xếp theo danh sách mới (tin đã lưu giữ nguyên chủ đề cũ).",
-                    config.topic_name(&id)
-                ),
-            )
-        });
+    let value = |k: &str| crate::publish::http::query_value(&query, k);
+    let count = |k: &str| value(k).and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+    let notice = match (value("da").as_deref(), value("chu-de")) {
+        (Some("luu"), Some(id)) => Some(Notice::done(
+            "Đã lưu chủ đề",
+            &format!(
+                "Từ khoá của chủ đề «{}» đã được ghi vào feeds.toml; tin mới lấy về \
+                 được xếp theo danh sách mới (tin đã lưu giữ nguyên chủ đề cũ).",
+                config.topic_name(&id)
+            ),
+        )),
+        (Some("ap-dung"), Some(id)) => Some(Notice::done(
+            "Đã lưu và áp dụng cho tin đã lưu",
+            &format!(
+                "Từ khoá của chủ đề «{}» đã được ghi vào feeds.toml. Trong {} tin lưu gần \
+                 nhất, {} tin đã vào chủ đề và {} tin đã rời chủ đề. Kênh Telegram không \
+                 gửi lại tin cũ.",
+                config.topic_name(&id),
+                count("xet"),
+                count("vao"),
+                count("roi")
+            ),
+        )),
+        _ => None,
+    };
     show(&st, StatusCode::OK, csrf, String::new(), Vec::new(), notice)
 }
 
@@ -368,6 +381,21 @@ pub(super) async fn save(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
+    save_lists(st, id, req, false).await
+}
+
+/// `POST /admin/chu-de/{id}/ap-dung` («Lưu và áp dụng cho tin đã lưu»):
+/// save exactly as «Lưu» does, then, only once that succeeded, give the
+/// last stored items this topic or take it from them by the new lists.
+pub(super) async fn save_and_apply(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    save_lists(st, id, req, true).await
+}
+
+async fn save_lists(st: AppState, id: String, req: Request, apply: bool) -> Response {
     let Posted { parts, form, csrf } = match checked_form(&st, req).await {
         Ok(p) => p,
         Err(r) => return *r,
@@ -377,11 +405,14 @@ pub(super) async fn save(
         Ok(t) => t,
         Err(r) => return *r,
     };
-    if let Err(why) = edited(topic, &keywords, &exclude) {
-        let mut v = preview_view(&st, &config, topic, csrf, &keywords, &exclude);
-        v.error = Some(why);
-        return page(StatusCode::BAD_REQUEST, view::preview(&v));
-    }
+    let after = match edited(topic, &keywords, &exclude) {
+        Ok(c) => c,
+        Err(why) => {
+            let mut v = preview_view(&st, &config, topic, csrf, &keywords, &exclude);
+            v.error = Some(why);
+            return page(StatusCode::BAD_REQUEST, view::preview(&v));
+        }
+    };
     let written = write_file(
         &st,
         &form,
@@ -412,9 +443,116 @@ pub(super) async fn save(
         file = %config.path.display(),
         "web admin: topic phrases edited in the configuration"
     );
+    let mut pairs = Vec::new();
+    if apply {
+        // The stored items are tagged by the lists just saved (`after`,
+        // checked above), not by the configuration the reload puts in
+        // force: the reload is waited for only briefly and may be refused,
+        // and the saved text is what the next polls will use either way.
+        // The rest (sources, the other topics) is the configuration in
+        // force, which this edit does not change.
+        let applied = match apply_to_stored(&st, &config, &after, &id).await {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(topic = %id, error = %e, "web admin: topic phrases saved, but not applied to the stored items");
+                return super::refused(
+                    &st,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Notice::error(
+                        "Đã lưu, nhưng chưa áp dụng được cho tin đã lưu",
+                        &format!(
+                            "Từ khoá đã được ghi vào feeds.toml, nhưng kho tin không ghi được \
+                             ({e}); tin đã lưu giữ nguyên chủ đề."
+                        ),
+                    ),
+                );
+            }
+        };
+        tracing::info!(
+            topic = %id,
+            examined = applied.examined,
+            joined = applied.joined,
+            left = applied.left,
+            gone = applied.gone,
+            client = %client_of(peer(&parts), &parts.headers),
+            "web admin: topic phrases applied to the stored items"
+        );
+        pairs.extend([
+            ("da", "ap-dung".to_string()),
+            ("xet", applied.examined.to_string()),
+            ("vao", applied.joined.to_string()),
+            ("roi", applied.left.to_string()),
+        ]);
+    } else {
+        pairs.push(("da", "luu".to_string()));
+    }
+    pairs.push(("chu-de", id.clone()));
     let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("da", "luu")
-        .append_pair("chu-de", &id)
+        .extend_pairs(pairs)
         .finish();
     see_other(&format!("/admin/chu-de?{query}#chu-de-{id}"))
+}
+
+/// What applying a topic's lists to the stored items did.
+struct Applied {
+    examined: usize,
+    joined: usize,
+    left: usize,
+    /// Removed by retention between the read and the write.
+    gone: usize,
+}
+
+/// Give the last [`PREVIEW_ITEMS`] stored items the topic `id` or take it
+/// from them, as `classifier` (the topic's new rules alone) decides; their
+/// other topics are kept. Only the items that change are written, in one
+/// store transaction; nothing is queued for the channel.
+async fn apply_to_stored(
+    st: &AppState,
+    config: &Config,
+    classifier: &Classifier,
+    id: &str,
+) -> crate::store::Result<Applied> {
+    let items = st.store.latest(&Filter::All, PREVIEW_ITEMS)?;
+    let examined = items.len();
+    let (mut joined, mut left) = (Vec::new(), Vec::new());
+    let mut changes = Vec::new();
+    for item in items {
+        let has = item.topics.iter().any(|t| t == id);
+        let will = tagged(classifier, config, &item, id);
+        let topics = match (has, will) {
+            (false, true) => {
+                joined.push(item.id.clone());
+                with_topic(config, &item.topics, id)
+            }
+            (true, false) => {
+                left.push(item.id.clone());
+                item.topics.iter().filter(|t| *t != id).cloned().collect()
+            }
+            _ => continue,
+        };
+        changes.push((item.id, topics));
+    }
+    let done = st.store.set_topics(&changes).await?;
+    let counted = |ids: &[String]| ids.iter().filter(|i| !done.gone.contains(i)).count();
+    Ok(Applied {
+        examined,
+        joined: counted(&joined),
+        left: counted(&left),
+        gone: done.gone.len(),
+    })
+}
+
+/// `topics` with `id` added, in the configuration's order of topics (the
+/// order a poll tags them in); topics no longer configured stay last.
+fn with_topic(config: &Config, topics: &[String], id: &str) -> Vec<String> {
+    let mut out: Vec<String> = topics.iter().cloned().chain([id.to_string()]).collect();
+    let rank = |t: &String| {
+        config
+            .topics
+            .iter()
+            .position(|c| &c.id == t)
+            .unwrap_or(usize::MAX)
+    };
+    out.sort_by_key(rank);
+    out
 }

@@ -237,7 +237,12 @@ pub fn preview(v: &PreviewView) -> String {
                         strong { (v.leaving.len()) " tin sẽ rời chủ đề" } ", "
                         (v.staying) " tin vẫn thuộc chủ đề."
                     }
-                    p.sub { "Thay đổi chỉ áp dụng cho tin lấy về sau khi lưu; tin đã lưu giữ nguyên chủ đề." }
+                    p.sub {
+                        "«Lưu» chỉ áp dụng cho tin lấy về sau khi lưu; tin đã lưu giữ nguyên chủ đề. "
+                        "«Lưu và áp dụng cho tin đã lưu» còn xếp lại " (v.examined)
+                        " tin lưu gần nhất theo danh sách mới (chỉ chủ đề này; các chủ đề khác của tin giữ nguyên). "
+                        "Kênh Telegram không gửi lại tin cũ: tin cũ vào chủ đề không được đăng lên kênh."
+                    }
                     h2 { "Sẽ vào chủ đề (" (v.joining.len()) ")" }
                     @if v.joining.is_empty() { p.empty { "Không có tin nào." } } @else { (items(&v.joining)) }
                     h2 { "Sẽ rời chủ đề (" (v.leaving.len()) ")" }
@@ -256,6 +261,7 @@ pub fn preview(v: &PreviewView) -> String {
                     button type="submit" { "Xem trước" }
                     @if v.error.is_none() {
                         button.primary type="submit" formaction={ "/admin/chu-de/" (v.id) } { "Lưu" }
+                        button type="submit" formaction={ "/admin/chu-de/" (v.id) "/ap-dung" } { "Lưu và áp dụng cho tin đã lưu" }
                     }
                     a.button href="/admin/chu-de" { "Huỷ" }
                 }
