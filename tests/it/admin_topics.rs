@@ -365,6 +365,17 @@ async fn a_topic_edit_saved_and_applied_retags_the_stored_items_and_sends_nothin
         before,
         "stored items unchanged"
     );
+    // The form shown before that save is stale: refused, nothing applied.
+    let r = post_form(
+        &c,
+        &format!("{base}/admin/chu-de/giao-duc/ap-dung"),
+        &cookie,
+        &form(&csrf, &version),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(std::fs::read_to_string(&cfg.path).unwrap(), saved);
+    assert_eq!(topic_feed(&c, &base).await, before, "nothing applied");
 
     // «Lưu và áp dụng…» (the same lists: the file stays as it is): the
     // stored items follow the new lists.
