@@ -450,8 +450,13 @@ async fn save_lists(st: AppState, id: String, req: Request, apply: bool) -> Resp
         // force: the reload is waited for only briefly and may be refused,
         // and the saved text is what the next polls will use either way.
         // The rest (sources, the other topics) is the configuration in
-        // force, which this edit does not change.
-        let applied = match apply_to_stored(&st, &config, &after, &id).await {
+        // force, which this edit does not change. One application at a
+        // time (the edits' lock): each reads an item's topics and writes
+        // them back whole, so two at once could undo each other.
+        let one_edit_at_a_time = super::web(&st).edits.lock().await;
+        let applied = apply_to_stored(&st, &config, &after, &id).await;
+        drop(one_edit_at_a_time);
+        let applied = match applied {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(topic = %id, error = %e, "web admin: topic phrases saved, but not applied to the stored items");
