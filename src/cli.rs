@@ -358,22 +358,11 @@ pub fn bot_token(config: &Config) -> anyhow::Result<Option<Secret>> {
 /// admin_token_file`; None (no admin API, no web admin) without either. An
 /// unreadable or empty file is an error that names the file, never its text.
 pub fn admin_token(config: &Config) -> anyhow::Result<Option<String>> {
-    if let Some(t) = std::env::var("TINKHAC_ADMIN_TOKEN")
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-    {
-        return Ok(Some(t));
-    }
-    let Some(path) = &config.server.admin_token_file else {
-        return Ok(None);
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the admin token file {}", path.display()))?;
-    match text.trim() {
-        "" => anyhow::bail!("the admin token file {} is empty", path.display()),
-        t => Ok(Some(t.to_string())),
-    }
+    Ok(crate::config::read_secret(
+        "admin token",
+        std::env::var("TINKHAC_ADMIN_TOKEN").ok(),
+        config.server.admin_token_file.as_deref(),
+    )?)
 }
 
 async fn cmd_once(config: Arc<Config>) -> ExitCode {

@@ -93,6 +93,50 @@ pub struct ServerConfig {
     pub admin_token_file: Option<PathBuf>,
 }
 
+/// Why a secret named in the configuration could not be read from its
+/// file. It names the file, never what the file holds.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("cannot read the {what} file {}: {source}", path.display())]
+    File {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the {what} file {} is empty", path.display())]
+    Empty { what: &'static str, path: PathBuf },
+}
+
+/// A secret (the bot token, the admin token): `env`, the environment
+/// variable's value, when it holds more than blanks; else the text of
+/// `file`, trimmed, which must not be empty; None without either. `what`
+/// names the secret in errors.
+pub fn read_secret(
+    what: &'static str,
+    env: Option<String>,
+    file: Option<&Path>,
+) -> Result<Option<String>, SecretError> {
+    if let Some(t) = env.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+        return Ok(Some(t));
+    }
+    let Some(path) = file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| SecretError::File {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match text.trim() {
+        "" => Err(SecretError::Empty {
+            what,
+            path: path.to_path_buf(),
+        }),
+        t => Ok(Some(t.to_string())),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct StorageConfig {
     pub path: PathBuf,

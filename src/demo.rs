@@ -259,10 +259,12 @@ pub async fn run(
     // No bot token in the demo, whatever the environment says: a dry run.
     // The web admin, when TINKHAC_ADMIN_TOKEN is set, edits the demo's own
     // feeds.toml.
-    let admin_token = std::env::var("TINKHAC_ADMIN_TOKEN")
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty() && !once);
+    let admin_token = crate::config::read_secret(
+        "admin token",
+        std::env::var("TINKHAC_ADMIN_TOKEN").ok(),
+        None,
+    )?
+    .filter(|_| !once);
     let secrets = Secrets {
         admin_token: admin_token.clone(),
         ..Secrets::default()

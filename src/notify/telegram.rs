@@ -35,42 +35,13 @@ impl fmt::Debug for Secret {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    #[error("cannot read the bot token file {}: {source}", path.display())]
-    File {
-        path: std::path::PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the bot token file {} is empty", path.display())]
-    Empty { path: std::path::PathBuf },
-}
-
 /// The bot token: `env_token` (the caller reads `TELEGRAM_BOT_TOKEN`) when
 /// set, else the configured token file. None means a dry run.
 pub fn load_token(
     cfg: &TelegramConfig,
     env_token: Option<String>,
-) -> Result<Option<Secret>, TokenError> {
-    if let Some(t) = env_token
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-    {
-        return Ok(Some(Secret(t)));
-    }
-    let Some(path) = &cfg.token_file else {
-        return Ok(None);
-    };
-    let text = std::fs::read_to_string(path).map_err(|source| TokenError::File {
-        path: path.clone(),
-        source,
-    })?;
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(TokenError::Empty { path: path.clone() });
-    }
-    Ok(Some(Secret(t.to_string())))
+) -> Result<Option<Secret>, crate::config::SecretError> {
+    Ok(crate::config::read_secret("bot token", env_token, cfg.token_file.as_deref())?.map(Secret))
 }
 
 /// Why a send failed, sorted by what the outbox must do about it.
